@@ -26,10 +26,10 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   if (version !== CONF_CHANGE_FORMAT_V1) {
     throw new RaftError('INVALID_CONF_CHANGE', `unknown conf change format version ${version}`);
   }
-  const type = view.getUint8(1);
-  if (type !== ConfChangeType.AddVoter && type !== ConfChangeType.AddLearner && type !== ConfChangeType.RemoveNode) {
-    throw new RaftError('INVALID_CONF_CHANGE', `unknown conf change type ${type}`);
-  }
+  const raw = view.getUint8(1);
+  const types: readonly ConfChangeType[] = [ConfChangeType.AddVoter, ConfChangeType.AddLearner, ConfChangeType.RemoveNode];
+  const type = types.find((t) => t === (raw as ConfChangeType));
+  if (type === undefined) throw new RaftError('INVALID_CONF_CHANGE', `unknown conf change type ${raw}`);
   const nodeId = view.getUint32(2) as NodeId;
   const context = data.slice(6);
   return context.byteLength > 0 ? { type, nodeId, context } : { type, nodeId };

@@ -130,8 +130,17 @@ export class RaftLog {
     return term > myTerm || (term === myTerm && lastIndex >= this.lastIndex());
   }
 
-  /** Appends leader entries after (index, logTerm); returns the last new index, or undefined on mismatch. */
-  maybeAppend(index: number, logTerm: number, committed: number, ents: readonly Entry[]): number | undefined {
+  /**
+   * Appends leader entries after (index, logTerm). Returns the last new index
+   * and the first index written (0 if every entry was already present), or
+   * undefined when the log does not match at (index, logTerm).
+   */
+  maybeAppend(
+    index: number,
+    logTerm: number,
+    committed: number,
+    ents: readonly Entry[],
+  ): { lastNew: number; conflict: number } | undefined {
     if (!this.matchTerm(index, logTerm)) return undefined;
     const lastNew = index + ents.length;
     const ci = this.findConflict(ents);
@@ -140,7 +149,7 @@ export class RaftLog {
       this.append(ents.slice(ci - (index + 1)));
     }
     this.commitTo(Math.min(committed, lastNew));
-    return lastNew;
+    return { lastNew, conflict: ci };
   }
 
   append(ents: readonly Entry[]): number {

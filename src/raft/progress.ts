@@ -50,6 +50,14 @@ export class Inflights {
     }
   }
 
+  /** Frees the oldest in-flight message (a heartbeat proved the peer alive). */
+  freeFirstOne(): void {
+    if (this.lastIndices.length === 0) return;
+    this.bytes -= this.sizes[0]!;
+    this.lastIndices.shift();
+    this.sizes.shift();
+  }
+
   full(): boolean {
     return this.lastIndices.length >= this.maxCount || (this.maxBytes > 0 && this.bytes >= this.maxBytes);
   }

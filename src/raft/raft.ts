@@ -140,6 +140,10 @@ export class Raft {
   private readonly voters = new Set<NodeId>();
   private readonly learners = new Set<NodeId>();
   private readonly progress = new Map<NodeId, Progress>();
+  /** Configuration as of the log's compaction point (firstIndex − 1). */
+  private baseConf: ConfState = { voters: [], learners: [] };
+  /** Configurations set by entries in the log after the base, in index order. */
+  private confLog: { index: number; cs: ConfState }[] = [];
   private readonly votes = new Map<NodeId, boolean>();
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
@@ -202,7 +206,12 @@ export class Raft {
 
     this.log = new RaftLog(cfg.storage, 0);
     const { hardState, confState } = cfg.storage.initialState();
+    this.baseConf = confState;
     this.setConfState(confState);
+    // Configuration entries already in the log are in force (append-time rule).
+    const first = cfg.storage.firstIndex();
+    const last = cfg.storage.lastIndex();
+    if (last >= first) this.onLogAppended(first, cfg.storage.entries(first, last + 1, Number.MAX_SAFE_INTEGER));
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) {
       assert(
         hardState.commit >= this.log.committed && hardState.commit <= this.log.lastIndex(),
@@ -368,9 +377,10 @@ export class Raft {
     }
     for (const e of r.committed) {
       this.log.appliedTo(e.index);
-      if (e.type === EntryType.ConfChange) this.applyConfChange(decodeConfChange(e.data));
-      else if (this.role === StateRole.Leader) this.uncommittedBytes = Math.max(0, this.uncommittedBytes - e.data.byteLength);
+      if (this.role === StateRole.Leader) this.uncommittedBytes = Math.max(0, this.uncommittedBytes - e.data.byteLength);
     }
+    this.maybeStepDownAfterRemoval();
+    this.compactConfLog();
   }
 
   step(m: Message): void {
@@ -438,8 +448,9 @@ export class Raft {
     return { leader: this.lead, role: this.role };
   }
 
+  /** The configuration in force now (set by the newest configuration entry in the log). */
   confState(): ConfState {
-    return { voters: [...this.voters].sort((a, b) => a - b), learners: [...this.learners].sort((a, b) => a - b) };
+    return this.currentConf();
   }
 
   /** Whether this node may campaign: a voter in its current configuration. */
@@ -534,16 +545,15 @@ export class Raft {
       self.becomeReplicate();
       self.recentActive = true;
     }
+    this.appendEntries([{ term: 0, index: 0, type: EntryType.Normal, data: new Uint8Array(0) }]);
     // No membership change until this no-op (an entry of our term) is applied:
     // the fix that makes single-server changes safe across leader changes.
     this.pendingConfIndex = this.log.lastIndex();
-    this.appendEntries([{ term: 0, index: 0, type: EntryType.Normal, data: new Uint8Array(0) }]);
   }
 
   private hup(transfer: boolean): void {
     if (this.role === StateRole.Leader) return;
     if (!this.promotable()) return;
-    if (this.hasUnappliedConfChange()) return;
     this.campaign2(this.preVote && !transfer ? 'pre' : 'real', transfer);
   }
 
@@ -646,6 +656,9 @@ export class Raft {
         pr.recentActive = true;
         pr.probeSent = false;
         if (m.sentTick > pr.ackedSentTick) pr.ackedSentTick = m.sentTick;
+        // Appends in a full window may have been lost: free one slot so the next
+        // append goes out and a gap, if any, is found by its rejection.
+        if (pr.state === ProgressState.Replicate && pr.inflights.full()) pr.inflights.freeFirstOne();
         if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
         if (m.context !== '') this.ackRead(m.context, m.from);
         return;
@@ -770,8 +783,10 @@ export class Raft {
       this.send(message({ type: MessageType.AppResp, to: m.from, index: this.log.committed }));
       return;
     }
-    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
-    if (lastNew !== undefined) {
+    const res = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (res !== undefined) {
+      const lastNew = res.lastNew;
+      if (res.conflict !== 0) this.onLogAppended(res.conflict, m.entries);
       this.send(message({ type: MessageType.AppResp, to: m.from, index: lastNew }));
       return;
     }
@@ -812,7 +827,9 @@ export class Raft {
       return false;
     }
     this.log.restore(s);
-    this.setConfState(s.meta.confState);
+    this.baseConf = s.meta.confState;
+    this.confLog = [];
+    this.switchConf(this.baseConf);
     return true;
   }
 
@@ -822,6 +839,7 @@ export class Raft {
     const last = this.log.lastIndex();
     const stamped = ents.map((e, i) => ({ ...e, term: this.term, index: last + 1 + i }));
     this.log.append(stamped);
+    this.onLogAppended(last + 1, stamped);
     const self = this.progress.get(this.id);
     if (self) self.maybeUpdate(this.log.lastIndex());
     this.maybeCommit();
@@ -1105,50 +1123,67 @@ export class Raft {
     }
   }
 
-  /** Applies a committed membership change. Deterministic for every replica. */
-  private applyConfChange(cc: ConfChange): void {
-    const last = this.log.lastIndex();
-    switch (cc.type) {
-      case ConfChangeType.AddVoter: {
-        this.learners.delete(cc.nodeId);
-        this.voters.add(cc.nodeId);
-        const pr = this.progress.get(cc.nodeId);
-        if (pr) pr.isLearner = false;
-        else this.progress.set(cc.nodeId, this.newProgress(cc.nodeId, last, false));
-        break;
-      }
-      case ConfChangeType.AddLearner:
-        if (this.voters.has(cc.nodeId)) break; // demotion unsupported: no-op everywhere
-        this.learners.add(cc.nodeId);
-        if (!this.progress.has(cc.nodeId)) this.progress.set(cc.nodeId, this.newProgress(cc.nodeId, last, true));
-        break;
-      case ConfChangeType.RemoveNode:
-        if (this.voters.has(cc.nodeId) && this.voters.size === 1) break; // never remove the last voter
-        this.voters.delete(cc.nodeId);
-        this.learners.delete(cc.nodeId);
-        this.progress.delete(cc.nodeId);
-        break;
+  /**
+   * Records the configuration entries among `ents` (appended from `fromIndex`
+   * on, replacing any suffix there) and switches to the newest configuration.
+   * A configuration is in force as soon as its entry is in the log, committed
+   * or not (Raft dissertation §4.1); a truncated entry's configuration is undone.
+   */
+  private onLogAppended(fromIndex: number, ents: readonly Entry[]): void {
+    let changed = false;
+    while (this.confLog.length > 0 && this.confLog[this.confLog.length - 1]!.index >= fromIndex) {
+      this.confLog.pop();
+      changed = true;
     }
+    let cur = this.currentConf();
+    for (const e of ents) {
+      if (e.index < fromIndex || e.type !== EntryType.ConfChange) continue;
+      cur = nextConfState(cur, decodeConfChange(e.data));
+      this.confLog.push({ index: e.index, cs: cur });
+      changed = true;
+    }
+    if (changed) this.switchConf(this.currentConf());
+  }
+
+  private currentConf(): ConfState {
+    return this.confLog.length > 0 ? this.confLog[this.confLog.length - 1]!.cs : this.baseConf;
+  }
+
+  /** The configuration in force at log index `index` (for snapshots taken at it). */
+  confStateAt(index: number): ConfState {
+    let cs = this.baseConf;
+    for (const c of this.confLog) {
+      if (c.index > index) break;
+      cs = c.cs;
+    }
+    return cs;
+  }
+
+  private switchConf(cs: ConfState): void {
+    this.setConfState(cs);
     if (this.role !== StateRole.Leader) return;
-    if (!this.voters.has(this.id)) {
-      // The leader removed itself (or is now a learner): let the others elect one.
-      this.becomeFollower(this.term, NONE);
-      return;
-    }
     if (this.leadTransferee !== NONE && !this.voters.has(this.leadTransferee)) this.leadTransferee = NONE;
-    // A smaller quorum may commit more.
+    // A smaller quorum may commit more; a new member needs entries.
     if (this.maybeCommit()) this.releasePendingReads();
     this.bcastAppend();
   }
 
-  private hasUnappliedConfChange(): boolean {
-    const lo = this.log.applied + 1;
-    const hi = this.log.committed + 1;
-    if (lo >= hi || lo < this.log.firstIndex()) return false;
-    for (const e of this.log.slice(lo, hi, Number.MAX_SAFE_INTEGER)) {
-      if (e.type === EntryType.ConfChange) return true;
+  /**
+   * A leader whose configuration no longer lists it as a voter keeps leading
+   * until that configuration commits, then steps down (dissertation §4.2.2).
+   */
+  private maybeStepDownAfterRemoval(): void {
+    if (this.role !== StateRole.Leader || this.voters.has(this.id)) return;
+    const last = this.confLog[this.confLog.length - 1];
+    if (!last || last.index <= this.log.committed) this.becomeFollower(this.term, NONE);
+  }
+
+  /** Folds configuration records covered by the compacted prefix into the base. */
+  private compactConfLog(): void {
+    const dummy = this.log.firstIndex() - 1;
+    while (this.confLog.length > 0 && this.confLog[0]!.index <= dummy) {
+      this.baseConf = this.confLog.shift()!.cs;
     }
-    return false;
   }
 
   private checkCanPropose(): void {
@@ -1172,6 +1207,31 @@ export class Raft {
     const from = m.from === NONE ? this.id : m.from;
     this.msgs.push({ ...m, from, term: typed ? m.term : this.term });
   }
+}
+
+/**
+ * The configuration after applying `cc` to `cs`. Total and deterministic: a
+ * change that cannot apply (demotion, removing the last voter) leaves it as is.
+ */
+export function nextConfState(cs: ConfState, cc: ConfChange): ConfState {
+  const voters = new Set(cs.voters);
+  const learners = new Set(cs.learners);
+  switch (cc.type) {
+    case ConfChangeType.AddVoter:
+      learners.delete(cc.nodeId);
+      voters.add(cc.nodeId);
+      break;
+    case ConfChangeType.AddLearner:
+      if (!voters.has(cc.nodeId)) learners.add(cc.nodeId);
+      break;
+    case ConfChangeType.RemoveNode:
+      if (voters.has(cc.nodeId) && voters.size === 1) break;
+      voters.delete(cc.nodeId);
+      learners.delete(cc.nodeId);
+      break;
+  }
+  const sort = (xs: Set<NodeId>): NodeId[] => [...xs].sort((a, b) => a - b);
+  return { voters: sort(voters), learners: sort(learners) };
 }
 
 function hardStateEqual(a: HardState, b: HardState): boolean {

@@ -45,9 +45,20 @@ export class MemoryStorage implements Storage {
   /** ents[0] is a dummy entry holding the snapshot's (index, term). */
   private ents: Entry[];
 
-  constructor(confState: ConfState = EMPTY_CONF) {
-    this.snap = { meta: { index: 0, term: 0, confState }, data: new Uint8Array(0) };
-    this.ents = [{ index: 0, term: 0, type: 0, data: new Uint8Array(0) }];
+  /**
+   * With a configuration: bootstraps a member of a new cluster. The initial
+   * configuration becomes a snapshot at index 1, term 1 (committed), so that a
+   * node added later learns it from that snapshot instead of replaying
+   * membership changes against an empty base. Without one: an empty replica
+   * that waits for a leader's snapshot.
+   */
+  constructor(confState: ConfState = EMPTY_CONF, data: Uint8Array = new Uint8Array(0)) {
+    const bootstrap = confState.voters.length > 0;
+    const index = bootstrap ? 1 : 0;
+    const term = bootstrap ? 1 : 0;
+    this.snap = { meta: { index, term, confState }, data };
+    this.ents = [{ index, term, type: 0, data: new Uint8Array(0) }];
+    if (bootstrap) this.hardState = { term, vote: 0 as HardState['vote'], commit: index };
   }
 
   initialState(): InitialState {

@@ -53,6 +53,10 @@ export class Network {
   readonly dropTypes = new Set<MessageType>();
   /** Every message delivered, for assertions. */
   readonly delivered: Message[] = [];
+  /** Every message handed to the network, delivered or dropped, for assertions. */
+  readonly sent: Message[] = [];
+  /** Messages matching any of these predicates are dropped (see `dropWhen`). */
+  private readonly dropRules: ((m: Message) => boolean)[] = [];
   private readonly opts: NodeOptions;
   private seed = 1;
 
@@ -108,9 +112,28 @@ export class Network {
     this.cut.add(`${from}->${to}`);
   }
 
+  /** Drops every message matching `pred` until the next `heal()`. */
+  dropWhen(pred: (m: Message) => boolean): void {
+    this.dropRules.push(pred);
+  }
+
   heal(): void {
     this.cut.clear();
     this.dropTypes.clear();
+    this.dropRules.length = 0;
+  }
+
+  /**
+   * Replaces a node's durable state with a hand-built log and hard state, then
+   * restarts it from that storage (for scenarios such as the paper's Figures 7
+   * and 8). `terms[k]` is the term of entry k+1; each entry's data is `t<term>i<index>`.
+   */
+  setLog(n: number, terms: readonly number[], hardState: { term: number; vote?: number; commit?: number }, extra: NodeOptions = {}): TestNode {
+    const node = this.node(n);
+    node.storage.append(makeEntries(1, terms));
+    node.storage.setHardState({ term: hardState.term, vote: nodeId(hardState.vote ?? 0), commit: hardState.commit ?? 0 });
+    node.applied.length = 0;
+    return this.restart(n, extra);
   }
 
   /** Runs one Ready cycle on a node; returns its outgoing messages. */
@@ -132,7 +155,9 @@ export class Network {
     while (queue.length > 0) {
       if (++guard > 1_000_000) throw new Error('network did not stabilize');
       const m = queue.shift()!;
+      this.sent.push(m);
       if (this.cut.has(`${m.from}->${m.to}`) || this.dropTypes.has(m.type)) continue;
+      if (this.dropRules.some((drop) => drop(m))) continue;
       const to = this.nodes.get(m.to);
       if (!to) continue;
       this.delivered.push(m);
@@ -200,3 +225,13 @@ export class Network {
 }
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Normal entries at consecutive indices from `first`, with the given terms. */
+export function makeEntries(first: number, terms: readonly number[]): Entry[] {
+  return terms.map((term, k) => ({
+    term,
+    index: first + k,
+    type: EntryType.Normal,
+    data: enc(`t${term}i${first + k}`),
+  }));
+}

@@ -1,0 +1,705 @@
+// Deterministic Raft cluster simulator.
+//
+// N in-memory nodes run the real core (src/raft) against MemoryStorage, over a
+// simulated network that drops, duplicates, delays and reorders messages and
+// can be partitioned (symmetrically or one way). Nodes crash and restart with
+// only their durable state (storage; the state machine is rebuilt from the
+// snapshot and log). Clients propose, read and change membership while faults
+// happen. Everything is drawn from one seeded RNG, so a seed replays exactly.
+//
+// One step = one tick of virtual time: every live node ticks, then the
+// messages due at this time are delivered (in random order) until none are
+// due, then random fault / client events fire. Invariants are checked after
+// every step; after the fault phase the network heals and liveness is checked.
+
+import {
+  ConfChangeType,
+  EntryType,
+  MemoryStorage,
+  MessageType,
+  Raft,
+  RaftError,
+  StateRole,
+  decodeConfChange,
+  nodeId,
+  type Entry,
+  type Message,
+  type NodeId,
+  type Snapshot,
+  type UnsafeFailpoints,
+} from '../../src/raft/index.js';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly nodes: 3 | 5;
+  /** Steps (ticks) of the fault phase. */
+  readonly steps: number;
+  /** Ticks allowed after healing for a leader and a new commit to appear. */
+  readonly livenessTicks?: number;
+  readonly unsafe?: UnsafeFailpoints;
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+}
+
+export interface SimCounters {
+  elections: number;
+  commits: number;
+  snapshotsInstalled: number;
+  confChanges: number;
+  partitions: number;
+  asymmetricPartitions: number;
+  leaderTransfers: number;
+  crashes: number;
+  restarts: number;
+  reads: number;
+  drops: number;
+  duplicates: number;
+}
+
+export interface SimResult {
+  readonly seed: number;
+  readonly ok: boolean;
+  readonly violation?: string;
+  readonly step: number;
+  readonly traceHash: number;
+  readonly counters: SimCounters;
+}
+
+export class Violation extends Error {}
+
+/** mulberry32: small, fast, good enough for fault schedules. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function fnv(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The replicated state machine: an ordered list of applied payloads, hashed. */
+interface AppState {
+  index: number;
+  hash: number;
+  payloads: string[];
+}
+
+function encodeState(s: AppState): Uint8Array {
+  return enc.encode(JSON.stringify(s));
+}
+
+function decodeState(d: Uint8Array, snapshotIndex: number): AppState {
+  // The bootstrap snapshot carries no state.
+  if (d.byteLength === 0) return { index: snapshotIndex, hash: 2166136261, payloads: [] };
+  return JSON.parse(dec.decode(d)) as AppState;
+}
+
+interface SimNode {
+  readonly id: NodeId;
+  raft: Raft;
+  readonly storage: MemoryStorage;
+  app: AppState;
+  alive: boolean;
+  /** Destroyed after being removed from the cluster. */
+  removed: boolean;
+  compactEvery: number;
+}
+
+interface InFlight {
+  readonly at: number;
+  readonly seq: number;
+  readonly m: Message;
+}
+
+const ELECTION_TICKS = 10;
+const MAX_DELAY_TICKS = 3;
+
+export class Simulator {
+  private readonly r: () => number;
+  private readonly nodes = new Map<NodeId, SimNode>();
+  private readonly opts: SimOptions;
+  private now = 0;
+  private seq = 0;
+  private queue: InFlight[] = [];
+  private trace = 2166136261;
+  readonly counters: SimCounters = {
+    elections: 0,
+    commits: 0,
+    snapshotsInstalled: 0,
+    confChanges: 0,
+    partitions: 0,
+    asymmetricPartitions: 0,
+    leaderTransfers: 0,
+    crashes: 0,
+    restarts: 0,
+    reads: 0,
+    drops: 0,
+    duplicates: 0,
+  };
+  // fault state
+  private cut = new Set<string>();
+  private dropRate = 0.05;
+  private dupRate = 0.02;
+  private nextNodeId: number;
+  private readonly maxNodeId: number;
+  // invariant state
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  /** `${index}:${term}` → payload hash: one entry per (index, term). */
+  private readonly entryAt = new Map<string, string>();
+  /** index → state hash after applying it (state machine safety). */
+  private readonly stateHashAt = new Map<number, number>();
+  /** index → term of the entry known committed at that index. */
+  private readonly committedTermAt = new Map<number, number>();
+  private maxCommitted = 0;
+  /** Payloads a client was told are committed, with their index. */
+  private readonly acked = new Map<string, number>();
+  private proposalSeq = 0;
+  /** Pending client proposals: payload → proposing node, term, index. */
+  private readonly pending = new Map<string, { node: NodeId; term: number; index: number }>();
+  /** Read contexts → the highest acknowledged index when the read began. */
+  private readonly readsInFlight = new Map<string, number>();
+  private readSeq = 0;
+  private transferTarget: { to: NodeId; term: number } | undefined;
+  private lastLeader: NodeId | undefined;
+
+  constructor(opts: SimOptions) {
+    this.opts = opts;
+    this.r = rng(opts.seed * 2654435761 + 1);
+    const voters: NodeId[] = [];
+    for (let i = 1; i <= opts.nodes; i++) voters.push(nodeId(i));
+    for (const id of voters) this.startNode(id, new MemoryStorage({ voters, learners: [] }));
+    this.nextNodeId = opts.nodes + 1;
+    this.maxNodeId = opts.nodes + 4;
+  }
+
+  // ----------------------------------------------------------------- running
+
+  run(): SimResult {
+    let step = 0;
+    try {
+      for (; step < this.opts.steps; step++) {
+        this.step(true);
+        this.checkInvariants();
+      }
+      this.healAll();
+      this.checkLiveness();
+      return { seed: this.opts.seed, ok: true, step, traceHash: this.trace, counters: this.counters };
+    } catch (e) {
+      const violation = e instanceof Error ? e.message : String(e);
+      return { seed: this.opts.seed, ok: false, violation, step, traceHash: this.trace, counters: this.counters };
+    }
+  }
+
+  private step(faults: boolean): void {
+    this.now++;
+    for (const n of this.liveNodes()) {
+      n.raft.tick();
+      this.cycle(n);
+    }
+    this.deliverDue();
+    if (faults) this.randomEvents();
+    else this.clientEvents();
+    this.deliverDue();
+  }
+
+  private liveNodes(): SimNode[] {
+    const out: SimNode[] = [];
+    for (const n of this.nodes.values()) if (n.alive) out.push(n);
+    return out;
+  }
+
+  private startNode(id: NodeId, storage: MemoryStorage): SimNode {
+    const snap = storage.snapshot();
+    const app = decodeState(snap.data, snap.meta.index);
+    const raft = new Raft({
+      id,
+      storage,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: 1,
+      applied: snap.meta.index,
+      maxSizePerMsg: 4096,
+      maxInflightMsgs: 4,
+      preVote: this.opts.preVote ?? true,
+      checkQuorum: this.opts.checkQuorum ?? true,
+      random: this.r,
+      ...(this.opts.unsafe ? { unsafe: this.opts.unsafe } : {}),
+    });
+    const node: SimNode = {
+      id,
+      raft,
+      storage,
+      app: { ...app, payloads: [...app.payloads] },
+      alive: true,
+      removed: false,
+      compactEvery: 10 + Math.floor(this.r() * 30),
+    };
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  /** One Ready cycle: persist, send, apply, advance — then maybe compact. */
+  private cycle(n: SimNode): void {
+    if (!n.alive || !n.raft.hasReady()) return;
+    const rd = n.raft.ready();
+    if (rd.softState?.role === StateRole.Leader) this.onNewLeader(n);
+    if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
+    for (const e of rd.entries) this.checkEntryUnique(e);
+    n.storage.append(rd.entries);
+    if (rd.hardState) n.storage.setHardState(rd.hardState);
+    for (const m of rd.messages) this.sendMessage(m);
+    for (const e of rd.committedEntries) this.apply(n, e);
+    for (const rs of rd.readStates) this.onReadState(n, rs.index, rs.context);
+    n.raft.advance();
+    this.maybeCompact(n);
+    if (n.removed) n.alive = false; // destroyed once it applied its own removal
+  }
+
+  private installSnapshot(n: SimNode, s: Snapshot): void {
+    const st = decodeState(s.data, s.meta.index);
+    if (st.index !== s.meta.index) throw new Violation(`snapshot meta index ${s.meta.index} ≠ state index ${st.index}`);
+    const known = this.stateHashAt.get(st.index);
+    if (known !== undefined && known !== st.hash) {
+      throw new Violation(`node ${n.id} installed a snapshot at ${st.index} whose state differs`);
+    }
+    n.storage.applySnapshot(s);
+    n.app = { index: st.index, hash: st.hash, payloads: [...st.payloads] };
+    this.counters.snapshotsInstalled++;
+    this.mix(`snap:${n.id}:${st.index}`);
+  }
+
+  private maybeCompact(n: SimNode): void {
+    const applied = n.app.index;
+    if (applied - n.storage.firstIndex() < n.compactEvery || applied > n.storage.lastIndex()) return;
+    n.storage.createSnapshot(applied, n.raft.confStateAt(applied), encodeState(n.app));
+    const keep = Math.floor(this.r() * 4);
+    n.storage.compact(Math.max(n.storage.firstIndex(), applied - keep));
+  }
+
+  private apply(n: SimNode, e: Entry): void {
+    if (e.index !== n.app.index + 1) {
+      throw new Violation(`node ${n.id} applied index ${e.index} after ${n.app.index}`);
+    }
+    const payload = e.type === EntryType.Normal ? dec.decode(e.data) : `cc:${dec.decode(e.data.subarray(1))}`;
+    n.app.index = e.index;
+    n.app.hash = fnv(n.app.hash, `${e.term}/${payload}`);
+    if (e.type === EntryType.Normal && e.data.byteLength > 0) n.app.payloads.push(payload);
+    // State machine safety: no two nodes apply different entries at one index.
+    const known = this.stateHashAt.get(e.index);
+    if (known === undefined) {
+      this.stateHashAt.set(e.index, n.app.hash);
+      this.committedTermAt.set(e.index, e.term);
+      if (e.index > this.maxCommitted) this.maxCommitted = e.index;
+      this.counters.commits++;
+      if (e.type === EntryType.ConfChange) this.counters.confChanges++;
+    } else if (known !== n.app.hash) {
+      throw new Violation(`state machine safety: node ${n.id} applied a different entry at index ${e.index}`);
+    }
+    if (e.type === EntryType.ConfChange) this.onConfChangeApplied(n, e);
+    const p = this.pending.get(payload);
+    if (p && p.node === n.id && e.index === p.index && e.term === p.term) {
+      // The proposer applied its own entry: the client is told it committed.
+      this.acked.set(payload, e.index);
+      this.pending.delete(payload);
+    }
+  }
+
+  private onConfChangeApplied(n: SimNode, e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === n.id) n.removed = true;
+  }
+
+  // ----------------------------------------------------------------- network
+
+  private sendMessage(m: Message): void {
+    if (this.r() < this.dropRate) {
+      this.counters.drops++;
+      this.reportSnapshotIfAny(m, false);
+      return;
+    }
+    const copies = this.r() < this.dupRate ? 2 : 1;
+    if (copies === 2) this.counters.duplicates++;
+    for (let i = 0; i < copies; i++) {
+      const delay = Math.floor(this.r() * (MAX_DELAY_TICKS + 1));
+      this.queue.push({ at: this.now + delay, seq: this.seq++, m });
+    }
+  }
+
+  private reportSnapshotIfAny(m: Message, ok: boolean): void {
+    if (m.type !== MessageType.Snap) return;
+    const from = this.nodes.get(m.from);
+    if (from?.alive) {
+      from.raft.reportSnapshot(m.to, ok);
+      this.cycle(from);
+    }
+  }
+
+  private deliverDue(): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      const due: InFlight[] = [];
+      const later: InFlight[] = [];
+      for (const f of this.queue) (f.at <= this.now ? due : later).push(f);
+      if (due.length === 0) return;
+      this.queue = later;
+      // Reorder: deliver due messages in a random order.
+      for (let i = due.length - 1; i > 0; i--) {
+        const j = Math.floor(this.r() * (i + 1));
+        [due[i], due[j]] = [due[j]!, due[i]!];
+      }
+      for (const f of due) this.deliver(f.m);
+    }
+    throw new Violation('message storm: deliveries did not settle within one tick');
+  }
+
+  private deliver(m: Message): void {
+    const to = this.nodes.get(m.to);
+    if (!to?.alive || this.cut.has(`${m.from}->${m.to}`)) {
+      this.counters.drops++;
+      this.reportSnapshotIfAny(m, false);
+      return;
+    }
+    this.mix(`${m.type}:${m.from}>${m.to}:${m.term}:${m.index}:${m.entries.length}`);
+    to.raft.step(m);
+    this.cycle(to);
+    this.reportSnapshotIfAny(m, true);
+  }
+
+  private mix(s: string): void {
+    this.trace = fnv(this.trace, s);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private pick<T>(xs: readonly T[]): T | undefined {
+    if (xs.length === 0) return undefined;
+    return xs[Math.floor(this.r() * xs.length)];
+  }
+
+  private leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of this.liveNodes()) {
+      if (n.raft.role === StateRole.Leader && (!best || n.raft.term > best.raft.term)) best = n;
+    }
+    return best;
+  }
+
+  private clientEvents(): void {
+    if (this.r() < 0.3) this.propose();
+    if (this.r() < 0.05) this.read();
+  }
+
+  private randomEvents(): void {
+    this.clientEvents();
+    const x = this.r();
+    if (x < 0.015) this.crash();
+    else if (x < 0.03) this.partition();
+    else if (x < 0.045) this.heal();
+    else if (x < 0.06) this.changeMembership();
+    else if (x < 0.07) this.transferLeader();
+    else if (x < 0.075) this.setLossRates();
+    for (const n of this.nodes.values()) {
+      if (!n.alive && !n.removed && this.r() < 0.08) this.restart(n);
+    }
+  }
+
+  private propose(): void {
+    const l = this.leader();
+    if (!l) return;
+    const k = 1 + Math.floor(this.r() * 3);
+    const payloads: string[] = [];
+    for (let i = 0; i < k; i++) payloads.push(`p${++this.proposalSeq}`);
+    try {
+      const first = l.raft.propose(payloads.map((p) => enc.encode(p)));
+      payloads.forEach((p, i) => this.pending.set(p, { node: l.id, term: l.raft.term, index: first + i }));
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e;
+    }
+    this.cycle(l);
+  }
+
+  private read(): void {
+    const n = this.pick(this.liveNodes());
+    if (!n) return;
+    const ctx = `r${++this.readSeq}`;
+    // A linearizable read must observe every write acknowledged before it began.
+    let floor = 0;
+    for (const idx of this.acked.values()) if (idx > floor) floor = idx;
+    try {
+      n.raft.readIndex(ctx);
+      this.readsInFlight.set(ctx, floor);
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e;
+    }
+    this.cycle(n);
+  }
+
+  private onReadState(n: SimNode, index: number, ctx: string): void {
+    const floor = this.readsInFlight.get(ctx);
+    if (floor === undefined) return; // duplicate delivery
+    this.readsInFlight.delete(ctx);
+    if (index < floor) {
+      throw new Violation(`stale read: node ${n.id} read index ${index} < acknowledged write at ${floor} (${ctx})`);
+    }
+    this.counters.reads++;
+  }
+
+  private crash(): void {
+    const n = this.pick(this.liveNodes());
+    if (!n) return;
+    n.alive = false;
+    this.counters.crashes++;
+    this.mix(`crash:${n.id}`);
+  }
+
+  private restart(n: SimNode): void {
+    // Only durable state survives: storage. The state machine is rebuilt from
+    // the snapshot, and the core replays committed entries after it.
+    this.startNode(n.id, n.storage);
+    this.counters.restarts++;
+    this.mix(`restart:${n.id}`);
+  }
+
+  private partition(): void {
+    this.cut.clear();
+    const ids = [...this.nodes.keys()];
+    const side = new Set(ids.filter(() => this.r() < 0.5));
+    const asymmetric = this.r() < 0.3;
+    for (const a of ids) {
+      for (const b of ids) {
+        if (side.has(a) && !side.has(b)) {
+          this.cut.add(`${a}->${b}`);
+          if (!asymmetric) this.cut.add(`${b}->${a}`);
+        }
+      }
+    }
+    this.counters.partitions++;
+    if (asymmetric) this.counters.asymmetricPartitions++;
+    this.mix(`partition:${[...side].join(',')}:${asymmetric}`);
+  }
+
+  private heal(): void {
+    this.cut.clear();
+    this.mix('heal');
+  }
+
+  private setLossRates(): void {
+    this.dropRate = this.r() * 0.2;
+    this.dupRate = this.r() * 0.1;
+  }
+
+  private changeMembership(): void {
+    const l = this.leader();
+    if (!l) return;
+    const cs = l.raft.confState();
+    const x = this.r();
+    try {
+      if (x < 0.35 && this.nextNodeId <= this.maxNodeId) {
+        const id = nodeId(this.nextNodeId);
+        l.raft.proposeConfChange({ type: ConfChangeType.AddLearner, nodeId: id });
+        this.nextNodeId++;
+        this.startNode(id, new MemoryStorage());
+      } else if (x < 0.7 && cs.learners.length > 0) {
+        const id = this.pick(cs.learners)!;
+        l.raft.proposeConfChange({ type: ConfChangeType.AddVoter, nodeId: id });
+      } else if (cs.voters.length + cs.learners.length > 3) {
+        const id = this.pick([...cs.voters, ...cs.learners])!;
+        if (cs.voters.includes(id) && cs.voters.length <= 2) return;
+        l.raft.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: id });
+      } else {
+        return;
+      }
+    } catch (e) {
+      if (!(e instanceof RaftError)) throw e;
+    }
+    this.cycle(l);
+  }
+
+  private transferLeader(): void {
+    const l = this.leader();
+    if (!l) return;
+    const target = this.pick(l.raft.confState().voters.filter((v) => v !== l.id));
+    if (target === undefined) return;
+    l.raft.transferLeader(target);
+    this.transferTarget = { to: target, term: l.raft.term };
+    this.cycle(l);
+  }
+
+  private onNewLeader(n: SimNode): void {
+    this.counters.elections++;
+    const t = this.transferTarget;
+    if (t && t.to === n.id && n.raft.term === t.term + 1) this.counters.leaderTransfers++;
+    this.lastLeader = n.id;
+    this.mix(`leader:${n.id}:${n.raft.term}`);
+    this.checkLeaderCompleteness(n);
+  }
+
+  // -------------------------------------------------------------- invariants
+
+  private checkEntryUnique(e: Entry): void {
+    // Log matching, part 1: at most one entry per (index, term).
+    const key = `${e.index}:${e.term}`;
+    const h = `${e.type}/${dec.decode(e.data)}`;
+    const known = this.entryAt.get(key);
+    if (known === undefined) this.entryAt.set(key, h);
+    else if (known !== h) throw new Violation(`log matching: two different entries at index ${e.index} term ${e.term}`);
+  }
+
+  private checkLeaderCompleteness(n: SimNode): void {
+    // Every entry known committed must be in a new leader's log.
+    const c = this.maxCommitted;
+    if (c === 0) return;
+    if (n.raft.log.lastIndex() < c) {
+      throw new Violation(`leader completeness: leader ${n.id} (term ${n.raft.term}) lacks committed index ${c}`);
+    }
+    const first = n.raft.log.firstIndex();
+    for (let i = Math.max(first - 1, c - 5); i <= c; i++) {
+      const want = this.committedTermAt.get(i);
+      const got = n.raft.log.term(i);
+      if (want !== undefined && got !== undefined && want !== got) {
+        throw new Violation(`leader completeness: leader ${n.id} has term ${got} at committed index ${i} (want ${want})`);
+      }
+    }
+  }
+
+  private checkInvariants(): void {
+    // Election safety: at most one leader per term.
+    for (const n of this.liveNodes()) {
+      if (n.raft.role !== StateRole.Leader) continue;
+      const l = this.leaderOfTerm.get(n.raft.term);
+      if (l === undefined) this.leaderOfTerm.set(n.raft.term, n.id);
+      else if (l !== n.id) throw new Violation(`election safety: nodes ${l} and ${n.id} both lead term ${n.raft.term}`);
+    }
+    if (this.now % 8 === 0) this.checkLogMatching();
+  }
+
+  /** Log matching, part 2: logs that agree at an index agree on every earlier index. */
+  private checkLogMatching(): void {
+    const nodes = [...this.nodes.values()].filter((n) => !n.removed);
+    for (let a = 0; a < nodes.length; a++) {
+      for (let b = a + 1; b < nodes.length; b++) {
+        const la = nodes[a]!.raft.log;
+        const lb = nodes[b]!.raft.log;
+        const lo = Math.max(la.firstIndex(), lb.firstIndex());
+        const hi = Math.min(la.lastIndex(), lb.lastIndex());
+        let agreed = false;
+        for (let i = hi; i >= lo; i--) {
+          const ta = la.term(i);
+          const tb = lb.term(i);
+          if (ta === tb) agreed = true;
+          else if (agreed) {
+            throw new Violation(`log matching: nodes ${nodes[a]!.id} and ${nodes[b]!.id} agree above index ${i} but differ at it`);
+          }
+        }
+      }
+    }
+  }
+
+  // --------------------------------------------------------------- liveness
+
+  private healAll(): void {
+    this.cut.clear();
+    this.dropRate = 0;
+    this.dupRate = 0;
+    for (const n of this.nodes.values()) {
+      if (!n.removed && !n.alive) this.restart(n);
+    }
+    this.mix('heal-all');
+  }
+
+  private members(): Set<NodeId> {
+    const l = this.leader();
+    const cs = l ? l.raft.confState() : { voters: [], learners: [] };
+    return new Set([...cs.voters, ...cs.learners]);
+  }
+
+  private checkLiveness(): void {
+    const bound = this.opts.livenessTicks ?? 40 * ELECTION_TICKS;
+    const marker = `final-${this.opts.seed}`;
+    let proposedAt: { node: NodeId; term: number; index: number } | undefined;
+    for (let t = 0; t < bound; t++) {
+      this.step(false);
+      this.checkInvariants();
+      this.destroyRemovedReplicas();
+      const l = this.leader();
+      if (l && (!proposedAt || proposedAt.term !== l.raft.term || proposedAt.node !== l.id)) {
+        if (!this.pending.has(marker) && !this.acked.has(marker)) {
+          try {
+            const idx = l.raft.propose([enc.encode(marker)]);
+            proposedAt = { node: l.id, term: l.raft.term, index: idx };
+            this.pending.set(marker, proposedAt);
+          } catch (e) {
+            if (!(e instanceof RaftError)) throw e;
+          }
+          this.cycle(l);
+        }
+      }
+      if (this.pending.has(marker) && proposedAt && this.leader()?.raft.term !== proposedAt.term) {
+        this.pending.delete(marker); // leadership changed: propose again
+        proposedAt = undefined;
+      }
+      if (this.acked.has(marker) && this.allMembersCaughtUp()) return;
+    }
+    const l = this.leader();
+    throw new Violation(
+      `liveness: ${bound} ticks after healing, leader=${l ? l.id : 'none'}, final entry ${
+        this.acked.has(marker) ? 'committed' : 'not committed'
+      }, members caught up=${this.allMembersCaughtUp()}`,
+    );
+  }
+
+  /**
+   * An operator destroys replicas that the leader's applied config no longer
+   * lists but that missed their own removal (they hold a log; a node added a
+   * moment ago and not yet contacted holds none).
+   */
+  private destroyRemovedReplicas(): void {
+    const l = this.leader();
+    if (!l || l.raft.log.applied < l.raft.log.committed) return;
+    const members = this.members();
+    for (const n of this.nodes.values()) {
+      if (n.alive && !members.has(n.id) && n.storage.lastIndex() > 0) {
+        n.alive = false;
+        n.removed = true;
+      }
+    }
+  }
+
+  /** Every live member applied every acknowledged entry. */
+  private allMembersCaughtUp(): boolean {
+    let maxAcked = 0;
+    for (const idx of this.acked.values()) if (idx > maxAcked) maxAcked = idx;
+    const members = this.members();
+    if (members.size === 0) return false;
+    for (const id of members) {
+      const n = this.nodes.get(id);
+      if (!n?.alive) continue;
+      if (n.app.index < maxAcked) return false;
+    }
+    // Acknowledged payloads are all present (their order is checked by hashes).
+    for (const id of members) {
+      const n = this.nodes.get(id);
+      if (!n?.alive) continue;
+      const have = new Set(n.app.payloads);
+      for (const p of this.acked.keys()) {
+        if (!have.has(p)) throw new Violation(`node ${id} is missing acknowledged entry ${p}`);
+      }
+    }
+    return true;
+  }
+}
+
+export function runSeed(opts: SimOptions): SimResult {
+  return new Simulator(opts).run();
+}
