@@ -24,6 +24,15 @@ export default tseslint.config(
     },
   },
   {
+    // The Raft core is a pure state machine (DESIGN.md §2).
+    files: ['src/raft/**'],
+    rules: {
+      'no-restricted-globals': ['error', 'Date', 'process', 'setTimeout', 'setInterval', 'setImmediate', 'performance'],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'inject an RNG' }],
+      'no-restricted-imports': ['error', { patterns: ['node:*', '../*', 'fs', 'os', 'crypto'] }],
+    },
+  },
+  {
     // Tests, simulator, benchmarks and CLIs may print; the library may not.
     files: ['test/**', 'bench/**', 'cmd/**', 'jepsen/**'],
     rules: {

@@ -1,0 +1,16 @@
+// Benchmark dispatcher: `npm run bench -- <name> [options]`. Each benchmark prints JSON.
+import { runRaftBench } from './raft.js';
+import { runStorageBench } from './storage.js';
+
+const benches: Record<string, (args: string[]) => Promise<void> | void> = {
+  raft: runRaftBench,
+  storage: runStorageBench,
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+await bench(rest);

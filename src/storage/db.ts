@@ -1,0 +1,133 @@
+// The node's single LevelDB (classic-level) and the batch every layer writes into.
+//
+// One database per node holds every group's raft log and data under
+// group-prefixed keys (see keys.ts). A `StorageBatch` gathers writes from
+// several stores — raft entries of many groups, MVCC versions and the applied
+// index they cover — and commits them atomically in one LevelDB batch (synced
+// when asked), then runs each store's in-memory follow-up.
+//
+// The directory carries a format marker, checked at open: a directory written
+// by a newer format, or holding keys but no marker, fails with a clear message.
+
+import { ClassicLevel } from 'classic-level';
+import { NS_META, concat } from './keys.js';
+
+export const STORAGE_FORMAT_VERSION = 1;
+
+export type Level = ClassicLevel<Uint8Array, Uint8Array>;
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: 'FORMAT_MISMATCH' | 'CORRUPT' | 'CLOSED' | 'INVALID_ARGUMENT',
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'StorageError';
+  }
+}
+
+const FORMAT_KEY = concat([Uint8Array.of(NS_META), new TextEncoder().encode('format')]);
+
+export interface NodeDbOptions {
+  /** LevelDB block cache in bytes. */
+  readonly cacheSize?: number;
+}
+
+export class NodeDb {
+  private constructor(
+    readonly level: Level,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string, opts: NodeDbOptions = {}): Promise<NodeDb> {
+    const level: Level = new ClassicLevel<Uint8Array, Uint8Array>(path, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+      cacheSize: opts.cacheSize ?? 32 << 20,
+    });
+    await level.open();
+    const db = new NodeDb(level, path);
+    try {
+      await db.checkFormat();
+    } catch (e) {
+      await level.close();
+      throw e;
+    }
+    return db;
+  }
+
+  private async checkFormat(): Promise<void> {
+    const marker = await this.level.get(FORMAT_KEY);
+    if (marker === undefined) {
+      for await (const _ of this.level.keys({ limit: 1 })) {
+        throw new StorageError('FORMAT_MISMATCH', `${this.path} holds data but no ferrykv format marker; refusing to use it`);
+      }
+      await this.level.put(FORMAT_KEY, Uint8Array.of(STORAGE_FORMAT_VERSION), { sync: true });
+      return;
+    }
+    const version = marker[0] ?? 0;
+    if (version !== STORAGE_FORMAT_VERSION) {
+      throw new StorageError(
+        'FORMAT_MISMATCH',
+        `${this.path} has storage format v${version}; this build reads v${STORAGE_FORMAT_VERSION}` +
+          (version > STORAGE_FORMAT_VERSION ? ' (written by a newer ferrykv: upgrade this binary)' : ''),
+      );
+    }
+  }
+
+  batch(): StorageBatch {
+    return new StorageBatch(this.level);
+  }
+
+  async close(): Promise<void> {
+    await this.level.close();
+  }
+}
+
+/** An atomic multi-store write: every put/del lands together or not at all. */
+export class StorageBatch {
+  private readonly chained;
+  private readonly afterCommit: (() => void)[] = [];
+  private ops = 0;
+  private bytes = 0;
+  private done = false;
+
+  constructor(level: Level) {
+    this.chained = level.batch();
+  }
+
+  put(key: Uint8Array, value: Uint8Array): void {
+    this.chained.put(key, value);
+    this.ops++;
+    this.bytes += key.byteLength + value.byteLength;
+  }
+
+  del(key: Uint8Array): void {
+    this.chained.del(key);
+    this.ops++;
+    this.bytes += key.byteLength;
+  }
+
+  /** Runs after the batch is durable (in order of registration). */
+  onCommit(fn: () => void): void {
+    this.afterCommit.push(fn);
+  }
+
+  get size(): { ops: number; bytes: number } {
+    return { ops: this.ops, bytes: this.bytes };
+  }
+
+  async write(opts: { sync: boolean }): Promise<void> {
+    if (this.done) throw new StorageError('INVALID_ARGUMENT', 'batch already written');
+    this.done = true;
+    if (this.ops > 0) await this.chained.write({ sync: opts.sync });
+    else await this.chained.close();
+    for (const fn of this.afterCommit) fn();
+  }
+
+  async discard(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.chained.close();
+  }
+}

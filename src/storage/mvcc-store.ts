@@ -1,0 +1,385 @@
+// Multi-version data of one group: versions (key, commitTs) → value | tombstone.
+//
+// A read at ts sees, per key, the newest version with commitTs ≤ ts; a
+// tombstone hides the key. Versions are stored newest first (keys.ts), so a
+// point read is one seek. Writes go into a StorageBatch with the group's
+// applied index (setApplied), so a restart resumes exactly where the data is.
+//
+// Bulk work (GC, range clear, export) is bounded per call and resumable by an
+// opaque cursor; a cursor resumes strictly after the last position scanned.
+// GC never makes an older version visible: a tombstone at or below the safe
+// point is removed only in the same batch as the last older version of its key.
+
+import { NodeDb, StorageBatch, StorageError } from './db.js';
+import {
+  FAMILY_MVCC,
+  compareBytes,
+  concat,
+  dataPrefix,
+  decodeVersionKey,
+  prefixEnd,
+  readU64,
+  stateKey,
+  u64,
+  versionKey,
+  versionPrefix,
+} from './keys.js';
+
+const VALUE_FORMAT_V1 = 1;
+const KIND_VALUE = 1;
+const KIND_TOMBSTONE = 2;
+const CURSOR_FORMAT_V1 = 1;
+
+/** One version; `value === null` is a tombstone. */
+export interface Version {
+  readonly key: Uint8Array;
+  readonly ts: bigint;
+  readonly value: Uint8Array | null;
+}
+
+export interface KeyValue {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  /** Commit timestamp of the version read. */
+  readonly ts: bigint;
+}
+
+export interface ScanOptions {
+  /** Inclusive lower bound (default: the first key). */
+  readonly start?: Uint8Array;
+  /** Exclusive upper bound (default: past the last key). */
+  readonly end?: Uint8Array;
+  readonly readTs: bigint;
+  readonly limit?: number;
+  readonly reverse?: boolean;
+}
+
+export interface ExportOptions {
+  readonly start?: Uint8Array;
+  readonly end?: Uint8Array;
+  /** Resume strictly after this cursor (from a previous chunk). */
+  readonly cursor?: Uint8Array;
+  /** Stop once this many bytes were emitted (at least one row is emitted if any). */
+  readonly maxBytes: number;
+  /** Stop once this many bytes were scanned, emitted or not. */
+  readonly maxScannedBytes: number;
+  /** Emit only versions with ts ≤ maxTs. */
+  readonly maxTs?: bigint;
+}
+
+export interface ExportChunk {
+  readonly rows: Version[];
+  /** Opaque; pass back to resume. Undefined only when nothing was scanned. */
+  readonly cursor: Uint8Array | undefined;
+  readonly done: boolean;
+  readonly scannedBytes: number;
+}
+
+export interface BoundedResult {
+  readonly deleted: number;
+  /** Undefined when the work is complete. */
+  readonly cursor: Uint8Array | undefined;
+}
+
+export function encodeValue(value: Uint8Array | null): Uint8Array {
+  if (value === null) return Uint8Array.of(VALUE_FORMAT_V1, KIND_TOMBSTONE);
+  const out = new Uint8Array(2 + value.byteLength);
+  out[0] = VALUE_FORMAT_V1;
+  out[1] = KIND_VALUE;
+  out.set(value, 2);
+  return out;
+}
+
+export function decodeValue(b: Uint8Array): Uint8Array | null {
+  if (b[0] !== VALUE_FORMAT_V1) throw new StorageError('CORRUPT', `unknown value format version ${b[0]}`);
+  if (b[1] === KIND_TOMBSTONE) return null;
+  if (b[1] !== KIND_VALUE) throw new StorageError('CORRUPT', `unknown value kind ${b[1]}`);
+  return b.subarray(2);
+}
+
+/** The raw key without its 8 timestamp bytes: identifies the user key. */
+function keyPart(raw: Uint8Array): Uint8Array {
+  return raw.subarray(0, raw.byteLength - 8);
+}
+
+function sameKey(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && compareBytes(a, b) === 0;
+}
+
+export class MvccStore {
+  private readonly famPrefix: Uint8Array;
+  private readonly famEnd: Uint8Array;
+  private readonly appliedKey: Uint8Array;
+
+  constructor(
+    readonly db: NodeDb,
+    readonly group: number,
+    readonly family: number = FAMILY_MVCC,
+  ) {
+    this.famPrefix = dataPrefix(group, family);
+    this.famEnd = prefixEnd(this.famPrefix);
+    this.appliedKey = stateKey(group, 'applied');
+  }
+
+  private lower(start: Uint8Array | undefined): Uint8Array {
+    return start ? versionPrefix(this.group, this.family, start) : this.famPrefix;
+  }
+
+  private upper(end: Uint8Array | undefined): Uint8Array {
+    return end ? versionPrefix(this.group, this.family, end) : this.famEnd;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  putVersion(b: StorageBatch, key: Uint8Array, ts: bigint, value: Uint8Array): void {
+    b.put(versionKey(this.group, this.family, key, ts), encodeValue(value));
+  }
+
+  deleteVersion(b: StorageBatch, key: Uint8Array, ts: bigint): void {
+    b.put(versionKey(this.group, this.family, key, ts), encodeValue(null));
+  }
+
+  /** Imports versions exactly as given (idempotent: a repeat rewrites the same bytes). */
+  importVersions(b: StorageBatch, rows: readonly Version[]): void {
+    for (const r of rows) b.put(versionKey(this.group, this.family, r.key, r.ts), encodeValue(r.value));
+  }
+
+  setApplied(b: StorageBatch, index: number): void {
+    b.put(this.appliedKey, u64(BigInt(index)));
+  }
+
+  async appliedIndex(): Promise<number> {
+    const v = await this.db.level.get(this.appliedKey);
+    return v === undefined ? 0 : Number(readU64(v, 0));
+  }
+
+  // ----------------------------------------------------------------- reads
+
+  /** The newest version of `key` with ts ≤ readTs, unless it is a tombstone. */
+  async get(key: Uint8Array, readTs: bigint): Promise<KeyValue | undefined> {
+    const it = this.db.level.iterator({
+      gte: versionKey(this.group, this.family, key, readTs),
+      lt: prefixEnd(versionPrefix(this.group, this.family, key)),
+      limit: 1,
+    });
+    try {
+      const entry = await it.next();
+      if (!entry) return undefined;
+      const [k, v] = entry;
+      const value = decodeValue(v);
+      if (value === null) return undefined;
+      return { key, value, ts: decodeVersionKey(k).ts };
+    } finally {
+      await it.close();
+    }
+  }
+
+  /**
+   * Point reads of many keys at one timestamp, through a single iterator
+   * (seeking per key): far cheaper than one iterator per key. Results are in
+   * the order of `keys`.
+   */
+  async getMany(keys: readonly Uint8Array[], readTs: bigint): Promise<(KeyValue | undefined)[]> {
+    const order = keys.map((_, i) => i).sort((a, b) => compareBytes(keys[a]!, keys[b]!));
+    const out = new Array<KeyValue | undefined>(keys.length);
+    const it = this.db.level.iterator({ gte: this.famPrefix, lt: this.famEnd });
+    try {
+      for (const i of order) {
+        const key = keys[i]!;
+        it.seek(versionKey(this.group, this.family, key, readTs));
+        const entry = await it.next();
+        if (!entry) continue;
+        const [k, v] = entry;
+        const prefix = versionPrefix(this.group, this.family, key);
+        if (k.byteLength !== prefix.byteLength + 8 || compareBytes(k.subarray(0, prefix.byteLength), prefix) !== 0) continue;
+        const value = decodeValue(v);
+        if (value !== null) out[i] = { key, value: value.slice(), ts: decodeVersionKey(k).ts };
+      }
+    } finally {
+      await it.close();
+    }
+    return out;
+  }
+
+  async scan(opts: ScanOptions): Promise<KeyValue[]> {
+    const limit = opts.limit ?? Number.MAX_SAFE_INTEGER;
+    if (limit <= 0) return [];
+    const lo = this.lower(opts.start);
+    const hi = this.upper(opts.end);
+    if (compareBytes(lo, hi) >= 0) return [];
+    return opts.reverse ? this.scanReverse(lo, hi, opts.readTs, limit) : this.scanForward(lo, hi, opts.readTs, limit);
+  }
+
+  private async scanForward(lo: Uint8Array, hi: Uint8Array, readTs: bigint, limit: number): Promise<KeyValue[]> {
+    const out: KeyValue[] = [];
+    let decided: Uint8Array | undefined; // key whose visible version was found
+    for await (const [k, v] of this.db.level.iterator({ gte: lo, lt: hi })) {
+      const kp = keyPart(k);
+      if (sameKey(decided, kp)) continue;
+      const d = decodeVersionKey(k);
+      if (d.ts > readTs) continue;
+      decided = kp.slice();
+      const value = decodeValue(v);
+      if (value !== null) {
+        out.push({ key: d.key, value: value.slice(), ts: d.ts });
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  private async scanReverse(lo: Uint8Array, hi: Uint8Array, readTs: bigint, limit: number): Promise<KeyValue[]> {
+    // Backwards, a key's versions come oldest first: the visible one is the
+    // last seen with ts ≤ readTs before the key changes.
+    const out: KeyValue[] = [];
+    let current: Uint8Array | undefined;
+    let candidate: { raw: Uint8Array; value: Uint8Array | null } | undefined;
+    const flush = (): boolean => {
+      if (candidate && candidate.value !== null) {
+        const d = decodeVersionKey(candidate.raw);
+        out.push({ key: d.key, value: candidate.value.slice(), ts: d.ts });
+      }
+      candidate = undefined;
+      return out.length >= limit;
+    };
+    for await (const [k, v] of this.db.level.iterator({ gte: lo, lt: hi, reverse: true })) {
+      const kp = keyPart(k);
+      if (!sameKey(current, kp)) {
+        if (flush()) return out;
+        current = kp.slice();
+      }
+      const ts = decodeVersionKey(k).ts;
+      if (ts <= readTs) candidate = { raw: k.slice(), value: decodeValue(v) };
+    }
+    flush();
+    return out;
+  }
+
+  // ------------------------------------------------------------ bulk work
+
+  /**
+   * Reads every version in [start, end) in storage order (key ascending, ts
+   * descending), resuming strictly after `cursor`, bounded by bytes emitted
+   * and bytes scanned.
+   */
+  async export(opts: ExportOptions): Promise<ExportChunk> {
+    const lo = this.lower(opts.start);
+    const hi = this.upper(opts.end);
+    let from = lo;
+    let exclusive = false;
+    if (opts.cursor) {
+      from = this.decodeCursor(opts.cursor, lo, hi).position;
+      exclusive = true;
+    }
+    const rows: Version[] = [];
+    let emitted = 0;
+    let scanned = 0;
+    let last: Uint8Array | undefined;
+    let done = true;
+    const range = exclusive ? { gt: from, lt: hi } : { gte: from, lt: hi };
+    for await (const [k, v] of this.db.level.iterator(range)) {
+      if (emitted >= opts.maxBytes || scanned >= opts.maxScannedBytes) {
+        done = false;
+        break;
+      }
+      scanned += k.byteLength + v.byteLength;
+      last = k;
+      const d = decodeVersionKey(k);
+      if (opts.maxTs !== undefined && d.ts > opts.maxTs) continue;
+      const value = decodeValue(v);
+      rows.push({ key: d.key, ts: d.ts, value: value === null ? null : value.slice() });
+      emitted += k.byteLength + v.byteLength;
+    }
+    const cursor = last ? this.encodeCursor(last, false) : opts.cursor;
+    return { rows, cursor, done, scannedBytes: scanned };
+  }
+
+  /**
+   * Collects versions no read at or above `safePoint` can see, at most
+   * `maxVersions` deletions per call. Resume with the returned cursor.
+   */
+  async gc(b: StorageBatch, safePoint: bigint, opts: { cursor?: Uint8Array; maxVersions: number }): Promise<BoundedResult> {
+    let from = this.famPrefix;
+    let exclusive = false;
+    let visibleFound = false;
+    let current: Uint8Array | undefined;
+    if (opts.cursor) {
+      const c = this.decodeCursor(opts.cursor, this.famPrefix, this.famEnd);
+      from = c.position;
+      exclusive = true;
+      current = keyPart(c.position).slice();
+      visibleFound = c.flag;
+    }
+    let deleted = 0;
+    let pendingTombstone: Uint8Array | undefined;
+    let last: Uint8Array | undefined;
+    const range = exclusive ? { gt: from, lt: this.famEnd } : { gte: from, lt: this.famEnd };
+    for await (const [k, v] of this.db.level.iterator(range)) {
+      const kp = keyPart(k);
+      if (!sameKey(current, kp)) {
+        // Key boundary: a visible tombstone with no older version left can go.
+        if (pendingTombstone) {
+          b.del(pendingTombstone);
+          deleted++;
+        }
+        pendingTombstone = undefined;
+        if (deleted >= opts.maxVersions) return { deleted, cursor: this.encodeCursor(last!, visibleFound) };
+        current = kp.slice();
+        visibleFound = false;
+      }
+      last = k;
+      const ts = decodeVersionKey(k).ts;
+      if (ts > safePoint) continue;
+      if (!visibleFound) {
+        visibleFound = true;
+        if (decodeValue(v) === null) pendingTombstone = k.slice();
+        continue;
+      }
+      b.del(k);
+      deleted++;
+      if (deleted >= opts.maxVersions) {
+        // Stopping inside a key: its tombstone (if any) waits for a later pass.
+        return { deleted, cursor: this.encodeCursor(k, true) };
+      }
+    }
+    if (pendingTombstone) {
+      b.del(pendingTombstone);
+      deleted++;
+    }
+    return { deleted, cursor: undefined };
+  }
+
+  /** Deletes every version in [start, end), at most `maxVersions` per call. */
+  async clearRange(
+    b: StorageBatch,
+    opts: { start?: Uint8Array; end?: Uint8Array; cursor?: Uint8Array; maxVersions: number },
+  ): Promise<BoundedResult> {
+    const lo = this.lower(opts.start);
+    const hi = this.upper(opts.end);
+    const range = opts.cursor ? { gt: this.decodeCursor(opts.cursor, lo, hi).position, lt: hi } : { gte: lo, lt: hi };
+    let deleted = 0;
+    for await (const k of this.db.level.keys(range)) {
+      b.del(k);
+      deleted++;
+      if (deleted >= opts.maxVersions) return { deleted, cursor: this.encodeCursor(k, false) };
+    }
+    return { deleted, cursor: undefined };
+  }
+
+  // --------------------------------------------------------------- cursors
+
+  private encodeCursor(position: Uint8Array, flag: boolean): Uint8Array {
+    return concat([Uint8Array.of(CURSOR_FORMAT_V1, flag ? 1 : 0), position]);
+  }
+
+  private decodeCursor(cursor: Uint8Array, lo: Uint8Array, hi: Uint8Array): { position: Uint8Array; flag: boolean } {
+    if (cursor[0] !== CURSOR_FORMAT_V1 || cursor.byteLength < 3) {
+      throw new StorageError('INVALID_ARGUMENT', 'malformed resume cursor');
+    }
+    const position = cursor.subarray(2);
+    if (compareBytes(position, lo) < 0 || compareBytes(position, hi) >= 0) {
+      throw new StorageError('INVALID_ARGUMENT', 'resume cursor lies outside the requested range');
+    }
+    return { position, flag: cursor[1] === 1 };
+  }
+}
