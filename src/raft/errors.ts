@@ -10,7 +10,7 @@ export type RaftErrorCode =
   | 'NOT_LEADER'
   /** The leader is handing leadership over; proposals are refused until it ends. */
   | 'TRANSFER_IN_PROGRESS'
-  /** One entry or one batch exceeds `maxProposalBytes`. */
+  /** One entry exceeds `maxProposalBytes`. */
   | 'PROPOSAL_TOO_LARGE'
   /** Accepting the batch would exceed `maxUncommittedBytes` (back-pressure). */
   | 'UNCOMMITTED_LIMIT'

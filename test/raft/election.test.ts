@@ -13,47 +13,51 @@ describe('Election', () => {
   ])('a candidate that gets a majority of votes becomes leader ($size voters, preVote=$preVote)', ({ size, preVote }) => {
     const voters = Array.from({ length: size }, (_, i) => i + 1);
     const net = new Network(voters, { preVote });
+    const t0 = net.raft(1).term;
     net.campaign(1);
     expect(net.raft(1).role).toBe(StateRole.Leader);
-    expect(net.raft(1).term).toBe(1);
+    expect(net.raft(1).term).toBe(t0 + 1);
     for (const n of voters.slice(1)) {
       expect(net.raft(n).role).toBe(StateRole.Follower);
       expect(net.raft(n).lead).toBe(1);
-      expect(net.raft(n).term).toBe(1);
+      expect(net.raft(n).term).toBe(t0 + 1);
     }
   });
 
   it.each([
-    { preVote: false, role: StateRole.Candidate, term: 1 },
+    { preVote: false, role: StateRole.Candidate, termBump: 1 },
     // A pre-candidate that cannot win does not even raise its term.
-    { preVote: true, role: StateRole.PreCandidate, term: 0 },
-  ])('a candidate that reaches only a minority does not become leader (preVote=$preVote)', ({ preVote, role, term }) => {
+    { preVote: true, role: StateRole.PreCandidate, termBump: 0 },
+  ])('a candidate that reaches only a minority does not become leader (preVote=$preVote)', ({ preVote, role, termBump }) => {
     const net = new Network([1, 2, 3, 4, 5], { preVote });
+    const t0 = net.raft(1).term;
     for (const n of [3, 4, 5]) {
       net.cutLink(1, n);
       net.cutLink(n, 1);
     }
     net.campaign(1); // votes: itself and node 2 — two of five
     expect(net.raft(1).role).toBe(role);
-    expect(net.raft(1).term).toBe(term);
+    expect(net.raft(1).term).toBe(t0 + termBump);
     expect(net.leader()).toBeUndefined();
   });
 
   it('when votes split no candidate becomes leader, and a later election at a higher term succeeds', () => {
     const net = new Network([1, 2, 3], { preVote: false });
+    const t0 = net.raft(1).term;
     // All three time out together: each votes for itself and refuses the others.
     for (const n of [1, 2, 3]) net.raft(n).campaign();
     net.stabilize();
     for (const n of [1, 2, 3]) {
-      expect(net.raft(n).role).toBe(StateRole.Candidate);
-      expect(net.raft(n).term).toBe(1);
+      // Refused by both others, each candidate concedes the term.
+      expect(net.raft(n).role).toBe(StateRole.Follower);
+      expect(net.raft(n).term).toBe(t0 + 1);
       expect(net.raft(n).vote).toBe(n);
     }
     expect(net.leader()).toBeUndefined();
 
     // Randomized timeouts break the tie in a later term.
     const leader = tickUntilLeader(net, [1, 2, 3]);
-    expect(net.raft(leader).term).toBeGreaterThan(1);
+    expect(net.raft(leader).term).toBeGreaterThan(t0 + 1);
     for (const n of [1, 2, 3]) expect(net.raft(n).term).toBe(net.raft(leader).term);
   });
 
@@ -91,35 +95,37 @@ describe('Election', () => {
 
   it('a node grants at most one vote per term, and remembers it across a restart', () => {
     const { raft, storage } = soloRaft(3, [1, 2, 3], { preVote: false });
-    raft.step(voteRequest(1, 3, 1, 0, 0));
+    const t = raft.term + 1; // the election term
+    const [li, lt] = [raft.log.lastIndex(), raft.log.lastTerm()]; // candidates as up-to-date as the voter
+    raft.step(voteRequest(1, 3, t, li, lt));
     let out = drain(raft, storage);
     expect(msgsOf(out, MessageType.VoteResp, 1).map((m) => m.reject)).toEqual([false]);
-    expect(storage.hardStateNow()).toMatchObject({ term: 1, vote: 1 });
+    expect(storage.hardStateNow()).toMatchObject({ term: t, vote: 1 });
 
     // Another candidate of the same term is refused.
-    raft.step(voteRequest(2, 3, 1, 0, 0));
+    raft.step(voteRequest(2, 3, t, li, lt));
     out = drain(raft, storage);
     expect(msgsOf(out, MessageType.VoteResp, 2).map((m) => m.reject)).toEqual([true]);
 
     // A retransmitted request from the candidate it voted for is granted again.
-    raft.step(voteRequest(1, 3, 1, 0, 0));
+    raft.step(voteRequest(1, 3, t, li, lt));
     out = drain(raft, storage);
     expect(msgsOf(out, MessageType.VoteResp, 1).map((m) => m.reject)).toEqual([false]);
 
     // After a crash the vote is read back from the hard state.
     const restarted = new Raft({ id: nodeId(3), storage, random: () => 0, preVote: false });
-    restarted.step(voteRequest(2, 3, 1, 0, 0));
+    restarted.step(voteRequest(2, 3, t, li, lt));
     out = drain(restarted, storage);
     expect(msgsOf(out, MessageType.VoteResp, 2).map((m) => m.reject)).toEqual([true]);
 
     // A higher term is a new election: the vote is free again.
-    restarted.step(voteRequest(2, 3, 2, 0, 0));
+    restarted.step(voteRequest(2, 3, t + 1, li, lt));
     out = drain(restarted, storage);
     expect(msgsOf(out, MessageType.VoteResp, 2).map((m) => m.reject)).toEqual([false]);
-    expect(storage.hardStateNow()).toMatchObject({ term: 2, vote: 2 });
+    expect(storage.hardStateNow()).toMatchObject({ term: t + 1, vote: 2 });
   });
 
-  // The voter's log: index 1..3 with terms [1, 2, 2].
+  // The voter's log: indices 1..3 with terms [1, 2, 2], at term 2.
   it.each([
     { lastIndex: 3, lastTerm: 2, granted: true, why: 'same last term and index' },
     { lastIndex: 4, lastTerm: 2, granted: true, why: 'same last term, longer log' },
@@ -128,7 +134,8 @@ describe('Election', () => {
     { lastIndex: 5, lastTerm: 1, granted: false, why: 'lower last term, longer log' },
     { lastIndex: 0, lastTerm: 0, granted: false, why: 'empty log' },
   ])('a voter grants its vote only to a candidate whose log is at least as up-to-date ($why)', ({ lastIndex, lastTerm, granted }) => {
-    const { raft, storage } = soloRaft(2, [1, 2, 3], { preVote: false }, [], makeEntries(1, [1, 2, 2]), { term: 2, commit: 1 });
+    const { raft, storage } = soloRaft(2, [1, 2, 3], { preVote: false }, [], makeEntries(1, [1, 2, 2]), { term: 2 });
+    expect(raft.log.lastIndex()).toBe(3);
     raft.step(voteRequest(1, 2, 3, lastIndex, lastTerm));
     const resp = msgsOf(drain(raft, storage), MessageType.VoteResp, 1);
     expect(resp).toHaveLength(1);
@@ -142,28 +149,31 @@ describe('Election', () => {
     raft.campaign();
     drain(raft, storage);
     expect(raft.role).toBe(StateRole.Candidate);
-    raft.step(message({ type: MessageType.App, from: nodeId(3), to: nodeId(2), term: 1 }));
+    const term = raft.term;
+    raft.step(message({ type: MessageType.App, from: nodeId(3), to: nodeId(2), term, index: 1, logTerm: 1 }));
     expect(raft.role).toBe(StateRole.Follower);
     expect(raft.lead).toBe(3);
-    expect(raft.term).toBe(1);
+    expect(raft.term).toBe(term);
   });
 
   it('a candidate that is refused by a majority returns to follower', () => {
     const { raft, storage } = soloRaft(1, [1, 2, 3], { preVote: false });
     raft.campaign();
     drain(raft, storage);
+    const term = raft.term;
     for (const from of [2, 3]) {
-      raft.step(message({ type: MessageType.VoteResp, from: nodeId(from), to: nodeId(1), term: 1, reject: true }));
+      raft.step(message({ type: MessageType.VoteResp, from: nodeId(from), to: nodeId(1), term, reject: true }));
     }
     expect(raft.role).toBe(StateRole.Follower);
-    expect(raft.term).toBe(1);
+    expect(raft.term).toBe(term);
   });
 
   it('followers that keep hearing from the leader never start an election', () => {
     const net = clusterWithLeader([1, 2, 3]);
+    const term = net.raft(1).term;
     net.tickAll(100);
     expect(net.raft(1).role).toBe(StateRole.Leader);
-    expect(net.raft(1).term).toBe(1);
+    expect(net.raft(1).term).toBe(term);
     for (const n of [2, 3]) expect(net.raft(n).lead).toBe(1);
   });
 
@@ -185,9 +195,45 @@ describe('Election', () => {
 
   it('a cluster with no leader elects one by itself once election timeouts fire', () => {
     const net = new Network([1, 2, 3]);
+    const t0 = net.raft(1).term;
     const leader = tickUntilLeader(net, [1, 2, 3], 40);
-    expect(net.raft(leader).term).toBe(1);
+    expect(net.raft(leader).term).toBe(t0 + 1);
     for (const n of [1, 2, 3]) expect(net.raft(n).lead).toBe(leader);
+  });
+});
+
+describe('Stale terms', () => {
+  it.each([
+    { preVote: true, checkQuorum: true, answers: true },
+    { preVote: true, checkQuorum: false, answers: true },
+    { preVote: false, checkQuorum: true, answers: true },
+    { preVote: false, checkQuorum: false, answers: false },
+  ])(
+    'a node answers an append from a stale-term leader with its own term so that leader steps down (preVote=$preVote, checkQuorum=$checkQuorum → answers=$answers)',
+    ({ preVote, checkQuorum, answers }) => {
+      const { raft, storage } = soloRaft(2, [1, 2, 3], { preVote, checkQuorum }, [], [], { term: 5 });
+      for (const type of [MessageType.App, MessageType.Heartbeat]) {
+        raft.step(message({ type, from: nodeId(1), to: nodeId(2), term: 3, index: 1, logTerm: 1 }));
+        const resp = msgsOf(drain(raft, storage), MessageType.AppResp, 1);
+        expect(resp.map((m) => m.term)).toEqual(answers ? [5] : []);
+        expect(raft.term).toBe(5);
+        expect(raft.lead).toBe(0);
+      }
+    },
+  );
+
+  it('a deposed leader that hears a higher term steps down to follower at that term', () => {
+    const net = clusterWithLeader([1, 2, 3], { checkQuorum: false });
+    const term = net.raft(1).term;
+    net.isolate(1);
+    net.campaign(2); // without CheckQuorum, node 3 does not hold on to its old leader
+    expect(net.raft(2).role).toBe(StateRole.Leader);
+    expect(net.raft(1).role).toBe(StateRole.Leader); // it does not know yet
+    net.heal();
+    net.tick(1, 1); // its heartbeat is answered with the new term
+    expect(net.raft(1).role).toBe(StateRole.Follower);
+    expect(net.raft(1).term).toBe(net.raft(2).term);
+    expect(net.raft(1).term).toBeGreaterThan(term);
   });
 });
 
@@ -200,27 +246,28 @@ describe('PreVote', () => {
     'a partitioned node that rejoins does not disrupt a stable leader (preVote=$preVote, checkQuorum=$checkQuorum → disrupted=$disrupted)',
     ({ preVote, checkQuorum, disrupted }) => {
       const net = clusterWithLeader([1, 2, 3], { preVote, checkQuorum });
+      const term = net.raft(1).term;
       net.isolate(3);
       // The majority moves on while node 3 is away.
       net.propose(1, 'while-away');
-      for (let i = 0; i < 60; i++) net.tickAll();
+      net.tickAll(60);
       expect(net.raft(1).role).toBe(StateRole.Leader);
       if (preVote) {
         // Pre-votes never succeed, so the isolated node never raises its term.
-        expect(net.raft(3).term).toBe(1);
+        expect(net.raft(3).term).toBe(term);
       } else {
-        expect(net.raft(3).term).toBeGreaterThan(1);
+        expect(net.raft(3).term).toBeGreaterThan(term);
       }
 
       net.heal();
       net.tickAll(30);
       if (disrupted) {
-        expect(net.raft(1).term).toBeGreaterThan(1);
+        expect(net.raft(1).term).toBeGreaterThan(term);
       } else {
         expect(net.raft(1).role).toBe(StateRole.Leader);
-        expect(net.raft(1).term).toBe(1);
+        expect(net.raft(1).term).toBe(term);
         expect(net.raft(3).lead).toBe(1);
-        expect(net.raft(3).term).toBe(1);
+        expect(net.raft(3).term).toBe(term);
       }
       // Either way node 3 catches up.
       net.propose(net.leader()!.id, 'after');
@@ -228,23 +275,27 @@ describe('PreVote', () => {
     },
   );
 
-  it('a pre-vote does not change the term of the voter', () => {
+  it('a pre-vote does not change the term or the vote of the voter', () => {
     const { raft, storage } = soloRaft(2, [1, 2, 3]);
-    raft.step(voteRequest(1, 2, 1, 0, 0, MessageType.PreVote));
+    const term = raft.term;
+    raft.step(voteRequest(1, 2, term + 1, raft.log.lastIndex(), raft.log.lastTerm(), MessageType.PreVote));
     const resp = msgsOf(drain(raft, storage), MessageType.PreVoteResp, 1);
     expect(resp.map((m) => m.reject)).toEqual([false]);
-    expect(resp[0]!.term).toBe(1);
-    expect(raft.term).toBe(0);
+    // Granted at the candidate's prospective term, so the candidate counts it.
+    expect(resp[0]!.term).toBe(term + 1);
+    expect(raft.term).toBe(term);
     expect(raft.vote).toBe(0);
   });
 
   it('a pre-candidate that wins the pre-vote then runs a real election at term + 1', () => {
     const net = new Network([1, 2, 3]);
+    const t0 = net.raft(1).term;
     net.campaign(1);
     const types = net.delivered.map((m) => m.type);
+    expect(types).toContain(MessageType.PreVote);
     expect(types.indexOf(MessageType.PreVote)).toBeLessThan(types.indexOf(MessageType.Vote));
-    expect(net.delivered.filter((m) => m.type === MessageType.PreVote).every((m) => m.term === 1)).toBe(true);
-    expect(net.raft(1).term).toBe(1);
+    expect(net.delivered.filter((m) => m.type === MessageType.PreVote).every((m) => m.term === t0 + 1)).toBe(true);
+    expect(net.raft(1).term).toBe(t0 + 1);
   });
 });
 
@@ -254,36 +305,48 @@ describe('CheckQuorum', () => {
     { checkQuorum: false, role: StateRole.Leader },
   ])('a leader that cannot hear from a quorum steps down (checkQuorum=$checkQuorum)', ({ checkQuorum, role }) => {
     const net = clusterWithLeader([1, 2, 3], { checkQuorum });
+    const term = net.raft(1).term;
     net.isolate(1);
     net.tick(1, 20); // two election timeouts
     expect(net.raft(1).role).toBe(role);
     // Stepping down does not change the term.
-    expect(net.raft(1).term).toBe(1);
+    expect(net.raft(1).term).toBe(term);
   });
 
-  it('a leader that hears from a quorum (but not everyone) stays leader', () => {
+  it('a leader that hears from a quorum (but not from everyone) stays leader', () => {
     const net = clusterWithLeader([1, 2, 3, 4, 5]);
+    const term = net.raft(1).term;
     net.isolate(4);
     net.isolate(5);
     net.tickAll(50);
     expect(net.raft(1).role).toBe(StateRole.Leader);
-    expect(net.raft(1).term).toBe(1);
+    expect(net.raft(1).term).toBe(term);
+  });
+
+  it('a leader with only learners reachable loses its quorum (learners are not counted)', () => {
+    const net = clusterWithLeader([1, 2, 3], {}, [4, 5]);
+    net.isolate(2);
+    net.isolate(3);
+    net.tick(1, 20);
+    expect(net.raft(1).role).toBe(StateRole.Follower);
   });
 
   it('the rest of the cluster elects a new leader after the old one loses its quorum', () => {
     const net = clusterWithLeader([1, 2, 3]);
+    const term = net.raft(1).term;
     net.isolate(1);
     const leader = tickUntilLeader(net, [2, 3]);
     net.tick(1, 20);
     expect(net.raft(1).role).toBe(StateRole.Follower);
-    expect(net.raft(leader).term).toBe(2);
+    expect(net.raft(leader).term).toBe(term + 1);
   });
 
   it('a follower that heard from its leader within the election timeout ignores a higher-term vote request', () => {
     const net = clusterWithLeader([1, 2, 3], { preVote: false });
+    const term = net.raft(1).term;
     const { raft } = net.node(2);
-    raft.step(voteRequest(3, 2, 5, 10, 5));
-    expect(raft.term).toBe(1);
+    raft.step(voteRequest(3, 2, term + 5, 100, term + 4));
+    expect(raft.term).toBe(term);
     expect(raft.lead).toBe(1);
     expect(raft.vote).toBe(1);
   });

@@ -127,11 +127,19 @@ export class Network {
    * Replaces a node's durable state with a hand-built log and hard state, then
    * restarts it from that storage (for scenarios such as the paper's Figures 7
    * and 8). `terms[k]` is the term of entry k+1; each entry's data is `t<term>i<index>`.
+   * Entries already covered by the storage's snapshot (the bootstrap snapshot
+   * at index 1, term 1) are skipped and must agree with it.
    */
   setLog(n: number, terms: readonly number[], hardState: { term: number; vote?: number; commit?: number }, extra: NodeOptions = {}): TestNode {
     const node = this.node(n);
+    const snap = node.storage.snapshot().meta;
+    if (snap.index > 0 && terms[snap.index - 1] !== snap.term) {
+      throw new Error(`setLog: entry ${snap.index} must have the snapshot's term ${snap.term}`);
+    }
     node.storage.append(makeEntries(1, terms));
-    node.storage.setHardState({ term: hardState.term, vote: nodeId(hardState.vote ?? 0), commit: hardState.commit ?? 0 });
+    // Entries a bootstrapped storage already covers by its snapshot are skipped.
+    const commit = Math.max(hardState.commit ?? 0, node.storage.firstIndex() - 1);
+    node.storage.setHardState({ term: hardState.term, vote: nodeId(hardState.vote ?? 0), commit });
     node.applied.length = 0;
     return this.restart(n, extra);
   }

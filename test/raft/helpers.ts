@@ -54,8 +54,12 @@ export function soloRaft(
   hard: { term: number; vote?: number; commit?: number } = { term: 0 },
 ): { raft: Raft; storage: MemoryStorage } {
   const storage = new MemoryStorage({ voters: ids(...voters), learners: ids(...learners) });
+  // A bootstrapped storage already holds (index 1, term 1) as its initial snapshot.
   storage.append(log);
-  if (hard.term > 0) storage.setHardState({ term: hard.term, vote: nodeId(hard.vote ?? 0), commit: hard.commit ?? 0 });
+  if (hard.term > 0) {
+    const commit = Math.max(hard.commit ?? 0, storage.firstIndex() - 1);
+    storage.setHardState({ term: hard.term, vote: nodeId(hard.vote ?? 0), commit });
+  }
   const raft = new Raft({ id: nodeId(id), storage, random: seededRandom(id * 31 + 7), ...opts });
   return { raft, storage };
 }
