@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jepsen/store/**', 'data/**'] },
+  { ignores: ['src/proto-gen/**', 'dist/**', 'node_modules/**', 'coverage/**', 'jepsen/store/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

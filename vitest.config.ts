@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (see ../shared/TESTING.md): unit + simulator tests run in parallel;
-// integration and Jepsen tiers (real processes) run one file at a time.
+// Tiers (see ../shared/TESTING.md): `unit` and `sim` run in parallel; the
+// `integration` tier starts real node processes and runs one file at a time,
+// in a second vitest invocation after the first (see package.json "test").
 export default defineConfig({
   test: {
     projects: [
@@ -18,6 +19,15 @@ export default defineConfig({
           name: 'sim',
           include: ['test/sim/**/*.test.ts'],
           testTimeout: 600_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
           hookTimeout: 60_000,
         },
       },

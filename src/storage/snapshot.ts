@@ -27,11 +27,17 @@ export interface SnapshotChunk {
 const NAMESPACES = [NS_STATE, NS_DATA] as const;
 
 /**
- * Yields the group's state and data from one LevelDB snapshot (taken when the
- * generator starts), in chunks of about `chunkBytes`.
+ * Yields the group's state and data from one LevelDB snapshot, in chunks of
+ * about `chunkBytes`. With `snapshot`, reads that one (the caller closes it);
+ * otherwise takes one when the generator starts.
  */
-export async function* readGroupSnapshot(db: NodeDb, group: number, chunkBytes: number): AsyncGenerator<SnapshotChunk> {
-  const snapshot = db.level.snapshot();
+export async function* readGroupSnapshot(
+  db: NodeDb,
+  group: number,
+  chunkBytes: number,
+  given?: ReturnType<NodeDb['level']['snapshot']>,
+): AsyncGenerator<SnapshotChunk> {
+  const snapshot = given ?? db.level.snapshot();
   try {
     let rows: SnapshotRow[] = [];
     let bytes = 0;
@@ -49,7 +55,7 @@ export async function* readGroupSnapshot(db: NodeDb, group: number, chunkBytes: 
     }
     if (rows.length > 0) yield { rows, bytes };
   } finally {
-    await snapshot.close();
+    if (!given) await snapshot.close();
   }
 }
 

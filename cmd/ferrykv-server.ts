@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// ferrykv-server: runs one ferrykv node.
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { ConfigError, DEFAULTS, buildConfig, type RawOptions } from '../src/server/config.js';
+import { FerryServer } from '../src/server/server.js';
+
+const program = new Command()
+  .name('ferrykv-server')
+  .description('Run one ferrykv node: hosts replicas of the raft groups the cluster file assigns to it.')
+  .requiredOption('--node-id <id>', 'this node’s id (listed in the cluster file)')
+  .requiredOption('--cluster <file>', 'cluster file (JSON): nodes, groups, routes')
+  .requiredOption('--data-dir <dir>', 'directory for this node’s LevelDB')
+  .option('--listen <host:port>', 'gRPC listen address (default: this node’s address in the cluster file)')
+  .option('--http <host:port>', 'HTTP address for /metrics and /healthz (default: from the cluster file; empty disables)')
+  .option('--tick-ms <ms>', `raft tick interval (default ${DEFAULTS.tickMs})`)
+  .option('--election-ticks <n>', `ticks without a leader before an election (default ${DEFAULTS.electionTicks})`)
+  .option('--compact-log-entries <n>', `compact a group’s log beyond this many applied entries (default ${DEFAULTS.compactLogEntries})`)
+  .option('--snapshot-bytes-per-sec <n>', `snapshot streaming rate limit, 0 = unlimited (default ${DEFAULTS.snapshotBytesPerSec})`)
+  .option('--request-timeout-ms <ms>', `longest a request waits for a leader or a commit (default ${DEFAULTS.requestTimeoutMs})`)
+  .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
+  .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
+  .addHelpText(
+    'after',
+    '\nEnvironment:\n  FERRYKV_TEST_HOOKS=1  enable fault-injection RPCs (loopback addresses only; never in production)\n\nExample:\n  ferrykv-server --node-id 1 --cluster cluster.json --data-dir data/n1',
+  );
+
+program.parse();
+const raw = program.opts<RawOptions & { parentPid?: string }>();
+
+let cfg;
+try {
+  cfg = buildConfig(raw);
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`ferrykv-server: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}
+
+const log = pino({ level: cfg.logLevel, base: { nodeId: cfg.nodeId } });
+const server = new FerryServer(cfg, log);
+try {
+  await server.start();
+} catch (e) {
+  log.fatal({ err: (e as Error).message }, 'failed to start');
+  console.error(`ferrykv-server: failed to start: ${(e as Error).message}`);
+  process.exit(1);
+}
+
+let stopping = false;
+const shutdown = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'signal received');
+  const force = setTimeout(() => {
+    log.error('graceful shutdown took longer than 10 s; exiting');
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  server.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log.error({ err: (e as Error).message }, 'error during shutdown');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
+if (raw.parentPid) {
+  const parent = Number(raw.parentPid);
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      log.warn({ parent }, 'parent process is gone; exiting');
+      process.exit(0);
+    }
+  }, 500).unref();
+}

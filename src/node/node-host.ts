@@ -1,0 +1,370 @@
+// The multi-raft host: every replica this node holds, one ticker, one ready loop.
+//
+// Ready loop, one turn (DESIGN.md §3):
+//   1. hand queued proposals and read requests to each core;
+//   2. collect every replica's Ready;
+//   3. persist all their snapshots, entries and hard states in ONE synced
+//      LevelDB batch (group commit);
+//   4. send their messages (snapshots stream on the side);
+//   5. apply committed entries (each group's writes + applied index in one batch),
+//      resolve proposals, serve reads;
+//   6. advance each core; compact logs that grew past the policy.
+// Nothing is acknowledged before step 5, i.e. before a quorum persisted it.
+
+import type { Logger } from 'pino';
+import {
+  ConfChangeType,
+  EntryType,
+  MessageType,
+  Raft,
+  decodeConfChange,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type Message,
+  type NodeId,
+  type Ready,
+} from '../raft/index.js';
+import { NodeDb } from '../storage/db.js';
+import { NS_DATA, NS_STATE, groupPrefix, prefixEnd, readU64, stateKey } from '../storage/keys.js';
+import { RaftLogStore } from '../storage/raft-log-store.js';
+import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, type SnapshotChunk } from '../storage/snapshot.js';
+import type { Transport } from '../transport/transport.js';
+import { Replica, ReplicaError, type StateMachine } from './replica.js';
+
+export interface GroupBootstrap {
+  readonly id: number;
+  readonly voters: readonly NodeId[];
+}
+
+export interface NodeHostOptions {
+  readonly nodeId: NodeId;
+  readonly db: NodeDb;
+  readonly log: Logger;
+  readonly transport: Transport;
+  readonly createStateMachine: (group: number) => Promise<StateMachine>;
+  /** Groups of the initial cluster: bootstrapped here if this node is a voter and holds none of it yet. */
+  readonly bootstrap: readonly GroupBootstrap[];
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  /** Compact a group's log once it holds more than this many applied entries. */
+  readonly compactLogEntries?: number;
+  /** ...or more than this many bytes. */
+  readonly compactLogBytes?: number;
+  readonly snapshotChunkBytes?: number;
+  /** Called for every applied membership change (the host registers peer addresses). */
+  readonly onConfChange?: (group: number, cc: ConfChange) => void;
+  readonly onLeaderChange?: (group: number, leader: NodeId, term: number) => void;
+  readonly onFatal: (e: Error) => void;
+  readonly random?: () => number;
+}
+
+export class NodeHost {
+  readonly replicas = new Map<number, Replica>();
+  private logStore!: RaftLogStore;
+  private ticker: NodeJS.Timeout | undefined;
+  private loopRunning = false;
+  private loopAgain = false;
+  private stopped = false;
+  private loopIdle: Promise<void> = Promise.resolve();
+  private readonly sendingSnapshot = new Set<string>();
+  private readonly bytesSinceCompaction = new Map<number, number>();
+  readonly tickMs: number;
+  private readonly electionTicks: number;
+
+  constructor(private readonly opts: NodeHostOptions) {
+    this.tickMs = opts.tickMs ?? 100;
+    this.electionTicks = opts.electionTicks ?? 10;
+  }
+
+  get nodeId(): NodeId {
+    return this.opts.nodeId;
+  }
+
+  async start(): Promise<void> {
+    this.logStore = await RaftLogStore.open(this.opts.db);
+    for (const g of this.opts.bootstrap) {
+      if (!g.voters.includes(this.opts.nodeId) || this.logStore.hasGroup(g.id)) continue;
+      const b = this.opts.db.batch();
+      this.logStore.bootstrap(b, g.id, { voters: [...g.voters], learners: [] });
+      await b.write({ sync: true });
+      this.opts.log.info({ groupId: g.id, voters: g.voters }, 'bootstrapped group');
+    }
+    for (const id of this.logStore.groupIds()) await this.openReplica(id);
+    this.ticker = setInterval(() => this.tick(), this.tickMs);
+    this.schedule();
+  }
+
+  private async openReplica(group: number): Promise<Replica> {
+    if (await ingestIncomplete(this.opts.db, group)) await this.discardPartialImage(group);
+    const storage = this.logStore.group(group);
+    const sm = await this.opts.createStateMachine(group);
+    const raft = new Raft({
+      id: this.opts.nodeId,
+      storage,
+      applied: Math.min(sm.appliedIndex(), storage.hardState.commit),
+      electionTicks: this.electionTicks,
+      heartbeatTicks: this.opts.heartbeatTicks ?? 1,
+      random: this.opts.random ?? Math.random,
+      maxSizePerMsg: 1 << 20,
+      maxInflightMsgs: 256,
+    });
+    const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3);
+    this.replicas.set(group, r);
+    this.opts.log.info({ groupId: group, term: raft.term, commit: raft.log.committed, applied: sm.appliedIndex() }, 'replica opened');
+    return r;
+  }
+
+  /**
+   * A crash interrupted a snapshot ingest: the group's data is partial. Drop
+   * data and log (keeping term and vote, which safety needs); the leader will
+   * send a fresh snapshot.
+   */
+  private async discardPartialImage(group: number): Promise<void> {
+    this.opts.log.warn({ groupId: group }, 'discarding a partially ingested snapshot');
+    for (const ns of [NS_STATE, NS_DATA]) {
+      const p = groupPrefix(ns, group);
+      await this.opts.db.level.clear({ gte: p, lt: prefixEnd(p) });
+    }
+    const hs = this.logStore.group(group).hardState;
+    await this.logStore.destroyGroup(group);
+    const b = this.opts.db.batch();
+    this.logStore.setHardState(b, group, { term: hs.term, vote: hs.vote, commit: 0 });
+    await b.write({ sync: true });
+  }
+
+  replica(group: number): Replica | undefined {
+    const r = this.replicas.get(group);
+    return r && !r.removed ? r : undefined;
+  }
+
+  /** Wakes the ready loop. */
+  schedule(): void {
+    if (this.stopped) return;
+    if (this.loopRunning) {
+      this.loopAgain = true;
+      return;
+    }
+    this.loopRunning = true;
+    this.loopIdle = new Promise((resolve) => {
+      setImmediate(() => {
+        void this.loop().then(resolve, (e: unknown) => {
+          resolve();
+          this.opts.onFatal(e instanceof Error ? e : new Error(String(e)));
+        });
+      });
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.loopAgain = false;
+        await this.turn();
+      } while (this.loopAgain && !this.stopped);
+    } finally {
+      this.loopRunning = false;
+    }
+  }
+
+  private tick(): void {
+    for (const r of this.replicas.values()) if (!r.removed) r.raft.tick();
+    this.schedule();
+  }
+
+  /** Delivers raft messages that arrived from a peer. */
+  deliver(group: number, m: Message): void {
+    const r = this.replicas.get(group);
+    if (!r) {
+      // A leader reaching a node that holds no replica: the node was added to
+      // the group. Create an empty replica; the leader sends a snapshot.
+      if (m.type !== MessageType.App && m.type !== MessageType.Heartbeat && m.type !== MessageType.Snap) return;
+      void this.createReplica(group).then((nr) => {
+        nr.raft.step(m);
+        this.schedule();
+      });
+      return;
+    }
+    if (r.removed) return;
+    r.raft.step(m);
+    this.schedule();
+  }
+
+  private creating = new Map<number, Promise<Replica>>();
+  private createReplica(group: number): Promise<Replica> {
+    let p = this.creating.get(group);
+    if (!p) {
+      p = this.openReplica(group);
+      this.creating.set(group, p);
+      void p.finally(() => this.creating.delete(group));
+    }
+    return p;
+  }
+
+  reportUnreachable(group: number, peer: NodeId): void {
+    this.replicas.get(group)?.raft.reportUnreachable(peer);
+  }
+
+  private async turn(): Promise<void> {
+    const work: { r: Replica; rd: Ready }[] = [];
+    for (const r of this.replicas.values()) {
+      if (r.removed || r.installing) continue;
+      r.flushQueues();
+      if (r.raft.hasReady()) work.push({ r, rd: r.raft.ready() });
+    }
+    if (work.length === 0) return;
+    let release: () => void = () => {};
+    const busy = new Promise<void>((res) => (release = res));
+    for (const { r } of work) r.busy = busy;
+    try {
+      // 1. Persist every group's raft state in one batch.
+      const b = this.opts.db.batch();
+      let sync = false;
+      for (const { r, rd } of work) {
+        if (rd.snapshot) {
+          this.logStore.applySnapshot(b, r.group, rd.snapshot.meta);
+          sync = true;
+        }
+        if (rd.entries.length > 0) {
+          this.logStore.append(b, r.group, rd.entries);
+          let bytes = 0;
+          for (const e of rd.entries) bytes += e.data.byteLength;
+          this.bytesSinceCompaction.set(r.group, (this.bytesSinceCompaction.get(r.group) ?? 0) + bytes);
+          sync = true;
+        }
+        if (rd.hardState) {
+          this.logStore.setHardState(b, r.group, rd.hardState);
+          sync = true;
+        }
+      }
+      if (b.size.ops > 0) await b.write({ sync });
+      else await b.discard();
+      // 2. Send.
+      for (const { r, rd } of work) {
+        for (const m of rd.messages) {
+          if (m.type === MessageType.Snap) this.sendSnapshot(r, m);
+          else this.opts.transport.send(r.group, m);
+        }
+        if (rd.softState && rd.softState.leader !== 0) this.opts.onLeaderChange?.(r.group, rd.softState.leader, r.raft.term);
+      }
+      // 3. Apply, resolve, advance.
+      for (const { r, rd } of work) {
+        if (rd.snapshot) await r.sm.reload();
+        if (rd.committedEntries.length > 0) {
+          const results = await r.sm.applyEntries(rd.committedEntries);
+          for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
+          r.onApplied(rd.committedEntries, results);
+        }
+        r.onReadStates(rd.readStates);
+        r.raft.advance();
+        r.wakeApplyWaiters();
+        await this.maybeCompact(r);
+      }
+    } finally {
+      release();
+    }
+    // Work handed in during this turn (proposals, messages) needs another turn.
+    for (const r of this.replicas.values()) if (r.hasQueuedWork() || r.raft.hasReady()) this.loopAgain = true;
+  }
+
+  private onConfChangeApplied(r: Replica, e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    this.opts.onConfChange?.(r.group, cc);
+    this.opts.log.info({ groupId: r.group, index: e.index, type: ConfChangeType[cc.type], member: cc.nodeId }, 'membership change applied');
+    if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.opts.nodeId) {
+      r.removed = true;
+      r.failAll(new ReplicaError('UNAVAILABLE', `node removed from group ${r.group}`));
+      this.opts.log.warn({ groupId: r.group }, 'this node was removed from the group; replica stopped');
+    }
+  }
+
+  private async maybeCompact(r: Replica): Promise<void> {
+    const applied = r.sm.appliedIndex();
+    const first = r.storage.firstIndex();
+    const entries = applied - first + 1;
+    const limit = this.opts.compactLogEntries ?? 10_000;
+    const bytes = this.bytesSinceCompaction.get(r.group) ?? 0;
+    if (entries <= limit && bytes <= (this.opts.compactLogBytes ?? 64 << 20)) return;
+    // Keep a tail so briefly lagging followers catch up from the log, not a snapshot.
+    const keep = Math.floor(limit / 2);
+    const upTo = Math.min(applied, r.raft.log.applied, r.storage.lastIndex()) - keep;
+    if (upTo <= first) return;
+    const b = this.opts.db.batch();
+    this.logStore.createSnapshot(b, r.group, { index: upTo, term: r.storage.term(upTo), confState: r.raft.confStateAt(upTo) });
+    this.logStore.compact(b, r.group, upTo);
+    await b.write({ sync: false });
+    this.bytesSinceCompaction.set(r.group, 0);
+    this.opts.log.debug({ groupId: r.group, index: upTo }, 'log compacted');
+  }
+
+  /**
+   * Streams a consistent image of the group's data. Its metadata (index,
+   * term, configuration) is read from the same LevelDB snapshot as the data,
+   * so the image is exactly the state at that applied index.
+   */
+  private sendSnapshot(r: Replica, m: Message): void {
+    const key = `${r.group}:${m.to}`;
+    if (this.sendingSnapshot.has(key)) return;
+    this.sendingSnapshot.add(key);
+    void (async () => {
+      let ok = false;
+      const snap = this.opts.db.level.snapshot();
+      try {
+        const raw = await this.opts.db.level.get(stateKey(r.group, 'applied'), { snapshot: snap });
+        const index = raw === undefined ? 0 : Number(readU64(raw, 0));
+        const term = r.raft.log.term(index);
+        if (index === 0 || term === undefined) throw new Error(`no snapshot point (applied ${index})`);
+        const confState: ConfState = r.raft.confStateAt(index);
+        const msg: Message = { ...m, snapshot: { meta: { index, term, confState }, data: new Uint8Array(0) } };
+        this.opts.log.info({ groupId: r.group, peer: m.to, index }, 'sending snapshot');
+        ok = await this.opts.transport.sendSnapshot(m.to, r.group, msg, readGroupSnapshot(this.opts.db, r.group, this.opts.snapshotChunkBytes ?? 1 << 20, snap));
+      } catch (e) {
+        this.opts.log.warn({ groupId: r.group, peer: m.to, err: (e as Error).message }, 'snapshot not sent');
+      } finally {
+        await snap.close().catch(() => {});
+        this.sendingSnapshot.delete(key);
+        if (!r.removed) {
+          r.raft.reportSnapshot(m.to, ok);
+          this.schedule();
+        }
+      }
+    })();
+  }
+
+  /** Installs a snapshot streamed by a leader. Returns whether it was accepted. */
+  async receiveSnapshot(group: number, m: Message, chunks: AsyncIterable<SnapshotChunk>): Promise<{ accepted: boolean; reason: string }> {
+    const meta = m.snapshot?.meta;
+    if (!meta) return { accepted: false, reason: 'snapshot message without metadata' };
+    const r = this.replicas.get(group) ?? (await this.createReplica(group));
+    if (r.removed) return { accepted: false, reason: 'replica removed' };
+    if (r.installing) return { accepted: false, reason: 'another snapshot is being installed' };
+    if (meta.index <= r.raft.log.committed) return { accepted: false, reason: `already committed ${r.raft.log.committed} ≥ ${meta.index}` };
+    r.installing = true;
+    try {
+      await r.busy; // let the current ready-loop turn finish with this replica
+      const ingest = new SnapshotIngest(this.opts.db, group);
+      await ingest.begin();
+      for await (const c of chunks) await ingest.add(c);
+      await ingest.finish();
+      // The data is now at meta.index: entries at or below it must not apply again.
+      await r.sm.reload();
+      this.opts.log.info({ groupId: group, index: meta.index, from: m.from }, 'snapshot ingested');
+    } finally {
+      r.installing = false;
+    }
+    r.raft.step(m);
+    this.schedule();
+    return { accepted: true, reason: '' };
+  }
+
+  /** Stops ticking and accepting work, lets the current turn finish, fails waiters. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.loopIdle;
+    const e = new ReplicaError('UNAVAILABLE', 'node is shutting down');
+    for (const r of this.replicas.values()) r.failAll(e);
+  }
+}

@@ -1,0 +1,228 @@
+// One replica of one Raft group on this node: the raft core, its durable log,
+// its state machine, and the clients waiting on it (proposals and reads).
+//
+// Proposals and read-index requests are queued and handed to the core once per
+// ready-loop turn (batching at every hop). A proposal resolves when the entry
+// at its index is applied with the term it was proposed in; if another term's
+// entry is applied there, it was overwritten and never applied: the caller may
+// retry. A read resolves once the group applied at least its read index.
+
+import { Raft, RaftError, StateRole, type Entry, type NodeId, type ReadState } from '../raft/index.js';
+import type { GroupLogStorage } from '../storage/raft-log-store.js';
+
+export class ReplicaError extends Error {
+  constructor(
+    readonly code: 'NOT_LEADER' | 'UNAVAILABLE' | 'OVERLOADED' | 'TOO_LARGE' | 'INVALID',
+    message: string,
+    readonly leader?: NodeId,
+  ) {
+    super(message);
+    this.name = 'ReplicaError';
+  }
+}
+
+interface PendingProposal {
+  readonly term: number;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface QueuedProposal {
+  readonly data: Uint8Array;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface ReadWaiter {
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
+
+/** The state machine contract the node host drives. */
+export interface StateMachine {
+  /** Applies committed entries in order; returns results by log index. */
+  applyEntries(entries: readonly Entry[]): Promise<Map<number, unknown>>;
+  /** Index of the last entry whose effects are in the state machine's storage. */
+  appliedIndex(): number;
+  /** Re-reads state after a snapshot image replaced the group's data. */
+  reload(): Promise<void>;
+}
+
+const MAX_QUEUED_PROPOSALS = 10_000;
+const MAX_QUEUED_READS = 10_000;
+
+export class Replica {
+  installing = false;
+  removed = false;
+  /** Serializes ready-loop work and snapshot installs on this replica. */
+  busy: Promise<void> = Promise.resolve();
+  private queued: QueuedProposal[] = [];
+  private readonly pending = new Map<number, PendingProposal>();
+  private readCtxSeq = 0;
+  private readQueue: ReadWaiter[] = [];
+  private readonly readsByCtx = new Map<string, { waiters: ReadWaiter[]; timer: NodeJS.Timeout }>();
+  private readonly applyWaiters: { index: number; waiter: ReadWaiter }[] = [];
+
+  constructor(
+    readonly group: number,
+    public raft: Raft,
+    readonly storage: GroupLogStorage,
+    readonly sm: StateMachine,
+    private readonly readTimeoutMs: number,
+  ) {}
+
+  isLeader(): boolean {
+    return this.raft.role === StateRole.Leader;
+  }
+
+  leader(): NodeId {
+    return this.raft.lead;
+  }
+
+  /** Queues a command; resolves with the state machine's result once applied. */
+  propose(data: Uint8Array): Promise<unknown> {
+    if (!this.isLeader()) return Promise.reject(this.notLeader());
+    if (this.queued.length >= MAX_QUEUED_PROPOSALS) {
+      return Promise.reject(new ReplicaError('OVERLOADED', `group ${this.group}: ${this.queued.length} proposals queued`));
+    }
+    return new Promise((resolve, reject) => this.queued.push({ data, resolve, reject }));
+  }
+
+  /** Resolves when this replica has applied everything committed before the call (linearizable read point). */
+  readBarrier(): Promise<void> {
+    if (this.readQueue.length >= MAX_QUEUED_READS) {
+      return Promise.reject(new ReplicaError('OVERLOADED', `group ${this.group}: ${this.readQueue.length} reads queued`));
+    }
+    return new Promise((resolve, reject) => this.readQueue.push({ resolve, reject }));
+  }
+
+  /** Resolves once the applied index reaches `index`. */
+  waitApplied(index: number): Promise<void> {
+    if (this.sm.appliedIndex() >= index) return Promise.resolve();
+    return new Promise((resolve, reject) => this.applyWaiters.push({ index, waiter: { resolve, reject } }));
+  }
+
+  notLeader(): ReplicaError {
+    const lead = this.raft.lead;
+    if (lead === 0) return new ReplicaError('UNAVAILABLE', `group ${this.group} has no leader`);
+    return new ReplicaError('NOT_LEADER', `node is not the leader of group ${this.group}`, lead);
+  }
+
+  /** Hands queued proposals and reads to the core (called at the start of a ready-loop turn). */
+  flushQueues(): void {
+    if (this.queued.length > 0) {
+      const batch = this.queued;
+      this.queued = [];
+      if (!this.isLeader()) {
+        const e = this.notLeader();
+        for (const q of batch) q.reject(e);
+      } else {
+        try {
+          const first = this.raft.propose(batch.map((q) => q.data));
+          const term = this.raft.term;
+          batch.forEach((q, i) => this.pending.set(first + i, { term, resolve: q.resolve, reject: q.reject }));
+        } catch (e) {
+          const err = mapRaftError(e, this.group);
+          for (const q of batch) q.reject(err);
+        }
+      }
+    }
+    if (this.readQueue.length > 0) {
+      const waiters = this.readQueue;
+      this.readQueue = [];
+      const ctx = `${this.group}:${++this.readCtxSeq}`;
+      try {
+        this.raft.readIndex(ctx);
+        const timer = setTimeout(() => {
+          const r = this.readsByCtx.get(ctx);
+          if (!r) return;
+          this.readsByCtx.delete(ctx);
+          const e = new ReplicaError('UNAVAILABLE', `group ${this.group}: read index not confirmed in ${this.readTimeoutMs} ms`);
+          for (const w of r.waiters) w.reject(e);
+        }, this.readTimeoutMs);
+        timer.unref();
+        this.readsByCtx.set(ctx, { waiters, timer });
+      } catch (e) {
+        const err = mapRaftError(e, this.group);
+        for (const w of waiters) w.reject(err);
+      }
+    }
+  }
+
+  /** Read states from a Ready: each becomes a wait for that applied index. */
+  onReadStates(states: readonly ReadState[]): void {
+    for (const rs of states) {
+      const r = this.readsByCtx.get(rs.context);
+      if (!r) continue;
+      this.readsByCtx.delete(rs.context);
+      clearTimeout(r.timer);
+      for (const w of r.waiters) this.applyWaiters.push({ index: rs.index, waiter: w });
+    }
+  }
+
+  /** Resolves proposals whose entries were applied, and reads now satisfied. */
+  onApplied(entries: readonly Entry[], results: Map<number, unknown>): void {
+    for (const e of entries) {
+      const p = this.pending.get(e.index);
+      if (!p) continue;
+      this.pending.delete(e.index);
+      if (p.term === e.term) p.resolve(results.get(e.index));
+      else p.reject(new ReplicaError('UNAVAILABLE', `group ${this.group}: proposal at ${e.index} was replaced after a leader change; not applied`));
+    }
+    this.wakeApplyWaiters();
+  }
+
+  wakeApplyWaiters(): void {
+    if (this.applyWaiters.length === 0) return;
+    const applied = this.sm.appliedIndex();
+    let i = 0;
+    while (i < this.applyWaiters.length) {
+      const w = this.applyWaiters[i]!;
+      if (w.index <= applied) {
+        this.applyWaiters.splice(i, 1);
+        w.waiter.resolve();
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** Fails every waiter (shutdown or replica removal). */
+  failAll(e: Error): void {
+    for (const q of this.queued) q.reject(e);
+    this.queued = [];
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    for (const w of this.readQueue) w.reject(e);
+    this.readQueue = [];
+    for (const r of this.readsByCtx.values()) {
+      clearTimeout(r.timer);
+      for (const w of r.waiters) w.reject(e);
+    }
+    this.readsByCtx.clear();
+    for (const w of this.applyWaiters) w.waiter.reject(e);
+    this.applyWaiters.length = 0;
+  }
+
+  hasQueuedWork(): boolean {
+    return this.queued.length > 0 || this.readQueue.length > 0;
+  }
+}
+
+export function mapRaftError(e: unknown, group: number): Error {
+  if (!(e instanceof RaftError)) return e instanceof Error ? e : new Error(String(e));
+  switch (e.code) {
+    case 'NOT_LEADER':
+      return new ReplicaError('NOT_LEADER', `group ${group}: ${e.message}`, e.leaderHint);
+    case 'NO_LEADER':
+    case 'TRANSFER_IN_PROGRESS':
+      return new ReplicaError('UNAVAILABLE', `group ${group}: ${e.message}`);
+    case 'UNCOMMITTED_LIMIT':
+    case 'TOO_MANY_PENDING_READS':
+      return new ReplicaError('OVERLOADED', `group ${group}: ${e.message}`);
+    case 'PROPOSAL_TOO_LARGE':
+      return new ReplicaError('TOO_LARGE', `group ${group}: ${e.message}`);
+    default:
+      return new ReplicaError('INVALID', `group ${group}: ${e.message}`);
+  }
+}

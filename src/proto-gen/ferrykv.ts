@@ -1,0 +1,51 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__Output as _ferrykv_v1_BatchGetRequest__Output } from './ferrykv/v1/BatchGetRequest.js';
+import type { BatchGetResponse as _ferrykv_v1_BatchGetResponse, BatchGetResponse__Output as _ferrykv_v1_BatchGetResponse__Output } from './ferrykv/v1/BatchGetResponse.js';
+import type { BatchWriteRequest as _ferrykv_v1_BatchWriteRequest, BatchWriteRequest__Output as _ferrykv_v1_BatchWriteRequest__Output } from './ferrykv/v1/BatchWriteRequest.js';
+import type { CompareAndSwapRequest as _ferrykv_v1_CompareAndSwapRequest, CompareAndSwapRequest__Output as _ferrykv_v1_CompareAndSwapRequest__Output } from './ferrykv/v1/CompareAndSwapRequest.js';
+import type { CompareAndSwapResponse as _ferrykv_v1_CompareAndSwapResponse, CompareAndSwapResponse__Output as _ferrykv_v1_CompareAndSwapResponse__Output } from './ferrykv/v1/CompareAndSwapResponse.js';
+import type { DeleteRangeRequest as _ferrykv_v1_DeleteRangeRequest, DeleteRangeRequest__Output as _ferrykv_v1_DeleteRangeRequest__Output } from './ferrykv/v1/DeleteRangeRequest.js';
+import type { DeleteRangeResponse as _ferrykv_v1_DeleteRangeResponse, DeleteRangeResponse__Output as _ferrykv_v1_DeleteRangeResponse__Output } from './ferrykv/v1/DeleteRangeResponse.js';
+import type { DeleteRequest as _ferrykv_v1_DeleteRequest, DeleteRequest__Output as _ferrykv_v1_DeleteRequest__Output } from './ferrykv/v1/DeleteRequest.js';
+import type { Error as _ferrykv_v1_Error, Error__Output as _ferrykv_v1_Error__Output } from './ferrykv/v1/Error.js';
+import type { GetRequest as _ferrykv_v1_GetRequest, GetRequest__Output as _ferrykv_v1_GetRequest__Output } from './ferrykv/v1/GetRequest.js';
+import type { GetResponse as _ferrykv_v1_GetResponse, GetResponse__Output as _ferrykv_v1_GetResponse__Output } from './ferrykv/v1/GetResponse.js';
+import type { KeyValue as _ferrykv_v1_KeyValue, KeyValue__Output as _ferrykv_v1_KeyValue__Output } from './ferrykv/v1/KeyValue.js';
+import type { Mutation as _ferrykv_v1_Mutation, Mutation__Output as _ferrykv_v1_Mutation__Output } from './ferrykv/v1/Mutation.js';
+import type { PutRequest as _ferrykv_v1_PutRequest, PutRequest__Output as _ferrykv_v1_PutRequest__Output } from './ferrykv/v1/PutRequest.js';
+import type { RawKVClient as _ferrykv_v1_RawKVClient, RawKVDefinition as _ferrykv_v1_RawKVDefinition } from './ferrykv/v1/RawKV.js';
+import type { ScanRequest as _ferrykv_v1_ScanRequest, ScanRequest__Output as _ferrykv_v1_ScanRequest__Output } from './ferrykv/v1/ScanRequest.js';
+import type { ScanResponse as _ferrykv_v1_ScanResponse, ScanResponse__Output as _ferrykv_v1_ScanResponse__Output } from './ferrykv/v1/ScanResponse.js';
+import type { WriteResponse as _ferrykv_v1_WriteResponse, WriteResponse__Output as _ferrykv_v1_WriteResponse__Output } from './ferrykv/v1/WriteResponse.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  ferrykv: {
+    v1: {
+      BatchGetRequest: MessageTypeDefinition<_ferrykv_v1_BatchGetRequest, _ferrykv_v1_BatchGetRequest__Output>
+      BatchGetResponse: MessageTypeDefinition<_ferrykv_v1_BatchGetResponse, _ferrykv_v1_BatchGetResponse__Output>
+      BatchWriteRequest: MessageTypeDefinition<_ferrykv_v1_BatchWriteRequest, _ferrykv_v1_BatchWriteRequest__Output>
+      CompareAndSwapRequest: MessageTypeDefinition<_ferrykv_v1_CompareAndSwapRequest, _ferrykv_v1_CompareAndSwapRequest__Output>
+      CompareAndSwapResponse: MessageTypeDefinition<_ferrykv_v1_CompareAndSwapResponse, _ferrykv_v1_CompareAndSwapResponse__Output>
+      DeleteRangeRequest: MessageTypeDefinition<_ferrykv_v1_DeleteRangeRequest, _ferrykv_v1_DeleteRangeRequest__Output>
+      DeleteRangeResponse: MessageTypeDefinition<_ferrykv_v1_DeleteRangeResponse, _ferrykv_v1_DeleteRangeResponse__Output>
+      DeleteRequest: MessageTypeDefinition<_ferrykv_v1_DeleteRequest, _ferrykv_v1_DeleteRequest__Output>
+      Error: MessageTypeDefinition<_ferrykv_v1_Error, _ferrykv_v1_Error__Output>
+      GetRequest: MessageTypeDefinition<_ferrykv_v1_GetRequest, _ferrykv_v1_GetRequest__Output>
+      GetResponse: MessageTypeDefinition<_ferrykv_v1_GetResponse, _ferrykv_v1_GetResponse__Output>
+      KeyValue: MessageTypeDefinition<_ferrykv_v1_KeyValue, _ferrykv_v1_KeyValue__Output>
+      Mutation: MessageTypeDefinition<_ferrykv_v1_Mutation, _ferrykv_v1_Mutation__Output>
+      PutRequest: MessageTypeDefinition<_ferrykv_v1_PutRequest, _ferrykv_v1_PutRequest__Output>
+      RawKV: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_RawKVClient> & { service: _ferrykv_v1_RawKVDefinition }
+      ScanRequest: MessageTypeDefinition<_ferrykv_v1_ScanRequest, _ferrykv_v1_ScanRequest__Output>
+      ScanResponse: MessageTypeDefinition<_ferrykv_v1_ScanResponse, _ferrykv_v1_ScanResponse__Output>
+      WriteResponse: MessageTypeDefinition<_ferrykv_v1_WriteResponse, _ferrykv_v1_WriteResponse__Output>
+    }
+  }
+}
+

@@ -1,0 +1,95 @@
+// Original file: proto/admin.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AddMemberRequest as _ferrykv_admin_v1_AddMemberRequest, AddMemberRequest__Output as _ferrykv_admin_v1_AddMemberRequest__Output } from '../../../ferrykv/admin/v1/AddMemberRequest.js';
+import type { MembershipResponse as _ferrykv_admin_v1_MembershipResponse, MembershipResponse__Output as _ferrykv_admin_v1_MembershipResponse__Output } from '../../../ferrykv/admin/v1/MembershipResponse.js';
+import type { NodeStatusRequest as _ferrykv_admin_v1_NodeStatusRequest, NodeStatusRequest__Output as _ferrykv_admin_v1_NodeStatusRequest__Output } from '../../../ferrykv/admin/v1/NodeStatusRequest.js';
+import type { NodeStatusResponse as _ferrykv_admin_v1_NodeStatusResponse, NodeStatusResponse__Output as _ferrykv_admin_v1_NodeStatusResponse__Output } from '../../../ferrykv/admin/v1/NodeStatusResponse.js';
+import type { PromoteMemberRequest as _ferrykv_admin_v1_PromoteMemberRequest, PromoteMemberRequest__Output as _ferrykv_admin_v1_PromoteMemberRequest__Output } from '../../../ferrykv/admin/v1/PromoteMemberRequest.js';
+import type { RemoveMemberRequest as _ferrykv_admin_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _ferrykv_admin_v1_RemoveMemberRequest__Output } from '../../../ferrykv/admin/v1/RemoveMemberRequest.js';
+import type { SetFaultsRequest as _ferrykv_admin_v1_SetFaultsRequest, SetFaultsRequest__Output as _ferrykv_admin_v1_SetFaultsRequest__Output } from '../../../ferrykv/admin/v1/SetFaultsRequest.js';
+import type { SetFaultsResponse as _ferrykv_admin_v1_SetFaultsResponse, SetFaultsResponse__Output as _ferrykv_admin_v1_SetFaultsResponse__Output } from '../../../ferrykv/admin/v1/SetFaultsResponse.js';
+import type { TransferLeaderRequest as _ferrykv_admin_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _ferrykv_admin_v1_TransferLeaderRequest__Output } from '../../../ferrykv/admin/v1/TransferLeaderRequest.js';
+import type { TransferLeaderResponse as _ferrykv_admin_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _ferrykv_admin_v1_TransferLeaderResponse__Output } from '../../../ferrykv/admin/v1/TransferLeaderResponse.js';
+
+export interface AdminClient extends grpc.Client {
+  AddMember(argument: _ferrykv_admin_v1_AddMemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  AddMember(argument: _ferrykv_admin_v1_AddMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  AddMember(argument: _ferrykv_admin_v1_AddMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  AddMember(argument: _ferrykv_admin_v1_AddMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMember(argument: _ferrykv_admin_v1_AddMemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMember(argument: _ferrykv_admin_v1_AddMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMember(argument: _ferrykv_admin_v1_AddMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMember(argument: _ferrykv_admin_v1_AddMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
+  NodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  NodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  NodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  NodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  nodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  nodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  nodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  nodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
+  
+  PromoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  PromoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  PromoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  PromoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  promoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  promoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  promoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  promoteMember(argument: _ferrykv_admin_v1_PromoteMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  RemoveMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  RemoveMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  RemoveMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
+  SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  setFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  setFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  setFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  setFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
+  
+  TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface AdminHandlers extends grpc.UntypedServiceImplementation {
+  AddMember: grpc.handleUnaryCall<_ferrykv_admin_v1_AddMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse>;
+  
+  NodeStatus: grpc.handleUnaryCall<_ferrykv_admin_v1_NodeStatusRequest__Output, _ferrykv_admin_v1_NodeStatusResponse>;
+  
+  PromoteMember: grpc.handleUnaryCall<_ferrykv_admin_v1_PromoteMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse>;
+  
+  RemoveMember: grpc.handleUnaryCall<_ferrykv_admin_v1_RemoveMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse>;
+  
+  SetFaults: grpc.handleUnaryCall<_ferrykv_admin_v1_SetFaultsRequest__Output, _ferrykv_admin_v1_SetFaultsResponse>;
+  
+  TransferLeader: grpc.handleUnaryCall<_ferrykv_admin_v1_TransferLeaderRequest__Output, _ferrykv_admin_v1_TransferLeaderResponse>;
+  
+}
+
+export interface AdminDefinition extends grpc.ServiceDefinition {
+  AddMember: MethodDefinition<_ferrykv_admin_v1_AddMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_AddMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
+  NodeStatus: MethodDefinition<_ferrykv_admin_v1_NodeStatusRequest, _ferrykv_admin_v1_NodeStatusResponse, _ferrykv_admin_v1_NodeStatusRequest__Output, _ferrykv_admin_v1_NodeStatusResponse__Output>
+  PromoteMember: MethodDefinition<_ferrykv_admin_v1_PromoteMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_PromoteMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
+  RemoveMember: MethodDefinition<_ferrykv_admin_v1_RemoveMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_RemoveMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
+  SetFaults: MethodDefinition<_ferrykv_admin_v1_SetFaultsRequest, _ferrykv_admin_v1_SetFaultsResponse, _ferrykv_admin_v1_SetFaultsRequest__Output, _ferrykv_admin_v1_SetFaultsResponse__Output>
+  TransferLeader: MethodDefinition<_ferrykv_admin_v1_TransferLeaderRequest, _ferrykv_admin_v1_TransferLeaderResponse, _ferrykv_admin_v1_TransferLeaderRequest__Output, _ferrykv_admin_v1_TransferLeaderResponse__Output>
+}

@@ -1,0 +1,8 @@
+// Original file: proto/admin.proto
+
+
+export interface NodeStatusRequest {
+}
+
+export interface NodeStatusRequest__Output {
+}

@@ -1,0 +1,14 @@
+// Original file: proto/admin.proto
+
+
+export interface PeerStatus {
+  'nodeId'?: (number);
+  'address'?: (string);
+  'connected'?: (boolean);
+}
+
+export interface PeerStatus__Output {
+  'nodeId': (number);
+  'address': (string);
+  'connected': (boolean);
+}

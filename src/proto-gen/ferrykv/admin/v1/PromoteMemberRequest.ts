@@ -1,0 +1,12 @@
+// Original file: proto/admin.proto
+
+
+export interface PromoteMemberRequest {
+  'groupId'?: (number);
+  'nodeId'?: (number);
+}
+
+export interface PromoteMemberRequest__Output {
+  'groupId': (number);
+  'nodeId': (number);
+}

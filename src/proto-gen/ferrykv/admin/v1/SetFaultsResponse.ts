@@ -1,0 +1,8 @@
+// Original file: proto/admin.proto
+
+
+export interface SetFaultsResponse {
+}
+
+export interface SetFaultsResponse__Output {
+}

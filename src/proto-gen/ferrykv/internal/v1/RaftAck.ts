@@ -1,0 +1,8 @@
+// Original file: proto/internal.proto
+
+
+export interface RaftAck {
+}
+
+export interface RaftAck__Output {
+}

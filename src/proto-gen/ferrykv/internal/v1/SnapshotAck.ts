@@ -1,0 +1,12 @@
+// Original file: proto/internal.proto
+
+
+export interface SnapshotAck {
+  'accepted'?: (boolean);
+  'reason'?: (string);
+}
+
+export interface SnapshotAck__Output {
+  'accepted': (boolean);
+  'reason': (string);
+}

@@ -1,0 +1,19 @@
+// Original file: proto/internal.proto
+
+import type { SnapshotRow as _ferrykv_internal_v1_SnapshotRow, SnapshotRow__Output as _ferrykv_internal_v1_SnapshotRow__Output } from '../../../ferrykv/internal/v1/SnapshotRow.js';
+
+export interface SnapshotChunk {
+  'groupId'?: (number);
+  'fromNode'?: (number);
+  'message'?: (Buffer | Uint8Array | string);
+  'rows'?: (_ferrykv_internal_v1_SnapshotRow)[];
+  'done'?: (boolean);
+}
+
+export interface SnapshotChunk__Output {
+  'groupId': (number);
+  'fromNode': (number);
+  'message': (Buffer);
+  'rows': (_ferrykv_internal_v1_SnapshotRow__Output)[];
+  'done': (boolean);
+}

@@ -1,0 +1,33 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from './ferrykv/internal/v1/ForwardRequest.js';
+import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from './ferrykv/internal/v1/ForwardResponse.js';
+import type { InternalClient as _ferrykv_internal_v1_InternalClient, InternalDefinition as _ferrykv_internal_v1_InternalDefinition } from './ferrykv/internal/v1/Internal.js';
+import type { RaftAck as _ferrykv_internal_v1_RaftAck, RaftAck__Output as _ferrykv_internal_v1_RaftAck__Output } from './ferrykv/internal/v1/RaftAck.js';
+import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as _ferrykv_internal_v1_RaftBatch__Output } from './ferrykv/internal/v1/RaftBatch.js';
+import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Output as _ferrykv_internal_v1_SnapshotAck__Output } from './ferrykv/internal/v1/SnapshotAck.js';
+import type { SnapshotChunk as _ferrykv_internal_v1_SnapshotChunk, SnapshotChunk__Output as _ferrykv_internal_v1_SnapshotChunk__Output } from './ferrykv/internal/v1/SnapshotChunk.js';
+import type { SnapshotRow as _ferrykv_internal_v1_SnapshotRow, SnapshotRow__Output as _ferrykv_internal_v1_SnapshotRow__Output } from './ferrykv/internal/v1/SnapshotRow.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  ferrykv: {
+    internal: {
+      v1: {
+        ForwardRequest: MessageTypeDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardRequest__Output>
+        ForwardResponse: MessageTypeDefinition<_ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardResponse__Output>
+        Internal: SubtypeConstructor<typeof grpc.Client, _ferrykv_internal_v1_InternalClient> & { service: _ferrykv_internal_v1_InternalDefinition }
+        RaftAck: MessageTypeDefinition<_ferrykv_internal_v1_RaftAck, _ferrykv_internal_v1_RaftAck__Output>
+        RaftBatch: MessageTypeDefinition<_ferrykv_internal_v1_RaftBatch, _ferrykv_internal_v1_RaftBatch__Output>
+        SnapshotAck: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotAck__Output>
+        SnapshotChunk: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotChunk, _ferrykv_internal_v1_SnapshotChunk__Output>
+        SnapshotRow: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotRow, _ferrykv_internal_v1_SnapshotRow__Output>
+      }
+    }
+  }
+}
+

@@ -1,0 +1,75 @@
+// Loads the .proto contracts at run time (proto-loader) and exposes typed
+// service constructors (types generated into src/proto-gen by `npm run proto`).
+// Shared by the server, the transport, the SDK and the CLI.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+import type { ProtoGrpcType as AdminProto } from '../proto-gen/admin.js';
+import type { ProtoGrpcType as PublicProto } from '../proto-gen/ferrykv.js';
+import type { ProtoGrpcType as InternalProto } from '../proto-gen/internal.js';
+
+/** Largest message either side accepts: a 4 MiB value plus its key and framing. */
+export const MAX_MESSAGE_BYTES = 16 << 20;
+
+/** Channel options for every client and server: raised message limits, big flow-control windows. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc-node.flow_control_window': 16 << 20,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** Finds proto/ walking up from this file (works from src/ under tsx and from dist/). */
+function protoDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'proto');
+    if (existsSync(join(candidate, 'ferrykv.proto'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the proto/ directory next to the ferrykv package');
+}
+
+let cache: { pub: PublicProto; admin: AdminProto; internal: InternalProto; packages: Record<string, protoLoader.PackageDefinition> } | undefined;
+
+export function protos(): { pub: PublicProto; admin: AdminProto; internal: InternalProto; packages: Record<string, protoLoader.PackageDefinition> } {
+  if (cache) return cache;
+  const dir = protoDir();
+  const load = (f: string): protoLoader.PackageDefinition => protoLoader.loadSync(join(dir, f), LOADER_OPTIONS);
+  const pubDef = load('ferrykv.proto');
+  const adminDef = load('admin.proto');
+  const internalDef = load('internal.proto');
+  cache = {
+    pub: grpc.loadPackageDefinition(pubDef) as unknown as PublicProto,
+    admin: grpc.loadPackageDefinition(adminDef) as unknown as AdminProto,
+    internal: grpc.loadPackageDefinition(internalDef) as unknown as InternalProto,
+    packages: { pub: pubDef, admin: adminDef, internal: internalDef },
+  };
+  return cache;
+}
+
+/** A protobufjs Type for a message by full name (e.g. 'ferrykv.v1.Error'), for payloads outside RPC framing. */
+export function messageType(file: 'ferrykv.proto' | 'admin.proto' | 'internal.proto', typeName: string): protobuf.Type {
+  let root = roots.get(file);
+  if (!root) {
+    root = protobuf.loadSync(join(protoDir(), file));
+    roots.set(file, root);
+  }
+  return root.lookupType(typeName);
+}
+
+const roots = new Map<string, protobuf.Root>();

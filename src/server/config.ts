@@ -1,0 +1,205 @@
+// Node configuration: one typed object, built from command-line flags and a
+// cluster file, validated at start-up with one clear message per bad field.
+// Defaults are documented in docs/operations.md.
+
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+
+export interface ClusterNode {
+  readonly id: number;
+  /** gRPC address, host:port. */
+  readonly address: string;
+  /** HTTP address for /metrics and /healthz, host:port (optional). */
+  readonly http?: string;
+}
+
+export interface ClusterGroup {
+  readonly id: number;
+  readonly voters: readonly number[];
+}
+
+export interface ClusterRoute {
+  /** UTF-8 key where the route starts ('' = the beginning). */
+  readonly start: string;
+  /** UTF-8 key where it ends, exclusive ('' = +∞). */
+  readonly end: string;
+  readonly group: number;
+}
+
+export interface ClusterFile {
+  readonly nodes: readonly ClusterNode[];
+  readonly groups: readonly ClusterGroup[];
+  readonly routes: readonly ClusterRoute[];
+}
+
+export interface NodeConfig {
+  readonly nodeId: number;
+  readonly listen: string;
+  readonly http: string | undefined;
+  readonly dataDir: string;
+  readonly cluster: ClusterFile;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly compactLogEntries: number;
+  readonly snapshotBytesPerSec: number;
+  readonly requestTimeoutMs: number;
+  readonly logLevel: string;
+  readonly testHooks: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface RawOptions {
+  nodeId?: string;
+  cluster?: string;
+  dataDir?: string;
+  listen?: string;
+  http?: string;
+  tickMs?: string;
+  electionTicks?: string;
+  compactLogEntries?: string;
+  snapshotBytesPerSec?: string;
+  requestTimeoutMs?: string;
+  logLevel?: string;
+}
+
+export const DEFAULTS = {
+  tickMs: 100,
+  electionTicks: 10,
+  compactLogEntries: 10_000,
+  snapshotBytesPerSec: 64 << 20,
+  requestTimeoutMs: 10_000,
+  logLevel: 'info',
+};
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function isLoopback(address: string): boolean {
+  const host = splitHostPort(address)?.host;
+  if (!host) return false;
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+export function splitHostPort(address: string): { host: string; port: number } | undefined {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(address);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 0 || port > 65535) return undefined;
+  return { host: m[1]!, port };
+}
+
+/** Validates a parsed cluster file; returns the problems found (empty: valid). */
+export function checkCluster(c: unknown): string[] {
+  const problems: string[] = [];
+  if (typeof c !== 'object' || c === null) return ['cluster file: must be a JSON object with nodes, groups and routes'];
+  const raw = c as Record<string, unknown>;
+  const list = <T>(v: unknown): readonly T[] | undefined => (Array.isArray(v) ? (v as T[]) : undefined);
+  const f = { nodes: list<ClusterNode>(raw.nodes), groups: list<ClusterGroup>(raw.groups), routes: list<ClusterRoute>(raw.routes) };
+  const nodeIds = new Set<number>();
+  if (!f.nodes || f.nodes.length === 0) problems.push('cluster.nodes: must list at least one node');
+  else
+    f.nodes.forEach((n, i) => {
+      if (!Number.isInteger(n?.id) || n.id <= 0) problems.push(`cluster.nodes[${i}].id: must be a positive integer`);
+      else if (nodeIds.has(n.id)) problems.push(`cluster.nodes[${i}].id: duplicate node id ${n.id}`);
+      else nodeIds.add(n.id);
+      if (typeof n?.address !== 'string' || !splitHostPort(n.address)) problems.push(`cluster.nodes[${i}].address: must be host:port`);
+      if (n?.http !== undefined && (typeof n.http !== 'string' || !splitHostPort(n.http))) problems.push(`cluster.nodes[${i}].http: must be host:port`);
+    });
+  const groupIds = new Set<number>();
+  if (!f.groups || f.groups.length === 0) problems.push('cluster.groups: must list at least one group');
+  else
+    f.groups.forEach((g, i) => {
+      if (!Number.isInteger(g?.id) || g.id <= 0) problems.push(`cluster.groups[${i}].id: must be a positive integer`);
+      else if (groupIds.has(g.id)) problems.push(`cluster.groups[${i}].id: duplicate group id ${g.id}`);
+      else groupIds.add(g.id);
+      const voters = list<number>(g?.voters);
+      if (!voters || voters.length === 0) problems.push(`cluster.groups[${i}].voters: must list at least one node`);
+      else for (const v of voters) if (!nodeIds.has(v)) problems.push(`cluster.groups[${i}].voters: node ${v} is not in cluster.nodes`);
+    });
+  if (!groupIds.has(1) && groupIds.size > 0) problems.push('cluster.groups: group 1 (the default group) is required');
+  if (!f.routes || f.routes.length === 0) problems.push('cluster.routes: must list at least one route');
+  else {
+    f.routes.forEach((r, i) => {
+      if (typeof r?.start !== 'string' || typeof r?.end !== 'string') problems.push(`cluster.routes[${i}]: start and end must be strings`);
+      if (!groupIds.has(r?.group)) problems.push(`cluster.routes[${i}].group: group ${r?.group} is not in cluster.groups`);
+    });
+    const sorted = [...f.routes].filter((r) => typeof r?.start === 'string').sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    if (sorted.length > 0 && sorted[0]!.start !== '') problems.push('cluster.routes: the first route must start at "" (the beginning of the key space)');
+    for (let i = 0; i < sorted.length; i++) {
+      const r = sorted[i]!;
+      const next = sorted[i + 1];
+      if (next && r.end !== next.start) problems.push(`cluster.routes: route ending at "${r.end}" must be followed by one starting there (found "${next.start}")`);
+      if (!next && r.end !== '') problems.push('cluster.routes: the last route must end at "" (+∞)');
+      if (r.end !== '' && r.start >= r.end) problems.push(`cluster.routes: route "${r.start}".."${r.end}" is empty or inverted`);
+    }
+  }
+  return problems;
+}
+
+function intOption(problems: string[], flag: string, raw: string | undefined, def: number, min: number, max: number): number {
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${flag}: must be an integer from ${min} to ${max} (got "${raw}")`);
+    return def;
+  }
+  return n;
+}
+
+/** Builds and validates the node configuration; throws ConfigError listing every problem. */
+export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const problems: string[] = [];
+  const nodeId = intOption(problems, '--node-id', raw.nodeId, 0, 1, 0xffffffff);
+  if (raw.nodeId === undefined) problems.push('--node-id: required');
+  let cluster: ClusterFile = { nodes: [], groups: [], routes: [] };
+  if (!raw.cluster) {
+    problems.push('--cluster: required (path to the cluster JSON file)');
+  } else {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(raw.cluster, 'utf8'));
+      const p = checkCluster(parsed);
+      problems.push(...p.map((x) => `${raw.cluster}: ${x}`));
+      if (p.length === 0) cluster = parsed as ClusterFile;
+    } catch (e) {
+      problems.push(`--cluster: cannot read ${raw.cluster}: ${(e as Error).message}`);
+    }
+  }
+  const me = cluster.nodes.find((n) => n.id === nodeId);
+  if (cluster.nodes.length > 0 && !me && nodeId > 0) problems.push(`--node-id: node ${nodeId} is not listed in the cluster file`);
+  const listen = raw.listen ?? me?.address ?? '';
+  if (!splitHostPort(listen)) problems.push(`--listen: must be host:port (got "${listen}")`);
+  const http = raw.http ?? me?.http;
+  if (http !== undefined && http !== '' && !splitHostPort(http)) problems.push(`--http: must be host:port or empty (got "${http}")`);
+  if (!raw.dataDir) problems.push('--data-dir: required');
+  const tickMs = intOption(problems, '--tick-ms', raw.tickMs, DEFAULTS.tickMs, 1, 10_000);
+  const electionTicks = intOption(problems, '--election-ticks', raw.electionTicks, DEFAULTS.electionTicks, 3, 1000);
+  const compactLogEntries = intOption(problems, '--compact-log-entries', raw.compactLogEntries, DEFAULTS.compactLogEntries, 2, 100_000_000);
+  const snapshotBytesPerSec = intOption(problems, '--snapshot-bytes-per-sec', raw.snapshotBytesPerSec, DEFAULTS.snapshotBytesPerSec, 0, 2 ** 40);
+  const requestTimeoutMs = intOption(problems, '--request-timeout-ms', raw.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 10, 600_000);
+  const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
+  const testHooks = env.FERRYKV_TEST_HOOKS === '1';
+  if (testHooks && listen && splitHostPort(listen) && !isLoopback(listen)) {
+    problems.push(`FERRYKV_TEST_HOOKS=1: test hooks are refused on a non-loopback address (${listen})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    nodeId,
+    listen,
+    http: http === '' ? undefined : http,
+    dataDir: raw.dataDir!,
+    cluster,
+    tickMs,
+    electionTicks,
+    compactLogEntries,
+    snapshotBytesPerSec,
+    requestTimeoutMs,
+    logLevel,
+    testHooks,
+  };
+}

@@ -1,0 +1,43 @@
+// Prometheus metrics of one node (prom-client, a registry per node).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { NodeHost } from '../node/node-host.js';
+import { StateRole } from '../raft/index.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'ferrykv_requests_total', help: 'Requests by method and result code', labelNames: ['method', 'code'], registers: [this.registry] });
+  readonly requestDuration = new Histogram({
+    name: 'ferrykv_request_duration_seconds',
+    help: 'Request latency by method',
+    labelNames: ['method'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly leaderChanges = new Counter({ name: 'ferrykv_raft_leader_changes_total', help: 'Leader changes observed per group', labelNames: ['group'], registers: [this.registry] });
+  readonly confChanges = new Counter({ name: 'ferrykv_raft_conf_changes_total', help: 'Membership changes applied per group', labelNames: ['group'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ferrykv_process_' });
+  }
+
+  /** Per-group raft gauges, read from the host at scrape time. */
+  watchHost(host: NodeHost): void {
+    const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['group'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [id, r] of host.replicas) if (!r.removed) this.set({ group: String(id) }, read(r));
+        },
+      });
+    };
+    gauge('ferrykv_raft_term', 'Current raft term per group', (r) => r.raft.term);
+    gauge('ferrykv_raft_commit_index', 'Commit index per group', (r) => r.raft.log.committed);
+    gauge('ferrykv_raft_applied_index', 'Applied index per group', (r) => r.sm.appliedIndex());
+    gauge('ferrykv_raft_is_leader', '1 if this node leads the group', (r) => (r.raft.role === StateRole.Leader ? 1 : 0));
+    gauge('ferrykv_raft_log_entries', 'Entries in the raft log per group', (r) => r.storage.lastIndex() - r.storage.firstIndex() + 1);
+  }
+}

@@ -1,0 +1,455 @@
+// One ferrykv node process, wired: LevelDB, transport, multi-raft host, RawKV,
+// admin and internal gRPC services, /metrics and /healthz over HTTP.
+
+import { createServer, type Server as HttpServer } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { Hlc } from '../hlc/hlc.js';
+import { KvError, decodeKvError, encodeKvError, toServiceError } from '../kv/errors.js';
+import { KvService, toKvError } from '../kv/kv-service.js';
+import { RouteTable } from '../kv/routes.js';
+import { KvStateMachine } from '../kv/state-machine.js';
+import { NodeHost } from '../node/node-host.js';
+import { ReplicaError } from '../node/replica.js';
+import type { AdminHandlers } from '../proto-gen/ferrykv/admin/v1/Admin.js';
+import type { GroupStatus } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
+import type { InternalHandlers } from '../proto-gen/ferrykv/internal/v1/Internal.js';
+import type { RawKVHandlers } from '../proto-gen/ferrykv/v1/RawKV.js';
+import { ConfChangeType, RaftError, StateRole, nodeId, type ConfChange, type NodeId } from '../raft/index.js';
+import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { NodeDb } from '../storage/db.js';
+import type { SnapshotChunk } from '../storage/snapshot.js';
+import { decodeRaftMessage } from '../transport/raft-codec.js';
+import { Transport, type PeerFault } from '../transport/transport.js';
+import type { NodeConfig } from './config.js';
+import { Metrics } from './metrics.js';
+
+const VERSION = '0.1.0';
+
+export class FerryServer {
+  private grpcServer: grpc.Server | undefined;
+  private httpServer: HttpServer | undefined;
+  private readonly started = Date.now();
+  private stopping = false;
+  readonly metrics: Metrics;
+  host!: NodeHost;
+  kv!: KvService;
+  private transport!: Transport;
+  private db!: NodeDb;
+  boundPort = 0;
+  httpPort = 0;
+
+  constructor(
+    readonly cfg: NodeConfig,
+    readonly log: Logger,
+  ) {
+    this.metrics = new Metrics();
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.cfg;
+    if (cfg.testHooks) this.log.warn('TEST HOOKS ENABLED (FERRYKV_TEST_HOOKS=1): fault injection RPCs are available');
+    this.db = await NodeDb.open(cfg.dataDir);
+    const hlc = new Hlc();
+    this.transport = new Transport({
+      nodeId: nodeId(cfg.nodeId),
+      log: this.log,
+      onUnreachable: (g, p) => this.host.reportUnreachable(g, p),
+      snapshotBytesPerSec: cfg.snapshotBytesPerSec,
+    });
+    for (const n of cfg.cluster.nodes) this.transport.setPeer(nodeId(n.id), n.address);
+    const routes = new RouteTable(
+      cfg.cluster.routes.map((r) => ({ start: new TextEncoder().encode(r.start), end: new TextEncoder().encode(r.end), group: r.group })),
+    );
+    this.host = new NodeHost({
+      nodeId: nodeId(cfg.nodeId),
+      db: this.db,
+      log: this.log,
+      transport: this.transport,
+      createStateMachine: (g) => KvStateMachine.open(this.db, g),
+      bootstrap: cfg.cluster.groups.map((g) => ({ id: g.id, voters: g.voters.map(nodeId) })),
+      tickMs: cfg.tickMs,
+      electionTicks: cfg.electionTicks,
+      compactLogEntries: cfg.compactLogEntries,
+      onConfChange: (g, cc) => this.onConfChange(g, cc),
+      onLeaderChange: (g, leader, term) => {
+        this.metrics.leaderChanges.inc({ group: String(g) });
+        this.log.info({ groupId: g, leader, term }, 'leader changed');
+      },
+      onFatal: (e) => {
+        this.log.fatal({ err: e.message, stack: e.stack }, 'fatal error in the ready loop; exiting');
+        process.exit(70);
+      },
+    });
+    await this.host.start();
+    this.kv = new KvService({ host: this.host, routes, hlc, transport: this.transport, requestTimeoutMs: cfg.requestTimeoutMs });
+    this.kv.forwarder = (to, group, method, request, hops, deadlineMs) => this.forward(to, group, method, request, hops, deadlineMs);
+    this.metrics.watchHost(this.host);
+    await this.startGrpc();
+    if (cfg.http) await this.startHttp(cfg.http);
+    this.log.info({ nodeId: cfg.nodeId, listen: cfg.listen, port: this.boundPort, http: cfg.http, groups: [...this.host.replicas.keys()] }, 'ferrykv node started');
+  }
+
+  private onConfChange(group: number, cc: ConfChange): void {
+    if (cc.context && cc.context.byteLength > 0 && cc.type !== ConfChangeType.RemoveNode) {
+      this.transport.setPeer(cc.nodeId, new TextDecoder().decode(cc.context));
+    }
+    this.metrics.confChanges.inc({ group: String(group) });
+  }
+
+  // ------------------------------------------------------------------- gRPC
+
+  private async startGrpc(): Promise<void> {
+    const server = new grpc.Server(CHANNEL_OPTIONS);
+    const p = protos();
+    server.addService(p.pub.ferrykv.v1.RawKV.service, this.rawKvHandlers());
+    server.addService(p.admin.ferrykv.admin.v1.Admin.service, this.adminHandlers());
+    server.addService(p.internal.ferrykv.internal.v1.Internal.service, this.internalHandlers());
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(this.cfg.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    this.grpcServer = server;
+  }
+
+  private unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const end = this.metrics.requestDuration.startTimer({ method });
+      if (this.stopping) {
+        this.metrics.requests.inc({ method, code: 'UNAVAILABLE' });
+        end();
+        callback(toServiceError(new KvError('UNAVAILABLE', 'node is shutting down')) as grpc.ServiceError);
+        return;
+      }
+      fn(call.request).then(
+        (res) => {
+          this.metrics.requests.inc({ method, code: 'OK' });
+          end();
+          callback(null, res);
+        },
+        (e: unknown) => {
+          const err = toKvError(e);
+          this.metrics.requests.inc({ method, code: err.code });
+          end();
+          if (err.code === 'INTERNAL') this.log.error({ method, err: err.message }, 'request failed');
+          callback(toServiceError(err) as grpc.ServiceError);
+        },
+      );
+    };
+  }
+
+  private rawKvHandlers(): RawKVHandlers {
+    const kv = (): KvService => this.kv;
+    return {
+      Get: this.unary('Get', (r) => kv().get(r)),
+      BatchGet: this.unary('BatchGet', (r) => kv().batchGet(r)),
+      Put: this.unary('Put', (r) => kv().put(r)),
+      Delete: this.unary('Delete', (r) => kv().delete(r)),
+      DeleteRange: this.unary('DeleteRange', (r) => kv().deleteRange(r)),
+      BatchWrite: this.unary('BatchWrite', (r) => kv().batchWrite(r)),
+      Scan: this.unary('Scan', (r) => kv().scan(r)),
+      CompareAndSwap: this.unary('CompareAndSwap', (r) => kv().compareAndSwap(r)),
+    };
+  }
+
+  /** Runs a forwarded RawKV call locally (at most a few hops). */
+  private runForwarded(method: string, request: unknown, hops: number): Promise<unknown> {
+    const kv = this.kv;
+    switch (method) {
+      case 'Put':
+        return kv.put(request as Parameters<KvService['put']>[0], hops);
+      case 'Delete':
+        return kv.delete(request as Parameters<KvService['delete']>[0], hops);
+      case 'BatchWrite':
+        return kv.batchWrite(request as Parameters<KvService['batchWrite']>[0], hops);
+      case 'CompareAndSwap':
+        return kv.compareAndSwap(request as Parameters<KvService['compareAndSwap']>[0], hops);
+      case 'DeleteRange':
+        return kv.deleteRange(request as Parameters<KvService['deleteRange']>[0], hops);
+      default:
+        return Promise.reject(new KvError('INVALID_ARGUMENT', `method ${method} cannot be forwarded`));
+    }
+  }
+
+  private async forward(to: NodeId, group: number, method: string, request: unknown, hops: number, deadlineMs: number): Promise<unknown> {
+    const def = protos().packages.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, { requestSerialize: (v: unknown) => Buffer; responseDeserialize: (b: Buffer) => unknown }>;
+    const m = def[method];
+    if (!m) throw new KvError('INTERNAL', `unknown method ${method}`);
+    let res;
+    try {
+      res = await this.transport.forward(to, { groupId: group, method, request: m.requestSerialize(request), hops }, deadlineMs);
+    } catch (e) {
+      throw new KvError('UNAVAILABLE', `forwarding to leader node ${to} failed: ${(e as Error).message}`, {
+        leaderNodeId: to,
+        leaderAddress: this.transport.peerAddress(to) ?? '',
+      });
+    }
+    if (res.error.byteLength > 0) throw decodeKvError(res.error);
+    return m.responseDeserialize(res.response);
+  }
+
+  private internalHandlers(): InternalHandlers {
+    return {
+      Raft: (call, callback) => {
+        call.on('data', (batch: { fromNode: number; messages: Buffer[] }) => {
+          for (const raw of batch.messages) {
+            let gm;
+            try {
+              gm = decodeRaftMessage(raw);
+            } catch (e) {
+              this.log.warn({ from: batch.fromNode, err: (e as Error).message }, 'dropping a malformed raft message');
+              continue;
+            }
+            this.host.deliver(gm.group, gm.message);
+          }
+        });
+        call.on('end', () => callback(null, {}));
+        call.on('error', () => {
+          /* the peer went away; it reconnects */
+        });
+      },
+      Snapshot: (call, callback) => {
+        let first: ReturnType<typeof decodeRaftMessage> | undefined;
+        const rows: SnapshotChunk[] = [];
+        let notify: (() => void) | undefined;
+        let ended = false;
+        let failed: Error | undefined;
+        const chunks: AsyncIterable<SnapshotChunk> = {
+          async *[Symbol.asyncIterator]() {
+            for (;;) {
+              if (rows.length > 0) {
+                yield rows.shift()!;
+                continue;
+              }
+              if (failed) throw failed;
+              if (ended) return;
+              await new Promise<void>((r) => (notify = r));
+            }
+          },
+        };
+        const wake = (): void => {
+          const n = notify;
+          notify = undefined;
+          n?.();
+        };
+        let result: Promise<{ accepted: boolean; reason: string }> | undefined;
+        call.on('data', (c: { groupId: number; message: Buffer; rows: { key: Buffer; value: Buffer }[]; done: boolean }) => {
+          if (!first) {
+            try {
+              first = decodeRaftMessage(c.message);
+            } catch (e) {
+              failed = e as Error;
+              callback(null, { accepted: false, reason: 'malformed snapshot header' });
+              call.destroy();
+              return;
+            }
+            result = this.host.receiveSnapshot(first.group, first.message, chunks);
+            return;
+          }
+          if (c.rows.length > 0) {
+            let bytes = 0;
+            for (const r of c.rows) bytes += r.key.byteLength + r.value.byteLength;
+            rows.push({ rows: c.rows, bytes });
+          }
+          if (c.done) ended = true;
+          wake();
+        });
+        call.on('end', () => {
+          ended = true;
+          wake();
+          if (!result) return callback(null, { accepted: false, reason: 'empty snapshot stream' });
+          result.then(
+            (r) => callback(null, r),
+            (e: unknown) => callback(null, { accepted: false, reason: (e as Error).message }),
+          );
+        });
+        call.on('error', (e) => {
+          failed = e;
+          wake();
+        });
+      },
+      Forward: (call, callback) => {
+        const def = protos().packages.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, { requestDeserialize: (b: Buffer) => unknown; responseSerialize: (v: unknown) => Buffer }>;
+        const m = def[call.request.method];
+        if (!m) {
+          callback(null, { response: Buffer.alloc(0), error: Buffer.from(encodeKvError(new KvError('INVALID_ARGUMENT', `unknown method ${call.request.method}`))) });
+          return;
+        }
+        const request = m.requestDeserialize(call.request.request);
+        this.runForwarded(call.request.method, request, call.request.hops).then(
+          (res) => callback(null, { response: m.responseSerialize(res), error: Buffer.alloc(0) }),
+          (e: unknown) => callback(null, { response: Buffer.alloc(0), error: Buffer.from(encodeKvError(toKvError(e))) }),
+        );
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  private groupStatus(group: number): GroupStatus | undefined {
+    const r = this.host.replica(group);
+    if (!r) return undefined;
+    const s = r.raft.status();
+    return {
+      groupId: group,
+      role: s.role,
+      leaderId: s.leader,
+      term: s.term,
+      commit: s.commit,
+      applied: r.sm.appliedIndex(),
+      firstIndex: s.firstIndex,
+      lastIndex: s.lastIndex,
+      voters: [...s.confState.voters],
+      learners: [...s.confState.learners],
+      progress: [...s.progress].map(([id, p]) => ({ nodeId: id, match: p.match, next: p.next, state: p.state, learner: p.isLearner, recentActive: p.recentActive })),
+    };
+  }
+
+  private leaderReplica(group: number): NonNullable<ReturnType<NodeHost['replica']>> {
+    const r = this.host.replica(group);
+    if (!r) throw new KvError('INVALID_ARGUMENT', `group ${group}: this node holds no replica of it`, { field: 'group_id' });
+    if (r.raft.role !== StateRole.Leader) {
+      const leader = r.leader();
+      throw new KvError('NOT_LEADER', `group ${group}: this node is not the leader${leader ? ` (node ${leader} is)` : ''}`, {
+        ...(leader ? { leaderNodeId: leader, leaderAddress: this.transport.peerAddress(leader) ?? '' } : {}),
+      });
+    }
+    return r;
+  }
+
+  private async changeMembership(group: number, cc: ConfChange): Promise<{ voters: number[]; learners: number[]; index: string }> {
+    const r = this.leaderReplica(group);
+    let index: number;
+    try {
+      index = r.raft.proposeConfChange(cc);
+    } catch (e) {
+      if (e instanceof RaftError) {
+        const code = e.code === 'CONF_CHANGE_PENDING' ? 'UNAVAILABLE' : e.code === 'INVALID_CONF_CHANGE' ? 'INVALID_ARGUMENT' : 'UNAVAILABLE';
+        throw new KvError(code, `group ${group}: ${e.message}`, code === 'INVALID_ARGUMENT' ? { field: 'node_id' } : { retryAfterMs: 100 });
+      }
+      throw e;
+    }
+    this.host.schedule();
+    await Promise.race([
+      r.waitApplied(index),
+      new Promise((_, rej) => setTimeout(() => rej(new KvError('DEADLINE_EXCEEDED', `membership change at ${index} not applied in time`)), this.cfg.requestTimeoutMs)),
+    ]);
+    const cs = r.raft.confState();
+    return { voters: [...cs.voters], learners: [...cs.learners], index: String(index) };
+  }
+
+  private adminHandlers(): AdminHandlers {
+    return {
+      NodeStatus: this.unary('NodeStatus', () =>
+        Promise.resolve({
+          nodeId: this.cfg.nodeId,
+          address: this.cfg.listen,
+          version: VERSION,
+          uptimeMs: String(Date.now() - this.started),
+          groups: [...this.host.replicas.keys()].sort((a, b) => a - b).flatMap((g) => this.groupStatus(g) ?? []),
+          peers: this.transport.peerStatus(),
+        }),
+      ),
+      AddMember: this.unary('AddMember', (req) => {
+        const ctx = req.address ? new TextEncoder().encode(req.address) : undefined;
+        return this.changeMembership(req.groupId, {
+          type: req.learner ? ConfChangeType.AddLearner : ConfChangeType.AddVoter,
+          nodeId: nodeId(req.nodeId),
+          ...(ctx ? { context: ctx } : {}),
+        });
+      }),
+      PromoteMember: this.unary('PromoteMember', (req) => this.changeMembership(req.groupId, { type: ConfChangeType.AddVoter, nodeId: nodeId(req.nodeId) })),
+      RemoveMember: this.unary('RemoveMember', (req) => this.changeMembership(req.groupId, { type: ConfChangeType.RemoveNode, nodeId: nodeId(req.nodeId) })),
+      TransferLeader: this.unary('TransferLeader', async (req) => {
+        const r = this.leaderReplica(req.groupId);
+        const to = nodeId(req.toNodeId);
+        if (!r.raft.confState().voters.includes(to)) {
+          throw new KvError('INVALID_ARGUMENT', `to_node_id: node ${to} is not a voter of group ${req.groupId}`, { field: 'to_node_id' });
+        }
+        r.raft.transferLeader(to);
+        this.host.schedule();
+        const deadline = Date.now() + this.cfg.tickMs * this.cfg.electionTicks * 3;
+        while (Date.now() < deadline) {
+          if (r.raft.lead === to) return { leaderId: to };
+          await new Promise((res) => setTimeout(res, this.cfg.tickMs));
+        }
+        throw new KvError('UNAVAILABLE', `leadership of group ${req.groupId} did not move to node ${to} in time; retry`);
+      }),
+      SetFaults: this.unary('SetFaults', (req) => {
+        if (!this.cfg.testHooks) {
+          return Promise.reject(new KvError('INVALID_ARGUMENT', 'SetFaults is a test hook: start the node with FERRYKV_TEST_HOOKS=1', { field: 'faults' }));
+        }
+        const m = new Map<NodeId, PeerFault>();
+        for (const f of req.faults) {
+          if (!(f.drop >= 0 && f.drop <= 1)) return Promise.reject(new KvError('INVALID_ARGUMENT', 'faults.drop: must be in [0, 1]', { field: 'faults.drop' }));
+          m.set(nodeId(f.nodeId), { drop: f.drop, delayMs: f.delayMs });
+        }
+        this.transport.setFaults(m);
+        this.log.warn({ faults: req.faults }, 'fault rules replaced');
+        return Promise.resolve({});
+      }),
+    };
+  }
+
+  // ------------------------------------------------------------------- HTTP
+
+  private async startHttp(address: string): Promise<void> {
+    const [host, port] = [address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, ''), Number(address.slice(address.lastIndexOf(':') + 1))];
+    const server = createServer((req, res) => {
+      if (req.url === '/metrics') {
+        this.metrics.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+            res.end(text);
+          },
+          (e: unknown) => {
+            res.writeHead(500);
+            res.end(String(e));
+          },
+        );
+        return;
+      }
+      if (req.url === '/healthz') {
+        const groups = [...this.host.replicas.values()].map((r) => ({ group: r.group, leader: r.leader(), role: r.raft.role }));
+        const leaderless = groups.filter((g) => g.leader === 0).map((g) => g.group);
+        const status = this.stopping ? 'stopping' : leaderless.length > 0 ? 'degraded' : 'ok';
+        res.writeHead(status === 'stopping' ? 503 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status, nodeId: this.cfg.nodeId, leaderlessGroups: leaderless, groups }));
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found: try /metrics or /healthz\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const addr = server.address();
+    this.httpPort = typeof addr === 'object' && addr ? addr.port : port;
+    this.httpServer = server;
+  }
+
+  /** Graceful stop: refuse new requests, finish the current turn, close storage. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('shutting down');
+    await this.host.stop();
+    this.transport.close();
+    await new Promise<void>((resolve) => {
+      if (!this.grpcServer) return resolve();
+      const force = setTimeout(() => {
+        this.grpcServer?.forceShutdown();
+        resolve();
+      }, 3000);
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await new Promise<void>((resolve) => (this.httpServer ? this.httpServer.close(() => resolve()) : resolve()));
+    await this.db.close();
+    this.log.info('stopped');
+  }
+}
+
+export { ReplicaError };

@@ -1,0 +1,227 @@
+// The gRPC mesh between nodes.
+//
+// Raft: one long-lived client stream per peer carries raft messages of every
+// group, batched per event-loop turn (messages queued during a turn leave in
+// one RaftBatch). A broken stream is re-opened on the next send after a
+// backoff; messages that could not be sent are reported unreachable so raft
+// falls back to probing. Snapshots stream in bounded chunks with a byte-rate
+// limit. Forward carries a client request to a group leader.
+//
+// Fault hook (tests only): per-peer drop probability and delay, set at run
+// time through the admin SetFaults RPC when the node runs with test hooks.
+
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Message, NodeId } from '../raft/index.js';
+import type { InternalClient } from '../proto-gen/ferrykv/internal/v1/Internal.js';
+import type { ForwardRequest } from '../proto-gen/ferrykv/internal/v1/ForwardRequest.js';
+import type { ForwardResponse__Output } from '../proto-gen/ferrykv/internal/v1/ForwardResponse.js';
+import type { RaftBatch } from '../proto-gen/ferrykv/internal/v1/RaftBatch.js';
+import type { SnapshotChunk } from '../proto-gen/ferrykv/internal/v1/SnapshotChunk.js';
+import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { encodeRaftMessage } from './raft-codec.js';
+
+export interface PeerFault {
+  readonly drop: number;
+  readonly delayMs: number;
+}
+
+export interface TransportOptions {
+  readonly nodeId: NodeId;
+  readonly log: Logger;
+  /** Called when raft messages to a peer could not be sent. */
+  readonly onUnreachable: (group: number, peer: NodeId) => void;
+  /** Snapshot streaming rate limit, bytes per second (0: unlimited). */
+  readonly snapshotBytesPerSec?: number;
+  /** Bound on queued raft messages per peer; beyond it the oldest are dropped (raft retransmits). */
+  readonly maxQueuedPerPeer?: number;
+  readonly random?: () => number;
+}
+
+interface Peer {
+  readonly id: NodeId;
+  address: string;
+  client: InternalClient | undefined;
+  stream: grpc.ClientWritableStream<RaftBatch> | undefined;
+  queue: { group: number; bytes: Uint8Array }[];
+  brokenUntil: number;
+  backoffMs: number;
+  connected: boolean;
+}
+
+const MIN_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 2000;
+
+export class Transport {
+  private readonly peers = new Map<NodeId, Peer>();
+  private faults = new Map<NodeId, PeerFault>();
+  private flushScheduled = false;
+  private closed = false;
+  private readonly maxQueued: number;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.maxQueued = opts.maxQueuedPerPeer ?? 10_000;
+    this.random = opts.random ?? Math.random;
+  }
+
+  setPeer(id: NodeId, address: string): void {
+    if (id === this.opts.nodeId) return;
+    const p = this.peers.get(id);
+    if (p) {
+      if (p.address !== address) {
+        p.address = address;
+        this.closePeer(p);
+      }
+      return;
+    }
+    this.peers.set(id, { id, address, client: undefined, stream: undefined, queue: [], brokenUntil: 0, backoffMs: MIN_BACKOFF_MS, connected: false });
+  }
+
+  peerAddress(id: NodeId): string | undefined {
+    return this.peers.get(id)?.address;
+  }
+
+  peerStatus(): { nodeId: number; address: string; connected: boolean }[] {
+    return [...this.peers.values()].map((p) => ({ nodeId: p.id, address: p.address, connected: p.connected }));
+  }
+
+  setFaults(faults: Map<NodeId, PeerFault>): void {
+    this.faults = faults;
+  }
+
+  /** Queues a raft message; the batch leaves at the end of this event-loop turn. */
+  send(group: number, m: Message): void {
+    if (this.closed) return;
+    const p = this.peers.get(m.to);
+    if (!p) {
+      this.opts.onUnreachable(group, m.to);
+      return;
+    }
+    const fault = this.faults.get(m.to);
+    if (fault && fault.drop > 0 && this.random() < fault.drop) return;
+    const bytes = encodeRaftMessage(group, m);
+    if (fault && fault.delayMs > 0) {
+      setTimeout(() => this.enqueue(p, group, bytes), fault.delayMs).unref();
+      return;
+    }
+    this.enqueue(p, group, bytes);
+  }
+
+  private enqueue(p: Peer, group: number, bytes: Uint8Array): void {
+    if (this.closed) return;
+    p.queue.push({ group, bytes });
+    if (p.queue.length > this.maxQueued) p.queue.shift();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private client(p: Peer): InternalClient {
+    if (!p.client) {
+      p.client = new (protos().internal.ferrykv.internal.v1.Internal)(p.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    }
+    return p.client;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const now = Date.now();
+    for (const p of this.peers.values()) {
+      if (p.queue.length === 0) continue;
+      const batch = p.queue;
+      p.queue = [];
+      if (now < p.brokenUntil) {
+        this.reportUnreachable(p, batch);
+        continue;
+      }
+      if (!p.stream) this.openStream(p);
+      const ok = p.stream!.write({ fromNode: this.opts.nodeId, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
+      void ok; // back-pressure: grpc buffers; the per-peer queue bound limits memory
+    }
+  }
+
+  private openStream(p: Peer): void {
+    const stream = this.client(p).raft((err) => {
+      if (p.stream === stream) p.stream = undefined;
+      p.connected = false;
+      if (err && !this.closed) {
+        p.brokenUntil = Date.now() + p.backoffMs;
+        p.backoffMs = Math.min(MAX_BACKOFF_MS, p.backoffMs * 2);
+        this.opts.log.debug({ peer: p.id, err: err.message }, 'raft stream closed');
+      }
+    });
+    stream.on('error', () => {
+      /* reported through the callback above */
+    });
+    p.stream = stream;
+    p.connected = true;
+    // A successful open resets the backoff once the first batch is accepted.
+    p.backoffMs = MIN_BACKOFF_MS;
+  }
+
+  private reportUnreachable(p: Peer, batch: { group: number }[]): void {
+    const groups = new Set(batch.map((b) => b.group));
+    for (const g of groups) this.opts.onUnreachable(g, p.id);
+  }
+
+  private closePeer(p: Peer): void {
+    p.stream?.end();
+    p.stream = undefined;
+    p.client?.close();
+    p.client = undefined;
+    p.connected = false;
+  }
+
+  /** Streams a snapshot; resolves true when the receiver accepted it. */
+  async sendSnapshot(to: NodeId, group: number, message: Message, chunks: AsyncIterable<{ rows: { key: Uint8Array; value: Uint8Array }[]; bytes: number }>): Promise<boolean> {
+    const p = this.peers.get(to);
+    if (!p || this.closed) return false;
+    const fault = this.faults.get(to);
+    if (fault && fault.drop >= 1) return false;
+    const rate = this.opts.snapshotBytesPerSec ?? 0;
+    return new Promise<boolean>((resolve) => {
+      const call = this.client(p).snapshot((err, ack) => resolve(!err && ack?.accepted === true));
+      call.on('error', () => resolve(false));
+      void (async () => {
+        try {
+          const start = Date.now();
+          let sent = 0;
+          call.write({ groupId: group, fromNode: this.opts.nodeId, message: Buffer.from(encodeRaftMessage(group, message)), rows: [], done: false } satisfies SnapshotChunk);
+          for await (const c of chunks) {
+            if (rate > 0) {
+              const dueMs = (sent / rate) * 1000 - (Date.now() - start);
+              if (dueMs > 0) await new Promise((r) => setTimeout(r, dueMs));
+            }
+            const ok = call.write({ groupId: group, rows: c.rows.map((r) => ({ key: Buffer.from(r.key), value: Buffer.from(r.value) })), done: false } satisfies SnapshotChunk);
+            sent += c.bytes;
+            if (!ok) await new Promise((r) => call.once('drain', r));
+          }
+          call.write({ groupId: group, rows: [], done: true } satisfies SnapshotChunk);
+          call.end();
+        } catch (e) {
+          this.opts.log.warn({ group, peer: to, err: (e as Error).message }, 'snapshot send failed');
+          call.cancel();
+          resolve(false);
+        }
+      })();
+    });
+  }
+
+  forward(to: NodeId, req: ForwardRequest, deadlineMs: number): Promise<ForwardResponse__Output> {
+    const p = this.peers.get(to);
+    if (!p) return Promise.reject(new Error(`no address for node ${to}`));
+    return new Promise((resolve, reject) => {
+      this.client(p).forward(req, { deadline: Date.now() + deadlineMs }, (err, res) => {
+        if (err || !res) reject(err ?? new Error('empty forward response'));
+        else resolve(res);
+      });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.peers.values()) this.closePeer(p);
+  }
+}
