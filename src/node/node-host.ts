@@ -56,6 +56,8 @@ export interface NodeHostOptions {
   /** Called for every applied membership change (the host registers peer addresses). */
   readonly onConfChange?: (group: number, cc: ConfChange) => void;
   readonly onLeaderChange?: (group: number, leader: NodeId, term: number) => void;
+  /** Called after each group's apply step: entries applied and the seconds it took. */
+  readonly onApply?: (group: number, entries: number, seconds: number) => void;
   readonly onFatal: (e: Error) => void;
   readonly random?: () => number;
 }
@@ -252,7 +254,9 @@ export class NodeHost {
       for (const { r, rd } of work) {
         if (rd.snapshot) await r.sm.reload();
         if (rd.committedEntries.length > 0) {
+          const t0 = performance.now();
           const results = await r.sm.applyEntries(rd.committedEntries);
+          this.opts.onApply?.(r.group, rd.committedEntries.length, (performance.now() - t0) / 1000);
           for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
           r.onApplied(rd.committedEntries, results);
         }

@@ -14,6 +14,14 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly leaderChanges = new Counter({ name: 'ferrykv_raft_leader_changes_total', help: 'Leader changes observed per group', labelNames: ['group'], registers: [this.registry] });
+  readonly applyDuration = new Histogram({
+    name: 'ferrykv_apply_duration_seconds',
+    help: 'Time to apply one ready-loop batch of committed entries, per group',
+    labelNames: ['group'],
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly appliedEntries = new Counter({ name: 'ferrykv_applied_entries_total', help: 'Committed entries applied per group', labelNames: ['group'], registers: [this.registry] });
   readonly confChanges = new Counter({ name: 'ferrykv_raft_conf_changes_total', help: 'Membership changes applied per group', labelNames: ['group'], registers: [this.registry] });
 
   constructor() {

@@ -76,6 +76,10 @@ export class FerryServer {
         this.metrics.leaderChanges.inc({ group: String(g) });
         this.log.info({ groupId: g, leader, term }, 'leader changed');
       },
+      onApply: (g, n, seconds) => {
+        this.metrics.applyDuration.observe({ group: String(g) }, seconds);
+        this.metrics.appliedEntries.inc({ group: String(g) }, n);
+      },
       onFatal: (e) => {
         this.log.fatal({ err: e.message, stack: e.stack }, 'fatal error in the ready loop; exiting');
         process.exit(70);
