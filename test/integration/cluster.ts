@@ -13,9 +13,30 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { KvError, fromServiceError } from '../../src/kv/errors.js';
+import type { AddMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/AddMemberRequest.js';
 import type { AdminClient } from '../../src/proto-gen/ferrykv/admin/v1/Admin.js';
+import type { GroupStatus__Output } from '../../src/proto-gen/ferrykv/admin/v1/GroupStatus.js';
+import type { MembershipResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/MembershipResponse.js';
 import type { NodeStatusResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
+import type { PromoteMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/PromoteMemberRequest.js';
+import type { RemoveMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/RemoveMemberRequest.js';
+import type { TransferLeaderRequest } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderRequest.js';
+import type { TransferLeaderResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderResponse.js';
+import type { BatchGetRequest } from '../../src/proto-gen/ferrykv/v1/BatchGetRequest.js';
+import type { BatchGetResponse__Output } from '../../src/proto-gen/ferrykv/v1/BatchGetResponse.js';
+import type { BatchWriteRequest } from '../../src/proto-gen/ferrykv/v1/BatchWriteRequest.js';
+import type { CompareAndSwapRequest } from '../../src/proto-gen/ferrykv/v1/CompareAndSwapRequest.js';
+import type { CompareAndSwapResponse__Output } from '../../src/proto-gen/ferrykv/v1/CompareAndSwapResponse.js';
+import type { DeleteRangeRequest } from '../../src/proto-gen/ferrykv/v1/DeleteRangeRequest.js';
+import type { DeleteRangeResponse__Output } from '../../src/proto-gen/ferrykv/v1/DeleteRangeResponse.js';
+import type { DeleteRequest } from '../../src/proto-gen/ferrykv/v1/DeleteRequest.js';
+import type { GetRequest } from '../../src/proto-gen/ferrykv/v1/GetRequest.js';
+import type { GetResponse__Output } from '../../src/proto-gen/ferrykv/v1/GetResponse.js';
+import type { PutRequest } from '../../src/proto-gen/ferrykv/v1/PutRequest.js';
 import type { RawKVClient } from '../../src/proto-gen/ferrykv/v1/RawKV.js';
+import type { ScanRequest } from '../../src/proto-gen/ferrykv/v1/ScanRequest.js';
+import type { ScanResponse__Output } from '../../src/proto-gen/ferrykv/v1/ScanResponse.js';
+import type { WriteResponse__Output } from '../../src/proto-gen/ferrykv/v1/WriteResponse.js';
 import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,6 +69,27 @@ interface NodeProc {
   readonly httpPort: number;
   proc: ChildProcess | undefined;
   exited: Promise<number | null> | undefined;
+}
+
+/** The RawKV API of one node, typed (each call looks the client up, so it survives restarts). */
+export interface KvApi {
+  get(req: GetRequest, timeoutMs?: number): Promise<GetResponse__Output>;
+  batchGet(req: BatchGetRequest, timeoutMs?: number): Promise<BatchGetResponse__Output>;
+  put(req: PutRequest, timeoutMs?: number): Promise<WriteResponse__Output>;
+  delete(req: DeleteRequest, timeoutMs?: number): Promise<WriteResponse__Output>;
+  deleteRange(req: DeleteRangeRequest, timeoutMs?: number): Promise<DeleteRangeResponse__Output>;
+  batchWrite(req: BatchWriteRequest, timeoutMs?: number): Promise<WriteResponse__Output>;
+  scan(req: ScanRequest, timeoutMs?: number): Promise<ScanResponse__Output>;
+  compareAndSwap(req: CompareAndSwapRequest, timeoutMs?: number): Promise<CompareAndSwapResponse__Output>;
+}
+
+/** The Admin API of one node, typed. */
+export interface AdminApi {
+  nodeStatus(timeoutMs?: number): Promise<NodeStatusResponse__Output>;
+  addMember(req: AddMemberRequest, timeoutMs?: number): Promise<MembershipResponse__Output>;
+  promoteMember(req: PromoteMemberRequest, timeoutMs?: number): Promise<MembershipResponse__Output>;
+  removeMember(req: RemoveMemberRequest, timeoutMs?: number): Promise<MembershipResponse__Output>;
+  transferLeader(req: TransferLeaderRequest, timeoutMs?: number): Promise<TransferLeaderResponse__Output>;
 }
 
 /** Unary call as a promise; failures become KvError. */
@@ -155,6 +197,75 @@ export class TestCluster {
     return c;
   }
 
+  /** Typed RawKV calls to node `id`. */
+  api(id: number): KvApi {
+    const kv = (): RawKVClient => this.kv(id);
+    return {
+      get: (req, t) => call<GetRequest, GetResponse__Output>((r, o, cb) => kv().get(r, o, cb), req, t),
+      batchGet: (req, t) => call<BatchGetRequest, BatchGetResponse__Output>((r, o, cb) => kv().batchGet(r, o, cb), req, t),
+      put: (req, t) => call<PutRequest, WriteResponse__Output>((r, o, cb) => kv().put(r, o, cb), req, t),
+      delete: (req, t) => call<DeleteRequest, WriteResponse__Output>((r, o, cb) => kv().delete(r, o, cb), req, t),
+      deleteRange: (req, t) => call<DeleteRangeRequest, DeleteRangeResponse__Output>((r, o, cb) => kv().deleteRange(r, o, cb), req, t),
+      batchWrite: (req, t) => call<BatchWriteRequest, WriteResponse__Output>((r, o, cb) => kv().batchWrite(r, o, cb), req, t),
+      scan: (req, t) => call<ScanRequest, ScanResponse__Output>((r, o, cb) => kv().scan(r, o, cb), req, t),
+      compareAndSwap: (req, t) => call<CompareAndSwapRequest, CompareAndSwapResponse__Output>((r, o, cb) => kv().compareAndSwap(r, o, cb), req, t),
+    };
+  }
+
+  /** Typed Admin calls to node `id`. */
+  adminApi(id: number): AdminApi {
+    const a = (): AdminClient => this.admin(id);
+    return {
+      nodeStatus: (t) => call<object, NodeStatusResponse__Output>((r, o, cb) => a().nodeStatus(r, o, cb), {}, t),
+      addMember: (req, t) => call<AddMemberRequest, MembershipResponse__Output>((r, o, cb) => a().addMember(r, o, cb), req, t),
+      promoteMember: (req, t) => call<PromoteMemberRequest, MembershipResponse__Output>((r, o, cb) => a().promoteMember(r, o, cb), req, t),
+      removeMember: (req, t) => call<RemoveMemberRequest, MembershipResponse__Output>((r, o, cb) => a().removeMember(r, o, cb), req, t),
+      transferLeader: (req, t) => call<TransferLeaderRequest, TransferLeaderResponse__Output>((r, o, cb) => a().transferLeader(r, o, cb), req, t),
+    };
+  }
+
+  /** Whether node `id` has a running process (started and not exited). */
+  isUp(id: number): boolean {
+    const p = this.nodes.get(id)?.proc;
+    return p !== undefined && p.exitCode === null && p.signalCode === null;
+  }
+
+  /** Node ids with a running process. */
+  upNodes(): number[] {
+    return [...this.nodes.keys()].filter((id) => this.isUp(id));
+  }
+
+  /** One group's status as node `id` reports it (undefined: the node holds no replica of it). */
+  async groupStatus(id: number, group: number, timeoutMs = 2000): Promise<GroupStatus__Output | undefined> {
+    const s = await this.status(id, timeoutMs);
+    return s.groups.find((g) => g.groupId === group);
+  }
+
+  /**
+   * Waits until node `id` has applied, in every listed group, at least the
+   * commit index its leader reported after this call began.
+   */
+  async waitCaughtUp(id: number, groups: readonly number[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const g of groups) {
+      let target: number | undefined;
+      await waitFor(
+        () => `node ${id} to apply group ${g} up to its leader's commit (${target ?? '?'})`,
+        async () => {
+          if (target === undefined) {
+            const leader = await this.leaderOf(g, Math.max(1, deadline - Date.now()));
+            const ls = await this.groupStatus(leader, g);
+            if (!ls || ls.role !== 'Leader') return false;
+            target = Number(ls.commit);
+          }
+          const s = await this.groupStatus(id, g);
+          return s !== undefined && Number(s.applied) >= target;
+        },
+        Math.max(1, deadline - Date.now()),
+      );
+    }
+  }
+
   status(id: number, timeoutMs = 2000): Promise<NodeStatusResponse__Output> {
     const a = this.admin(id);
     return call(a.nodeStatus.bind(a), {}, timeoutMs);
@@ -184,7 +295,7 @@ export class TestCluster {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const [id, p] of this.nodes) {
-        if (!p.proc || p.proc.exitCode !== null) continue;
+        if (!this.isUp(id)) continue;
         try {
           const s = await this.status(id, 1000);
           const g = s.groups.find((x) => x.groupId === group);
@@ -263,3 +374,27 @@ export async function retry<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promis
 }
 
 export const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/**
+ * Polls `check` until it returns a truthy value (returned) or the deadline
+ * passes (throws, naming `what` and the last error seen). Errors thrown by
+ * `check` count as "not yet".
+ */
+export async function waitFor<T>(what: string | (() => string), check: () => Promise<T | false | undefined | null>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== false && v !== undefined && v !== null) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) {
+      const why = lastErr instanceof Error ? ` (last error: ${lastErr.message})` : '';
+      throw new Error(`timed out after ${Date.now() - started} ms waiting for ${typeof what === 'string' ? what : what()}${why}`);
+    }
+    await sleep(intervalMs);
+  }
+}

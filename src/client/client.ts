@@ -1,0 +1,256 @@
+// The TypeScript SDK: a RawKV client over the public gRPC API.
+//
+//   const db = await connect({ endpoints: ['127.0.0.1:7001', '127.0.0.1:7002'] });
+//   await db.put('hello', 'world');
+//   const v = await db.get('hello');          // { value, versionTs } | undefined
+//
+// Retries: NOT_LEADER (go where the error points), UNAVAILABLE, OVERLOADED,
+// WRITE_FENCED, RANGE_PENDING and transport failures are retried with bounded
+// exponential backoff, rotating endpoints, inside the call's deadline. Writes
+// carry one request id across retries, so a retry after an ambiguous failure
+// applies at most once; a write whose outcome cannot be established by the
+// deadline fails with UNKNOWN_RESULT. Everything else is a typed KvError.
+// (Batching concurrent calls over a bidirectional stream is planned.)
+
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { KvError, fromServiceError } from '../kv/errors.js';
+import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
+import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+
+export { KvError } from '../kv/errors.js';
+export type { KvErrorCode } from '../kv/errors.js';
+
+export type Bytes = string | Uint8Array;
+
+export interface ConnectOptions {
+  /** host:port of one or more nodes; any node serves any key. */
+  readonly endpoints: readonly string[];
+  /** Default deadline of each call (ms). */
+  readonly timeoutMs?: number;
+}
+
+export interface CallOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ReadOptions extends CallOptions {
+  /** Read at this HLC timestamp instead of the latest (linearizable) value. */
+  readonly readTs?: bigint;
+}
+
+export interface Versioned {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly versionTs: bigint;
+}
+
+export interface ScanOptions extends ReadOptions {
+  readonly start?: Bytes;
+  /** Exclusive; omitted: to the end of the key space. */
+  readonly end?: Bytes;
+  /** Total rows to return (default: all). */
+  readonly limit?: number;
+  readonly reverse?: boolean;
+  /** Rows fetched per request (1..10000, default 1000). */
+  readonly pageSize?: number;
+}
+
+export type Mutation = { readonly op: 'put'; readonly key: Bytes; readonly value: Bytes } | { readonly op: 'delete'; readonly key: Bytes };
+
+const RETRYABLE = new Set(['NOT_LEADER', 'UNAVAILABLE', 'OVERLOADED', 'WRITE_FENCED', 'RANGE_PENDING', 'NOT_OWNER', 'ROUTE_MOVED']);
+
+export function toBytes(b: Bytes): Buffer {
+  return typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class FerryClient {
+  private readonly clients = new Map<string, RawKVClient>();
+  private readonly endpoints: string[];
+  private preferred = 0;
+  private readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(opts: ConnectOptions) {
+    if (opts.endpoints.length === 0) throw new KvError('INVALID_ARGUMENT', 'endpoints: give at least one host:port', { field: 'endpoints' });
+    for (const e of opts.endpoints) {
+      if (!/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(e)) throw new KvError('INVALID_ARGUMENT', `endpoints: "${e}" is not host:port`, { field: 'endpoints' });
+    }
+    this.endpoints = [...opts.endpoints];
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  private client(endpoint: string): RawKVClient {
+    let c = this.clients.get(endpoint);
+    if (!c) {
+      c = new (protos().pub.ferrykv.v1.RawKV)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.clients.set(endpoint, c);
+    }
+    return c;
+  }
+
+  /** Runs one RPC with retries inside the deadline. */
+  private async invoke<Req, Res>(method: Extract<keyof RawKVClient, string>, req: Req, opts: CallOptions, isWrite: boolean): Promise<Res> {
+    if (this.closed) throw new KvError('UNAVAILABLE', 'client is closed');
+    const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
+    let endpoint = this.endpoints[this.preferred % this.endpoints.length]!;
+    let ambiguous = false;
+    let last: KvError | undefined;
+    for (let attempt = 0; ; attempt++) {
+      if (opts.signal?.aborted) throw new KvError('DEADLINE_EXCEEDED', 'aborted by the caller');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      try {
+        return await this.once<Req, Res>(endpoint, method, req, remaining, opts.signal);
+      } catch (e) {
+        const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
+        last = err;
+        // A write that failed in transit may have applied: remember, keep retrying with the same id.
+        if (isWrite && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED' || err.code === 'INTERNAL')) ambiguous = true;
+        if (!RETRYABLE.has(err.code) && err.code !== 'DEADLINE_EXCEEDED') throw err;
+        if (err.code === 'NOT_LEADER' && err.detail.leaderAddress) {
+          endpoint = err.detail.leaderAddress;
+        } else {
+          this.preferred = (this.preferred + 1) % this.endpoints.length;
+          endpoint = this.endpoints[this.preferred]!;
+        }
+        const backoff = Math.min(1000, 10 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
+        const hint = err.detail.retryAfterMs ?? 0;
+        await sleep(Math.min(Math.max(backoff, hint), Math.max(0, deadline - Date.now())), opts.signal);
+      }
+    }
+    if (isWrite && ambiguous) {
+      throw new KvError('UNKNOWN_RESULT', `the outcome of ${method} could not be established before the deadline (last error: ${last?.message ?? 'none'}); retrying with the same request id is safe`);
+    }
+    throw last ?? new KvError('DEADLINE_EXCEEDED', `${method}: deadline exceeded`);
+  }
+
+  private once<Req, Res>(endpoint: string, method: string, req: Req, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
+    const c = this.client(endpoint) as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => grpc.ClientUnaryCall>;
+    return new Promise<Res>((resolve, reject) => {
+      const call = c[method]!.call(this.client(endpoint), req, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(fromServiceError(err));
+        else resolve(res as Res);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  async get(key: Bytes, opts: ReadOptions = {}): Promise<Versioned | undefined> {
+    const res = await this.invoke<object, { found: boolean; value: Buffer; versionTs: string }>('get', { key: toBytes(key), readTs: (opts.readTs ?? 0n).toString() }, opts, false);
+    return res.found ? { key: toBytes(key), value: res.value, versionTs: BigInt(res.versionTs) } : undefined;
+  }
+
+  async batchGet(keys: readonly Bytes[], opts: ReadOptions = {}): Promise<Versioned[]> {
+    const res = await this.invoke<object, { pairs: { key: Buffer; value: Buffer; versionTs: string }[] }>(
+      'batchGet',
+      { keys: keys.map(toBytes), readTs: (opts.readTs ?? 0n).toString() },
+      opts,
+      false,
+    );
+    return res.pairs.map((p) => ({ key: p.key, value: p.value, versionTs: BigInt(p.versionTs) }));
+  }
+
+  async put(key: Bytes, value: Bytes, opts: CallOptions = {}): Promise<bigint> {
+    const res = await this.invoke<object, { commitTs: string }>('put', { key: toBytes(key), value: toBytes(value), requestId: requestId() }, opts, true);
+    return BigInt(res.commitTs);
+  }
+
+  async delete(key: Bytes, opts: CallOptions = {}): Promise<bigint> {
+    const res = await this.invoke<object, { commitTs: string }>('delete', { key: toBytes(key), requestId: requestId() }, opts, true);
+    return BigInt(res.commitTs);
+  }
+
+  async deleteRange(start: Bytes, end: Bytes | undefined, opts: CallOptions = {}): Promise<{ deleted: number; commitTs: bigint }> {
+    const res = await this.invoke<object, { commitTs: string; deleted: string }>(
+      'deleteRange',
+      { start: toBytes(start), end: end === undefined ? EMPTY : toBytes(end), requestId: requestId() },
+      opts,
+      true,
+    );
+    return { deleted: Number(res.deleted), commitTs: BigInt(res.commitTs) };
+  }
+
+  async batchWrite(mutations: readonly Mutation[], opts: CallOptions = {}): Promise<bigint> {
+    const res = await this.invoke<object, { commitTs: string }>(
+      'batchWrite',
+      {
+        mutations: mutations.map((m) => (m.op === 'put' ? { op: 'PUT', key: toBytes(m.key), value: toBytes(m.value) } : { op: 'DELETE', key: toBytes(m.key), value: EMPTY })),
+        requestId: requestId(),
+      },
+      opts,
+      true,
+    );
+    return BigInt(res.commitTs);
+  }
+
+  /** Puts `value` if the current value equals `expected` (`null`: if the key is absent). */
+  async compareAndSwap(key: Bytes, expected: Bytes | null, value: Bytes, opts: CallOptions = {}): Promise<{ succeeded: boolean; current?: Uint8Array; commitTs?: bigint }> {
+    const res = await this.invoke<object, { succeeded: boolean; currentFound: boolean; current: Buffer; commitTs: string }>(
+      'compareAndSwap',
+      { key: toBytes(key), expected: expected === null ? EMPTY : toBytes(expected), expectAbsent: expected === null, value: toBytes(value), requestId: requestId() },
+      opts,
+      true,
+    );
+    if (res.succeeded) return { succeeded: true, commitTs: BigInt(res.commitTs) };
+    return res.currentFound ? { succeeded: false, current: res.current } : { succeeded: false };
+  }
+
+  /** Iterates rows in key order (or reverse), fetching pages as needed. */
+  async *scan(opts: ScanOptions = {}): AsyncGenerator<Versioned> {
+    let start = opts.start === undefined ? EMPTY : toBytes(opts.start);
+    let end = opts.end === undefined ? EMPTY : toBytes(opts.end);
+    let left = opts.limit ?? Number.POSITIVE_INFINITY;
+    const page = opts.pageSize ?? 1000;
+    while (left > 0) {
+      const res = await this.invoke<object, { pairs: { key: Buffer; value: Buffer; versionTs: string }[]; more: boolean }>(
+        'scan',
+        { start, end, limit: Math.min(page, left), reverse: opts.reverse ?? false, readTs: (opts.readTs ?? 0n).toString() },
+        opts,
+        false,
+      );
+      for (const p of res.pairs) {
+        yield { key: p.key, value: p.value, versionTs: BigInt(p.versionTs) };
+        left--;
+      }
+      if (!res.more || res.pairs.length === 0) return;
+      const last = res.pairs[res.pairs.length - 1]!.key;
+      if (opts.reverse) end = last;
+      else start = Buffer.concat([last, Buffer.from([0])]);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** Opens a client. No network round trip happens until the first call. */
+export function connect(opts: ConnectOptions): Promise<FerryClient> {
+  return Promise.resolve(new FerryClient(opts));
+}
+
+function requestId(): Buffer {
+  return randomBytes(16);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
