@@ -68,6 +68,8 @@ const shutdown = (signal: string): void => {
   );
 };
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+// A bug in a background path must be visible, but must not take the node down.
+process.on('unhandledRejection', (e) => log.error({ err: e instanceof Error ? e.stack : String(e) }, 'unhandled promise rejection'));
 process.on('SIGINT', () => shutdown('SIGINT'));
 
 if (raw.parentPid) {

@@ -182,10 +182,13 @@ export class NodeHost {
       // A leader reaching a node that holds no replica: the node was added to
       // the group. Create an empty replica; the leader sends a snapshot.
       if (m.type !== MessageType.App && m.type !== MessageType.Heartbeat && m.type !== MessageType.Snap) return;
-      void this.createReplica(group).then((nr) => {
-        nr.raft.step(m);
-        this.schedule();
-      });
+      this.createReplica(group).then(
+        (nr) => {
+          nr.raft.step(m);
+          this.schedule();
+        },
+        (e: unknown) => this.opts.log.error({ groupId: group, err: (e as Error).message }, 'cannot create replica'),
+      );
       return;
     }
     if (r.removed) return;
