@@ -1,10 +1,14 @@
 // Benchmark dispatcher: `npm run bench -- <name> [options]`. Each benchmark prints JSON.
 import { runRaftBench } from './raft.js';
 import { runStorageBench } from './storage.js';
+import { runKvBench } from './kv.js';
+import { runCompare } from './compare.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
   storage: runStorageBench,
+  kv: runKvBench,
+  compare: runCompare,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -112,7 +112,7 @@ export class NodeHost {
       maxSizePerMsg: 1 << 20,
       maxInflightMsgs: 256,
     });
-    const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3);
+    const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule());
     this.replicas.set(group, r);
     this.opts.log.info({ groupId: group, term: raft.term, commit: raft.log.committed, applied: sm.appliedIndex() }, 'replica opened');
     return r;

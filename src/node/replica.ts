@@ -69,6 +69,8 @@ export class Replica {
     readonly storage: GroupLogStorage,
     readonly sm: StateMachine,
     private readonly readTimeoutMs: number,
+    /** Wakes the host's ready loop: queued work is handed to the core on its next turn. */
+    private readonly wake: () => void = () => {},
   ) {}
 
   isLeader(): boolean {
@@ -85,7 +87,10 @@ export class Replica {
     if (this.queued.length >= MAX_QUEUED_PROPOSALS) {
       return Promise.reject(new ReplicaError('OVERLOADED', `group ${this.group}: ${this.queued.length} proposals queued`));
     }
-    return new Promise((resolve, reject) => this.queued.push({ data, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.queued.push({ data, resolve, reject });
+      this.wake();
+    });
   }
 
   /** Resolves when this replica has applied everything committed before the call (linearizable read point). */
@@ -93,7 +98,10 @@ export class Replica {
     if (this.readQueue.length >= MAX_QUEUED_READS) {
       return Promise.reject(new ReplicaError('OVERLOADED', `group ${this.group}: ${this.readQueue.length} reads queued`));
     }
-    return new Promise((resolve, reject) => this.readQueue.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.readQueue.push({ resolve, reject });
+      this.wake();
+    });
   }
 
   /** Resolves once the applied index reaches `index`. */
