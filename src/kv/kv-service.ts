@@ -8,6 +8,7 @@
 // timestamp first raises it through the log (BUMP_TS), so no later write can
 // commit at or below a timestamp a read has already served.
 
+import { createHash } from 'node:crypto';
 import type { Hlc } from '../hlc/hlc.js';
 import type { NodeHost } from '../node/node-host.js';
 import { Replica, ReplicaError } from '../node/replica.js';
@@ -17,7 +18,7 @@ import { encodeCommand, type KvCommand, type KvResult, type KvWrite } from './co
 import { KvError } from './errors.js';
 import type { RouteTable } from './routes.js';
 import { KvStateMachine } from './state-machine.js';
-import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
+import { MAX_BATCH_BYTES, MAX_REQUEST_ID_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
 
 const MAX_TS = (1n << 64n) - 1n;
 const MAX_FORWARD_HOPS = 2;
@@ -179,7 +180,7 @@ export class KvService {
     for (const p of this.opts.routes.overlapping(start, end)) {
       let from = p.start;
       for (let chunk = 0; ; chunk++) {
-        const rid = requestId.byteLength > 0 ? new Uint8Array([...requestId, ...new TextEncoder().encode(`/${p.group}/${chunk}`)]) : requestId;
+        const rid = chunkRequestId(requestId, p.group, chunk);
         const out = await this.write('DeleteRange', { ...req, start: from, end: p.end, requestId: rid }, hops, p.group, {
           kind: 'DELETE_RANGE',
           requestId: rid,
@@ -234,10 +235,20 @@ export class KvService {
     if (readTs === 0n) return MAX_TS;
     const sm = this.sm(r);
     if (readTs > sm.maxTs) {
-      // Close the timestamp through the log before serving a read at it.
-      await this.propose(r, { kind: 'BUMP_TS', requestId: new Uint8Array(0), ts: readTs });
+      // Close the timestamp through the log before serving a read at it. Only
+      // the leader can propose: a follower has the leader do it (proposing
+      // locally failed every such read on a follower with NOT_LEADER) and then
+      // applies through the bump, so every write at or below readTs — all
+      // committed before the bump — is visible here too.
+      await this.bumpTs(r.group, readTs);
+      if (sm.maxTs < readTs) await this.withDeadline(r.readBarrier());
     }
     return readTs;
+  }
+
+  /** Closes timestamp `ts` in a group (BUMP_TS), on its leader: proposed there, or forwarded to it. */
+  async bumpTs(group: number, ts: bigint, hops = 0): Promise<void> {
+    await this.write('BumpTs', { readTs: ts.toString() }, hops, group, { kind: 'BUMP_TS', requestId: new Uint8Array(0), ts });
   }
 
   /** Proposes on the local leader, or forwards the whole request to the leader node. */
@@ -280,6 +291,24 @@ export class KvService {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The request id of one DeleteRange chunk: the client's id + "/group/chunk".
+ * It must itself be a valid request id (≤ MAX_REQUEST_ID_BYTES): a follower
+ * forwards the chunk under this id and the leader validates it again, so a
+ * plain concatenation made every DeleteRange with a 60–64-byte request id fail
+ * with INVALID_ARGUMENT through a follower. An id too long for the suffix is
+ * replaced by its SHA-256 digest (deterministic, so retries still dedup).
+ */
+function chunkRequestId(requestId: Uint8Array, group: number, chunk: number): Uint8Array {
+  if (requestId.byteLength === 0) return requestId;
+  const suffix = new TextEncoder().encode(`/${group}/${chunk}`);
+  const base = requestId.byteLength + suffix.byteLength <= MAX_REQUEST_ID_BYTES ? requestId : createHash('sha256').update(requestId).digest();
+  const out = new Uint8Array(base.byteLength + suffix.byteLength);
+  out.set(base, 0);
+  out.set(suffix, base.byteLength);
+  return out;
 }
 
 export function toKvError(e: unknown): KvError {

@@ -260,8 +260,12 @@ export class NodeHost {
           const t0 = performance.now();
           const results = await r.sm.applyEntries(rd.committedEntries);
           this.opts.onApply?.(r.group, rd.committedEntries.length, (performance.now() - t0) / 1000);
-          for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
+          // Resolve the callers of these entries first: they did apply. Applying
+          // this node's own removal fails every waiter left (failAll), which
+          // used to answer UNAVAILABLE to the RemoveMember call that removed a
+          // leader and to writes applied in the same batch.
           r.onApplied(rd.committedEntries, results);
+          for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
         }
         r.onReadStates(rd.readStates);
         r.raft.advance();

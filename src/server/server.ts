@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Hlc } from '../hlc/hlc.js';
 import { KvError, decodeKvError, encodeKvError, toServiceError } from '../kv/errors.js';
 import { KvService, toKvError } from '../kv/kv-service.js';
+import { checkTimestamp } from '../kv/validate.js';
 import { RouteTable } from '../kv/routes.js';
 import { KvStateMachine } from '../kv/state-machine.js';
 import { NodeHost } from '../node/node-host.js';
@@ -156,9 +157,12 @@ export class FerryServer {
   }
 
   /** Runs a forwarded RawKV call locally (at most a few hops). */
-  private runForwarded(method: string, request: unknown, hops: number): Promise<unknown> {
+  private runForwarded(method: string, request: unknown, hops: number, group: number): Promise<unknown> {
     const kv = this.kv;
     switch (method) {
+      case 'BumpTs':
+        // A follower serving a read at a timestamp above the group's closed one.
+        return kv.bumpTs(group, checkTimestamp('read_ts', (request as { readTs: string }).readTs), hops).then(() => ({}));
       case 'Put':
         return kv.put(request as Parameters<KvService['put']>[0], hops);
       case 'Delete':
@@ -176,7 +180,7 @@ export class FerryServer {
 
   private async forward(to: NodeId, group: number, method: string, request: unknown, hops: number, deadlineMs: number): Promise<unknown> {
     const def = protos().packages.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, { requestSerialize: (v: unknown) => Buffer; responseDeserialize: (b: Buffer) => unknown }>;
-    const m = def[method];
+    const m = def[forwardCodec(method)];
     if (!m) throw new KvError('INTERNAL', `unknown method ${method}`);
     let res;
     try {
@@ -273,13 +277,13 @@ export class FerryServer {
       },
       Forward: (call, callback) => {
         const def = protos().packages.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, { requestDeserialize: (b: Buffer) => unknown; responseSerialize: (v: unknown) => Buffer }>;
-        const m = def[call.request.method];
+        const m = def[forwardCodec(call.request.method)];
         if (!m) {
           callback(null, { response: Buffer.alloc(0), error: Buffer.from(encodeKvError(new KvError('INVALID_ARGUMENT', `unknown method ${call.request.method}`))) });
           return;
         }
         const request = m.requestDeserialize(call.request.request);
-        this.runForwarded(call.request.method, request, call.request.hops).then(
+        this.runForwarded(call.request.method, request, call.request.hops, call.request.groupId).then(
           (res) => callback(null, { response: m.responseSerialize(res), error: Buffer.alloc(0) }),
           (e: unknown) => callback(null, { response: Buffer.alloc(0), error: Buffer.from(encodeKvError(toKvError(e))) }),
         );
@@ -454,6 +458,15 @@ export class FerryServer {
     await this.db.close();
     this.log.info('stopped');
   }
+}
+
+/**
+ * The RawKV method whose protobuf messages carry a forwarded call. Internal
+ * calls borrow one: BumpTs travels as a GetRequest (only read_ts is set) and
+ * answers an empty GetResponse.
+ */
+function forwardCodec(method: string): string {
+  return method === 'BumpTs' ? 'Get' : method;
 }
 
 export { ReplicaError };

@@ -19,6 +19,7 @@ import type { GroupStatus__Output } from '../../src/proto-gen/ferrykv/admin/v1/G
 import type { MembershipResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/MembershipResponse.js';
 import type { NodeStatusResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
 import type { PromoteMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/PromoteMemberRequest.js';
+import type { SetFaultsRequest } from '../../src/proto-gen/ferrykv/admin/v1/SetFaultsRequest.js';
 import type { RemoveMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/RemoveMemberRequest.js';
 import type { TransferLeaderRequest } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderResponse.js';
@@ -90,6 +91,8 @@ export interface AdminApi {
   promoteMember(req: PromoteMemberRequest, timeoutMs?: number): Promise<MembershipResponse__Output>;
   removeMember(req: RemoveMemberRequest, timeoutMs?: number): Promise<MembershipResponse__Output>;
   transferLeader(req: TransferLeaderRequest, timeoutMs?: number): Promise<TransferLeaderResponse__Output>;
+  /** Test hook: replaces the node's raft-traffic fault rules (empty heals). */
+  setFaults(req: SetFaultsRequest, timeoutMs?: number): Promise<object>;
 }
 
 /** Unary call as a promise; failures become KvError. */
@@ -221,6 +224,7 @@ export class TestCluster {
       promoteMember: (req, t) => call<PromoteMemberRequest, MembershipResponse__Output>((r, o, cb) => a().promoteMember(r, o, cb), req, t),
       removeMember: (req, t) => call<RemoveMemberRequest, MembershipResponse__Output>((r, o, cb) => a().removeMember(r, o, cb), req, t),
       transferLeader: (req, t) => call<TransferLeaderRequest, TransferLeaderResponse__Output>((r, o, cb) => a().transferLeader(r, o, cb), req, t),
+      setFaults: (req, t) => call<SetFaultsRequest, object>((r, o, cb) => a().setFaults(r, o, cb), req, t),
     };
   }
 
@@ -294,7 +298,7 @@ export class TestCluster {
   async leaderOf(group: number, timeoutMs = 20_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (const [id, p] of this.nodes) {
+      for (const id of this.nodes.keys()) {
         if (!this.isUp(id)) continue;
         try {
           const s = await this.status(id, 1000);
