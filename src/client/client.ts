@@ -10,13 +10,14 @@
 // carry one request id across retries, so a retry after an ambiguous failure
 // applies at most once; a write whose outcome cannot be established by the
 // deadline fails with UNKNOWN_RESULT. Everything else is a typed KvError.
-// (Batching concurrent calls over a bidirectional stream is planned.)
+// Concurrent calls share one batched bidirectional stream per node.
 
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { KvError, fromServiceError } from '../kv/errors.js';
 import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { BATCH_FIELDS, BatchStream, type BatchMethod } from './batch-stream.js';
 
 export { KvError } from '../kv/errors.js';
 export type { KvErrorCode } from '../kv/errors.js';
@@ -28,6 +29,11 @@ export interface ConnectOptions {
   readonly endpoints: readonly string[];
   /** Default deadline of each call (ms). */
   readonly timeoutMs?: number;
+  /**
+   * 'stream' (default): concurrent calls share one batched stream per node.
+   * 'unary': one gRPC call per operation (simpler for debugging, far more CPU).
+   */
+  readonly transport?: 'stream' | 'unary';
 }
 
 export interface CallOptions {
@@ -69,6 +75,8 @@ const EMPTY = Buffer.alloc(0);
 
 export class FerryClient {
   private readonly clients = new Map<string, RawKVClient>();
+  private readonly streams = new Map<string, BatchStream>();
+  private readonly transport: 'stream' | 'unary';
   private readonly endpoints: string[];
   private preferred = 0;
   private readonly timeoutMs: number;
@@ -81,6 +89,7 @@ export class FerryClient {
     }
     this.endpoints = [...opts.endpoints];
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.transport = opts.transport ?? 'stream';
   }
 
   private client(endpoint: string): RawKVClient {
@@ -129,6 +138,20 @@ export class FerryClient {
   }
 
   private once<Req, Res>(endpoint: string, method: string, req: Req, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
+    if (this.transport === 'stream' && method in BATCH_FIELDS) {
+      let s = this.streams.get(endpoint);
+      if (!s) {
+        s = new BatchStream(this.client(endpoint));
+        this.streams.set(endpoint, s);
+      }
+      const p = s.call<Res>(method as BatchMethod, req as object, timeoutMs);
+      if (!signal) return p;
+      return new Promise<Res>((resolve, reject) => {
+        const onAbort = (): void => reject(new KvError('DEADLINE_EXCEEDED', 'aborted by the caller'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
+    }
     const c = this.client(endpoint) as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => grpc.ClientUnaryCall>;
     return new Promise<Res>((resolve, reject) => {
       const call = c[method]!.call(this.client(endpoint), req, { deadline: Date.now() + timeoutMs }, (err, res) => {
@@ -227,6 +250,8 @@ export class FerryClient {
 
   close(): void {
     this.closed = true;
+    for (const s of this.streams.values()) s.close();
+    this.streams.clear();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }

@@ -3,6 +3,8 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__Output as _ferrykv_v1_BatchGetRequest__Output } from './ferrykv/v1/BatchGetRequest.js';
 import type { BatchGetResponse as _ferrykv_v1_BatchGetResponse, BatchGetResponse__Output as _ferrykv_v1_BatchGetResponse__Output } from './ferrykv/v1/BatchGetResponse.js';
+import type { BatchRequest as _ferrykv_v1_BatchRequest, BatchRequest__Output as _ferrykv_v1_BatchRequest__Output } from './ferrykv/v1/BatchRequest.js';
+import type { BatchResponse as _ferrykv_v1_BatchResponse, BatchResponse__Output as _ferrykv_v1_BatchResponse__Output } from './ferrykv/v1/BatchResponse.js';
 import type { BatchWriteRequest as _ferrykv_v1_BatchWriteRequest, BatchWriteRequest__Output as _ferrykv_v1_BatchWriteRequest__Output } from './ferrykv/v1/BatchWriteRequest.js';
 import type { CompareAndSwapRequest as _ferrykv_v1_CompareAndSwapRequest, CompareAndSwapRequest__Output as _ferrykv_v1_CompareAndSwapRequest__Output } from './ferrykv/v1/CompareAndSwapRequest.js';
 import type { CompareAndSwapResponse as _ferrykv_v1_CompareAndSwapResponse, CompareAndSwapResponse__Output as _ferrykv_v1_CompareAndSwapResponse__Output } from './ferrykv/v1/CompareAndSwapResponse.js';
@@ -14,6 +16,8 @@ import type { GetRequest as _ferrykv_v1_GetRequest, GetRequest__Output as _ferry
 import type { GetResponse as _ferrykv_v1_GetResponse, GetResponse__Output as _ferrykv_v1_GetResponse__Output } from './ferrykv/v1/GetResponse.js';
 import type { KeyValue as _ferrykv_v1_KeyValue, KeyValue__Output as _ferrykv_v1_KeyValue__Output } from './ferrykv/v1/KeyValue.js';
 import type { Mutation as _ferrykv_v1_Mutation, Mutation__Output as _ferrykv_v1_Mutation__Output } from './ferrykv/v1/Mutation.js';
+import type { Op as _ferrykv_v1_Op, Op__Output as _ferrykv_v1_Op__Output } from './ferrykv/v1/Op.js';
+import type { OpResult as _ferrykv_v1_OpResult, OpResult__Output as _ferrykv_v1_OpResult__Output } from './ferrykv/v1/OpResult.js';
 import type { PutRequest as _ferrykv_v1_PutRequest, PutRequest__Output as _ferrykv_v1_PutRequest__Output } from './ferrykv/v1/PutRequest.js';
 import type { RawKVClient as _ferrykv_v1_RawKVClient, RawKVDefinition as _ferrykv_v1_RawKVDefinition } from './ferrykv/v1/RawKV.js';
 import type { ScanRequest as _ferrykv_v1_ScanRequest, ScanRequest__Output as _ferrykv_v1_ScanRequest__Output } from './ferrykv/v1/ScanRequest.js';
@@ -29,6 +33,8 @@ export interface ProtoGrpcType {
     v1: {
       BatchGetRequest: MessageTypeDefinition<_ferrykv_v1_BatchGetRequest, _ferrykv_v1_BatchGetRequest__Output>
       BatchGetResponse: MessageTypeDefinition<_ferrykv_v1_BatchGetResponse, _ferrykv_v1_BatchGetResponse__Output>
+      BatchRequest: MessageTypeDefinition<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchRequest__Output>
+      BatchResponse: MessageTypeDefinition<_ferrykv_v1_BatchResponse, _ferrykv_v1_BatchResponse__Output>
       BatchWriteRequest: MessageTypeDefinition<_ferrykv_v1_BatchWriteRequest, _ferrykv_v1_BatchWriteRequest__Output>
       CompareAndSwapRequest: MessageTypeDefinition<_ferrykv_v1_CompareAndSwapRequest, _ferrykv_v1_CompareAndSwapRequest__Output>
       CompareAndSwapResponse: MessageTypeDefinition<_ferrykv_v1_CompareAndSwapResponse, _ferrykv_v1_CompareAndSwapResponse__Output>
@@ -40,6 +46,8 @@ export interface ProtoGrpcType {
       GetResponse: MessageTypeDefinition<_ferrykv_v1_GetResponse, _ferrykv_v1_GetResponse__Output>
       KeyValue: MessageTypeDefinition<_ferrykv_v1_KeyValue, _ferrykv_v1_KeyValue__Output>
       Mutation: MessageTypeDefinition<_ferrykv_v1_Mutation, _ferrykv_v1_Mutation__Output>
+      Op: MessageTypeDefinition<_ferrykv_v1_Op, _ferrykv_v1_Op__Output>
+      OpResult: MessageTypeDefinition<_ferrykv_v1_OpResult, _ferrykv_v1_OpResult__Output>
       PutRequest: MessageTypeDefinition<_ferrykv_v1_PutRequest, _ferrykv_v1_PutRequest__Output>
       RawKV: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_RawKVClient> & { service: _ferrykv_v1_RawKVDefinition }
       ScanRequest: MessageTypeDefinition<_ferrykv_v1_ScanRequest, _ferrykv_v1_ScanRequest__Output>

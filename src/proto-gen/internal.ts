@@ -4,6 +4,9 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from './ferrykv/internal/v1/ForwardRequest.js';
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from './ferrykv/internal/v1/ForwardResponse.js';
 import type { InternalClient as _ferrykv_internal_v1_InternalClient, InternalDefinition as _ferrykv_internal_v1_InternalDefinition } from './ferrykv/internal/v1/Internal.js';
+import type { KvCommand as _ferrykv_internal_v1_KvCommand, KvCommand__Output as _ferrykv_internal_v1_KvCommand__Output } from './ferrykv/internal/v1/KvCommand.js';
+import type { KvResult as _ferrykv_internal_v1_KvResult, KvResult__Output as _ferrykv_internal_v1_KvResult__Output } from './ferrykv/internal/v1/KvResult.js';
+import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferrykv_internal_v1_KvWrite__Output } from './ferrykv/internal/v1/KvWrite.js';
 import type { RaftAck as _ferrykv_internal_v1_RaftAck, RaftAck__Output as _ferrykv_internal_v1_RaftAck__Output } from './ferrykv/internal/v1/RaftAck.js';
 import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as _ferrykv_internal_v1_RaftBatch__Output } from './ferrykv/internal/v1/RaftBatch.js';
 import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Output as _ferrykv_internal_v1_SnapshotAck__Output } from './ferrykv/internal/v1/SnapshotAck.js';
@@ -21,6 +24,9 @@ export interface ProtoGrpcType {
         ForwardRequest: MessageTypeDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardRequest__Output>
         ForwardResponse: MessageTypeDefinition<_ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardResponse__Output>
         Internal: SubtypeConstructor<typeof grpc.Client, _ferrykv_internal_v1_InternalClient> & { service: _ferrykv_internal_v1_InternalDefinition }
+        KvCommand: MessageTypeDefinition<_ferrykv_internal_v1_KvCommand, _ferrykv_internal_v1_KvCommand__Output>
+        KvResult: MessageTypeDefinition<_ferrykv_internal_v1_KvResult, _ferrykv_internal_v1_KvResult__Output>
+        KvWrite: MessageTypeDefinition<_ferrykv_internal_v1_KvWrite, _ferrykv_internal_v1_KvWrite__Output>
         RaftAck: MessageTypeDefinition<_ferrykv_internal_v1_RaftAck, _ferrykv_internal_v1_RaftAck__Output>
         RaftBatch: MessageTypeDefinition<_ferrykv_internal_v1_RaftBatch, _ferrykv_internal_v1_RaftBatch__Output>
         SnapshotAck: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotAck__Output>

@@ -15,6 +15,10 @@ import { ReplicaError } from '../node/replica.js';
 import type { AdminHandlers } from '../proto-gen/ferrykv/admin/v1/Admin.js';
 import type { GroupStatus } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
 import type { InternalHandlers } from '../proto-gen/ferrykv/internal/v1/Internal.js';
+import type { BatchRequest__Output } from '../proto-gen/ferrykv/v1/BatchRequest.js';
+import type { BatchResponse } from '../proto-gen/ferrykv/v1/BatchResponse.js';
+import type { Op__Output } from '../proto-gen/ferrykv/v1/Op.js';
+import type { OpResult } from '../proto-gen/ferrykv/v1/OpResult.js';
 import type { RawKVHandlers } from '../proto-gen/ferrykv/v1/RawKV.js';
 import { ConfChangeType, RaftError, StateRole, nodeId, type ConfChange, type NodeId } from '../raft/index.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
@@ -153,7 +157,88 @@ export class FerryServer {
       BatchWrite: this.unary('BatchWrite', (r) => kv().batchWrite(r)),
       Scan: this.unary('Scan', (r) => kv().scan(r)),
       CompareAndSwap: this.unary('CompareAndSwap', (r) => kv().compareAndSwap(r)),
+      Batch: (call) => this.serveBatch(call),
     };
+  }
+
+  /**
+   * The batched stream: operations run concurrently; results finished in one
+   * event-loop turn leave in one BatchResponse. The stream ends after the
+   * client ends it and every operation has answered.
+   */
+  private serveBatch(call: grpc.ServerDuplexStream<BatchRequest__Output, BatchResponse>): void {
+    let out: OpResult[] = [];
+    let scheduled = false;
+    let inFlight = 0;
+    let ended = false;
+    const flush = (): void => {
+      scheduled = false;
+      if (out.length === 0) return;
+      const results = out;
+      out = [];
+      if (!call.cancelled) call.write({ results });
+      if (ended && inFlight === 0) call.end();
+    };
+    const answer = (r: OpResult): void => {
+      out.push(r);
+      inFlight--;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    };
+    call.on('data', (req: BatchRequest__Output) => {
+      for (const op of req.ops) {
+        inFlight++;
+        const method = op.request ?? 'none';
+        const end = this.metrics.requestDuration.startTimer({ method: `batch.${method}` });
+        this.runOp(op).then(
+          (res) => {
+            this.metrics.requests.inc({ method: `batch.${method}`, code: 'OK' });
+            end();
+            answer({ id: op.id, ...res });
+          },
+          (e: unknown) => {
+            const err = toKvError(e);
+            this.metrics.requests.inc({ method: `batch.${method}`, code: err.code });
+            end();
+            answer({ id: op.id, error: Buffer.from(encodeKvError(err)) });
+          },
+        );
+      }
+    });
+    call.on('end', () => {
+      ended = true;
+      if (inFlight === 0) call.end();
+    });
+    call.on('error', () => {
+      /* client went away; in-flight results are dropped */
+    });
+  }
+
+  private async runOp(op: Op__Output): Promise<Omit<OpResult, 'id'>> {
+    if (this.stopping) throw new KvError('UNAVAILABLE', 'node is shutting down');
+    const kv = this.kv;
+    switch (op.request) {
+      case 'get':
+        return { get: await kv.get(op.get!) };
+      case 'put':
+        return { write: await kv.put(op.put!) };
+      case 'delete':
+        return { write: await kv.delete(op.delete!) };
+      case 'compareAndSwap':
+        return { compareAndSwap: await kv.compareAndSwap(op.compareAndSwap!) };
+      case 'batchGet':
+        return { batchGet: await kv.batchGet(op.batchGet!) };
+      case 'batchWrite':
+        return { write: await kv.batchWrite(op.batchWrite!) };
+      case 'deleteRange':
+        return { deleteRange: await kv.deleteRange(op.deleteRange!) };
+      case 'scan':
+        return { scan: await kv.scan(op.scan!) };
+      default:
+        throw new KvError('INVALID_ARGUMENT', 'op: no request set', { field: 'op.request' });
+    }
   }
 
   /** Runs a forwarded RawKV call locally (at most a few hops). */

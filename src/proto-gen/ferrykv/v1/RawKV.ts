@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__Output as _ferrykv_v1_BatchGetRequest__Output } from '../../ferrykv/v1/BatchGetRequest.js';
 import type { BatchGetResponse as _ferrykv_v1_BatchGetResponse, BatchGetResponse__Output as _ferrykv_v1_BatchGetResponse__Output } from '../../ferrykv/v1/BatchGetResponse.js';
+import type { BatchRequest as _ferrykv_v1_BatchRequest, BatchRequest__Output as _ferrykv_v1_BatchRequest__Output } from '../../ferrykv/v1/BatchRequest.js';
+import type { BatchResponse as _ferrykv_v1_BatchResponse, BatchResponse__Output as _ferrykv_v1_BatchResponse__Output } from '../../ferrykv/v1/BatchResponse.js';
 import type { BatchWriteRequest as _ferrykv_v1_BatchWriteRequest, BatchWriteRequest__Output as _ferrykv_v1_BatchWriteRequest__Output } from '../../ferrykv/v1/BatchWriteRequest.js';
 import type { CompareAndSwapRequest as _ferrykv_v1_CompareAndSwapRequest, CompareAndSwapRequest__Output as _ferrykv_v1_CompareAndSwapRequest__Output } from '../../ferrykv/v1/CompareAndSwapRequest.js';
 import type { CompareAndSwapResponse as _ferrykv_v1_CompareAndSwapResponse, CompareAndSwapResponse__Output as _ferrykv_v1_CompareAndSwapResponse__Output } from '../../ferrykv/v1/CompareAndSwapResponse.js';
@@ -18,6 +20,11 @@ import type { ScanResponse as _ferrykv_v1_ScanResponse, ScanResponse__Output as 
 import type { WriteResponse as _ferrykv_v1_WriteResponse, WriteResponse__Output as _ferrykv_v1_WriteResponse__Output } from '../../ferrykv/v1/WriteResponse.js';
 
 export interface RawKVClient extends grpc.Client {
+  Batch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchResponse__Output>;
+  Batch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchResponse__Output>;
+  batch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchResponse__Output>;
+  batch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchResponse__Output>;
+  
   BatchGet(argument: _ferrykv_v1_BatchGetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_v1_BatchGetResponse__Output>): grpc.ClientUnaryCall;
   BatchGet(argument: _ferrykv_v1_BatchGetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_v1_BatchGetResponse__Output>): grpc.ClientUnaryCall;
   BatchGet(argument: _ferrykv_v1_BatchGetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_v1_BatchGetResponse__Output>): grpc.ClientUnaryCall;
@@ -93,6 +100,8 @@ export interface RawKVClient extends grpc.Client {
 }
 
 export interface RawKVHandlers extends grpc.UntypedServiceImplementation {
+  Batch: grpc.handleBidiStreamingCall<_ferrykv_v1_BatchRequest__Output, _ferrykv_v1_BatchResponse>;
+  
   BatchGet: grpc.handleUnaryCall<_ferrykv_v1_BatchGetRequest__Output, _ferrykv_v1_BatchGetResponse>;
   
   BatchWrite: grpc.handleUnaryCall<_ferrykv_v1_BatchWriteRequest__Output, _ferrykv_v1_WriteResponse>;
@@ -112,6 +121,7 @@ export interface RawKVHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface RawKVDefinition extends grpc.ServiceDefinition {
+  Batch: MethodDefinition<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchResponse, _ferrykv_v1_BatchRequest__Output, _ferrykv_v1_BatchResponse__Output>
   BatchGet: MethodDefinition<_ferrykv_v1_BatchGetRequest, _ferrykv_v1_BatchGetResponse, _ferrykv_v1_BatchGetRequest__Output, _ferrykv_v1_BatchGetResponse__Output>
   BatchWrite: MethodDefinition<_ferrykv_v1_BatchWriteRequest, _ferrykv_v1_WriteResponse, _ferrykv_v1_BatchWriteRequest__Output, _ferrykv_v1_WriteResponse__Output>
   CompareAndSwap: MethodDefinition<_ferrykv_v1_CompareAndSwapRequest, _ferrykv_v1_CompareAndSwapResponse, _ferrykv_v1_CompareAndSwapRequest__Output, _ferrykv_v1_CompareAndSwapResponse__Output>

@@ -1,0 +1,57 @@
+// Original file: proto/internal.proto
+
+import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferrykv_internal_v1_KvWrite__Output } from '../../../ferrykv/internal/v1/KvWrite.js';
+import type { Long } from '@grpc/proto-loader';
+
+// Original file: proto/internal.proto
+
+export const _ferrykv_internal_v1_KvCommand_Kind = {
+  WRITE: 'WRITE',
+  DELETE_RANGE: 'DELETE_RANGE',
+  CAS: 'CAS',
+  BUMP_TS: 'BUMP_TS',
+} as const;
+
+export type _ferrykv_internal_v1_KvCommand_Kind =
+  | 'WRITE'
+  | 0
+  | 'DELETE_RANGE'
+  | 1
+  | 'CAS'
+  | 2
+  | 'BUMP_TS'
+  | 3
+
+export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
+
+export interface KvCommand {
+  'version'?: (number);
+  'requestId'?: (Buffer | Uint8Array | string);
+  'proposedTs'?: (number | string | Long);
+  'kind'?: (_ferrykv_internal_v1_KvCommand_Kind);
+  'writes'?: (_ferrykv_internal_v1_KvWrite)[];
+  'start'?: (Buffer | Uint8Array | string);
+  'end'?: (Buffer | Uint8Array | string);
+  'maxKeys'?: (number);
+  'key'?: (Buffer | Uint8Array | string);
+  'expected'?: (Buffer | Uint8Array | string);
+  'expectAbsent'?: (boolean);
+  'value'?: (Buffer | Uint8Array | string);
+  'ts'?: (number | string | Long);
+}
+
+export interface KvCommand__Output {
+  'version': (number);
+  'requestId': (Buffer);
+  'proposedTs': (string);
+  'kind': (_ferrykv_internal_v1_KvCommand_Kind__Output);
+  'writes': (_ferrykv_internal_v1_KvWrite__Output)[];
+  'start': (Buffer);
+  'end': (Buffer);
+  'maxKeys': (number);
+  'key': (Buffer);
+  'expected': (Buffer);
+  'expectAbsent': (boolean);
+  'value': (Buffer);
+  'ts': (string);
+}
