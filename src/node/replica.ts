@@ -54,6 +54,8 @@ const MAX_QUEUED_READS = 10_000;
 export class Replica {
   installing = false;
   removed = false;
+  /** Entries proposed by this replica while leader (a metric). */
+  proposedEntries = 0;
   /** Serializes ready-loop work and snapshot installs on this replica. */
   busy: Promise<void> = Promise.resolve();
   private queued: QueuedProposal[] = [];
@@ -127,6 +129,7 @@ export class Replica {
       } else {
         try {
           const first = this.raft.propose(batch.map((q) => q.data));
+          this.proposedEntries += batch.length;
           const term = this.raft.term;
           batch.forEach((q, i) => this.pending.set(first + i, { term, resolve: q.resolve, reject: q.reject }));
         } catch (e) {

@@ -42,6 +42,16 @@ export class Metrics {
         },
       });
     };
+    new Counter({
+      name: 'ferrykv_raft_proposals_total',
+      help: 'Entries proposed per group by this node while leading',
+      labelNames: ['group'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [id, r] of host.replicas) this.inc({ group: String(id) }, r.proposedEntries);
+      },
+    });
     gauge('ferrykv_raft_term', 'Current raft term per group', (r) => r.raft.term);
     gauge('ferrykv_raft_commit_index', 'Commit index per group', (r) => r.raft.log.committed);
     gauge('ferrykv_raft_applied_index', 'Applied index per group', (r) => r.sm.appliedIndex());

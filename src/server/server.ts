@@ -36,6 +36,7 @@ export class FerryServer {
   private httpServer: HttpServer | undefined;
   private readonly started = Date.now();
   private stopping = false;
+  private readonly inboundRaft = new Set<() => void>();
   readonly metrics: Metrics;
   host!: NodeHost;
   kv!: KvService;
@@ -283,6 +284,12 @@ export class FerryServer {
   private internalHandlers(): InternalHandlers {
     return {
       Raft: (call, callback) => {
+        // Peers hold these streams open forever; shutdown ends them (see stop()).
+        const close = (): void => {
+          this.inboundRaft.delete(close);
+          callback(null, {});
+        };
+        this.inboundRaft.add(close);
         call.on('data', (batch: { fromNode: number; messages: Buffer[] }) => {
           for (const raw of batch.messages) {
             let gm;
@@ -295,9 +302,10 @@ export class FerryServer {
             this.host.deliver(gm.group, gm.message);
           }
         });
-        call.on('end', () => callback(null, {}));
+        call.on('end', close);
         call.on('error', () => {
           /* the peer went away; it reconnects */
+          this.inboundRaft.delete(close);
         });
       },
       Snapshot: (call, callback) => {
@@ -528,6 +536,9 @@ export class FerryServer {
     this.log.info('shutting down');
     await this.host.stop();
     this.transport.close();
+    // End the peers' long-lived raft streams so the gRPC server can drain
+    // in-flight calls and close instead of waiting for its force timer.
+    for (const close of [...this.inboundRaft]) close();
     await new Promise<void>((resolve) => {
       if (!this.grpcServer) return resolve();
       const force = setTimeout(() => {

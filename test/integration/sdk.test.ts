@@ -77,4 +77,24 @@ describe('SDK under leader kill and leader transfer', () => {
     }
     db.close();
   });
+
+  it('serves Prometheus metrics and a health report over HTTP', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${c.httpPort(1)}/metrics`)).text();
+    for (const name of [
+      'ferrykv_raft_term',
+      'ferrykv_raft_commit_index',
+      'ferrykv_raft_applied_index',
+      'ferrykv_raft_leader_changes_total',
+      'ferrykv_raft_proposals_total',
+      'ferrykv_apply_duration_seconds_bucket',
+      'ferrykv_requests_total',
+      'ferrykv_request_duration_seconds_bucket',
+    ]) {
+      expect(metrics, name).toContain(name);
+    }
+    expect(metrics).toMatch(/ferrykv_raft_term\{group="1"\} [1-9]/);
+    const health = (await (await fetch(`http://127.0.0.1:${c.httpPort(2)}/healthz`)).json()) as { status: string; groups: unknown[] };
+    expect(health.status).toBe('ok');
+    expect(health.groups).toHaveLength(3);
+  });
 });
