@@ -30,6 +30,12 @@ export interface KvServiceOptions {
   readonly transport: Transport;
   /** Longest a request waits for a leader or a commit. */
   readonly requestTimeoutMs?: number;
+  /**
+   * TEST-ONLY failpoint (FERRYKV_UNSAFE_STALE_READS=1 with test hooks): serve
+   * latest-value reads from local state without ReadIndex. Breaks
+   * linearizability on purpose so the Jepsen harness can show it detects it.
+   */
+  readonly unsafeStaleReads?: boolean;
 }
 
 type WriteOutcome = { local: KvResult; forwarded?: undefined } | { forwarded: unknown; local?: undefined };
@@ -231,6 +237,7 @@ export class KvService {
 
   /** Waits for a linearizable read point; returns the timestamp to read at. */
   private async readPoint(r: Replica, readTs: bigint): Promise<bigint> {
+    if (this.opts.unsafeStaleReads === true && readTs === 0n) return MAX_TS;
     await this.withDeadline(r.readBarrier());
     if (readTs === 0n) return MAX_TS;
     const sm = this.sm(r);

@@ -92,7 +92,9 @@ export class FerryServer {
       },
     });
     await this.host.start();
-    this.kv = new KvService({ host: this.host, routes, hlc, transport: this.transport, requestTimeoutMs: cfg.requestTimeoutMs });
+    const unsafeStaleReads = cfg.testHooks && process.env.FERRYKV_UNSAFE_STALE_READS === '1';
+    if (unsafeStaleReads) this.log.warn('UNSAFE FAILPOINT: linearizable reads are served without ReadIndex (stale reads possible)');
+    this.kv = new KvService({ host: this.host, routes, hlc, transport: this.transport, requestTimeoutMs: cfg.requestTimeoutMs, unsafeStaleReads });
     this.kv.forwarder = (to, group, method, request, hops, deadlineMs) => this.forward(to, group, method, request, hops, deadlineMs);
     this.metrics.watchHost(this.host);
     await this.startGrpc();

@@ -62,6 +62,8 @@ export interface ClusterOptions {
   readonly spareNodes?: number;
   readonly groups?: number;
   readonly extraArgs?: readonly string[];
+  /** Extra environment for every node (e.g. a test-only failpoint). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 interface NodeProc {
@@ -111,6 +113,7 @@ export class TestCluster {
   readonly groups: number;
   private readonly clients = new Map<number, { kv: RawKVClient; admin: AdminClient }>();
   private readonly extraArgs: readonly string[];
+  env: Readonly<Record<string, string>> = {};
 
   private constructor(dir: string, groups: number, extraArgs: readonly string[]) {
     this.dir = dir;
@@ -125,6 +128,7 @@ export class TestCluster {
     const groups = opts.groups ?? 3;
     const dir = mkdtempSync(join(tmpdir(), 'ferrykv-it-'));
     const c = new TestCluster(dir, groups, opts.extraArgs ?? []);
+    c.env = opts.env ?? {};
     for (let id = 1; id <= n + spare; id++) c.nodes.set(id, { id, port: await freePort(), httpPort: await freePort(), proc: undefined, exited: undefined });
     const voters = Array.from({ length: n }, (_, i) => i + 1);
     const splits = ['h', 'p', 'x'].slice(0, groups - 1);
@@ -161,7 +165,7 @@ export class TestCluster {
         '--log-level', 'info',
         ...this.extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRYKV_TEST_HOOKS: '1' } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRYKV_TEST_HOOKS: '1', ...this.env } },
     );
     proc.stdout.pipe(log);
     proc.stderr.pipe(log);

@@ -1,0 +1,71 @@
+// npm run jepsen -- --workload register,set --nemesis all --time 60 --seed 1
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { runJepsen, type NemesisKind, type Workload } from './runner.js';
+
+const ALL_NEMESES: NemesisKind[] = ['kill', 'pause', 'partition', 'transfer'];
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+};
+
+const program = new Command()
+  .name('jepsen')
+  .description('Run ferrykv under faults, record the history, check it. Exit code 1 on a violation, 2 if the checker gave up.')
+  .option('--workload <list>', 'register, set (comma-separated)', 'register,set')
+  .option('--nemesis <list>', `none, all, or any of ${ALL_NEMESES.join(', ')}`, 'all')
+  .option('--time <sec>', 'seconds of faults', int, 60)
+  .option('--seed <n>', 'random seed (replays the schedule)', int, Date.now() % 100000)
+  .option('--nodes <n>', '3 or 5', int, 3)
+  .option('--interval <sec>', 'seconds between nemesis actions (randomized ±50%)', int, 4)
+  .option('--register-processes <n>', 'register client processes', int, 10)
+  .option('--set-processes <n>', 'set client processes', int, 4)
+  .option('--checker-timeout-ms <ms>', 'budget per key for the linearizability search', int, 20_000)
+  .option('--unsafe-stale-reads', 'TEST ONLY: serve reads without ReadIndex; the run must fail', false)
+  .option('--store <dir>', 'where runs are written', fileURLToPath(new URL('./store', import.meta.url)));
+program.parse();
+const o = program.opts<{
+  workload: string;
+  nemesis: string;
+  time: number;
+  seed: number;
+  nodes: number;
+  interval: number;
+  registerProcesses: number;
+  setProcesses: number;
+  checkerTimeoutMs: number;
+  unsafeStaleReads: boolean;
+  store: string;
+}>();
+
+const workloads = o.workload.split(',').map((w) => {
+  if (w !== 'register' && w !== 'set') program.error(`--workload: unknown workload ${w} (register, set; append waits for transactions)`);
+  return w as Workload;
+});
+const nemeses: NemesisKind[] =
+  o.nemesis === 'all'
+    ? ALL_NEMESES
+    : o.nemesis === 'none'
+      ? []
+      : o.nemesis.split(',').map((n) => {
+          if (!(ALL_NEMESES as string[]).includes(n)) program.error(`--nemesis: unknown nemesis ${n} (${ALL_NEMESES.join(', ')}, all, none)`);
+          return n as NemesisKind;
+        });
+if (o.nodes !== 3 && o.nodes !== 5) program.error('--nodes: must be 3 or 5');
+
+const report = await runJepsen({
+  workloads,
+  nemeses,
+  timeSec: o.time,
+  seed: o.seed,
+  nodes: o.nodes as 3 | 5,
+  registerProcesses: o.registerProcesses,
+  setProcesses: o.setProcesses,
+  nemesisIntervalSec: o.interval,
+  unsafeStaleReads: o.unsafeStaleReads,
+  storeDir: o.store,
+  checkerTimeoutMs: o.checkerTimeoutMs,
+  log: (l) => console.log(l),
+});
+process.exit(report.valid === true ? 0 : report.valid === false ? 1 : 2);

@@ -1,0 +1,381 @@
+// The Jepsen-style harness: starts a real ferrykv cluster on 127.0.0.1, runs
+// concurrent clients (register and set workloads on disjoint keys), applies a
+// nemesis schedule (kill -9 + restart, SIGSTOP/SIGCONT, partitions through the
+// transport fault hook, leader transfers), heals, lets the cluster recover,
+// performs final reads, records every invoke / ok / fail / info, and checks the
+// history. Everything random comes from --seed.
+//
+// Cluster processes are started by the integration harness (one process per
+// node, PIDs known) rather than through cmd/ferry-cluster: the nemesis must kill,
+// pause and restart individual nodes. Each client process talks to the cluster
+// through the SDK, preferring a different node, with short deadlines.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FerryClient, KvError } from '../src/client/index.js';
+import { TestCluster, sleep } from '../test/integration/cluster.js';
+import { rng } from '../test/sim/simulator.js';
+import type { HistoryEvent, RegisterOp, SetOp } from './checker/history.js';
+import { checkRegister, type RegisterResult } from './checker/linearizability.js';
+import { checkSet, type SetResult } from './checker/set.js';
+import { latencyStats } from './checker/stats.js';
+
+export type Workload = 'register' | 'set';
+export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer';
+
+export interface RunOptions {
+  readonly workloads: readonly Workload[];
+  readonly nemeses: readonly NemesisKind[];
+  /** Seconds of faults. */
+  readonly timeSec: number;
+  readonly seed: number;
+  readonly nodes: 3 | 5;
+  /** Register client processes (5 per key at a time). */
+  readonly registerProcesses: number;
+  readonly setProcesses: number;
+  /** Seconds between nemesis actions. */
+  readonly nemesisIntervalSec: number;
+  /** Test-only failpoint: reads without ReadIndex (the run must then fail). */
+  readonly unsafeStaleReads: boolean;
+  readonly storeDir: string;
+  readonly checkerTimeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+export interface RunReport {
+  readonly valid: boolean | 'unknown';
+  readonly seed: number;
+  readonly dir: string;
+  readonly register?: RegisterResult;
+  readonly set?: SetResult;
+  readonly nemesis: string[];
+  readonly stats: unknown;
+}
+
+class Recorder {
+  readonly events: HistoryEvent[] = [];
+  private readonly t0 = performance.now();
+
+  record(type: HistoryEvent['type'], process: number, op: RegisterOp | SetOp): void {
+    this.events.push({ index: this.events.length, type, process, time: Math.round((performance.now() - this.t0) * 1000) / 1000, op });
+  }
+}
+
+/** Errors after which a write may or may not have happened. */
+function indeterminate(e: unknown): boolean {
+  if (!(e instanceof KvError)) return true;
+  return e.code === 'UNKNOWN_RESULT' || e.code === 'DEADLINE_EXCEEDED' || e.code === 'UNAVAILABLE' || e.code === 'INTERNAL';
+}
+
+const OP_TIMEOUT_MS = 1500;
+/** Register ("reg/…") and set ("set/…") keys both route to group 3 (["p", +∞)). */
+const WORKLOAD_GROUP = 3;
+const KEY_ROTATE_OPS = 150;
+const PROCS_PER_KEY = 5;
+
+async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: () => number, until: () => boolean, keyOf: (p: number) => string): Promise<void> {
+  let next = 1;
+  const lastSeen = new Map<string, number | null>();
+  while (!until()) {
+    const key = keyOf(p);
+    const r = rand();
+    if (r < 0.5) {
+      rec.record('invoke', p, { f: 'read', key, value: null });
+      try {
+        const v = await db.get(key, { timeoutMs: OP_TIMEOUT_MS });
+        const value = v ? Number(Buffer.from(v.value).toString()) : null;
+        lastSeen.set(key, value);
+        rec.record('ok', p, { f: 'read', key, value });
+      } catch {
+        rec.record('fail', p, { f: 'read', key, value: null }); // a read changes nothing
+      }
+    } else if (r < 0.8) {
+      const value = p * 1_000_000 + next++;
+      rec.record('invoke', p, { f: 'write', key, value });
+      try {
+        await db.put(key, String(value), { timeoutMs: OP_TIMEOUT_MS });
+        lastSeen.set(key, value);
+        rec.record('ok', p, { f: 'write', key, value });
+      } catch (e) {
+        rec.record(indeterminate(e) ? 'info' : 'fail', p, { f: 'write', key, value });
+      }
+    } else {
+      // Expect what this process last saw (often current, sometimes stale).
+      const expected = lastSeen.has(key) ? lastSeen.get(key)! : null;
+      const value = p * 1_000_000 + next++;
+      const op: RegisterOp = { f: 'cas', key, value: [expected, value] };
+      rec.record('invoke', p, op);
+      try {
+        const res = await db.compareAndSwap(key, expected === null ? null : String(expected), String(value), { timeoutMs: OP_TIMEOUT_MS });
+        if (res.succeeded) lastSeen.set(key, value);
+        else lastSeen.set(key, res.current ? Number(Buffer.from(res.current).toString()) : null);
+        rec.record(res.succeeded ? 'ok' : 'fail', p, op);
+      } catch (e) {
+        rec.record(indeterminate(e) ? 'info' : 'fail', p, op);
+      }
+    }
+  }
+}
+
+async function setWorker(p: number, db: FerryClient, rec: Recorder, until: () => boolean, counter: { next: number }): Promise<void> {
+  while (!until()) {
+    const value = counter.next++;
+    rec.record('invoke', p, { f: 'add', value });
+    try {
+      await db.put(`set/${String(value).padStart(9, '0')}`, '1', { timeoutMs: OP_TIMEOUT_MS });
+      rec.record('ok', p, { f: 'add', value });
+    } catch (e) {
+      rec.record(indeterminate(e) ? 'info' : 'fail', p, { f: 'add', value });
+    }
+  }
+}
+
+async function readSet(p: number, db: FerryClient, rec: Recorder): Promise<void> {
+  rec.record('invoke', p, { f: 'read-set', value: null });
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const seen: number[] = [];
+      for await (const row of db.scan({ start: 'set/', end: 'set0', timeoutMs: 10_000 })) seen.push(Number(Buffer.from(row.key).toString().slice(4)));
+      rec.record('ok', p, { f: 'read-set', value: seen });
+      return;
+    } catch {
+      await sleep(500);
+    }
+  }
+  rec.record('fail', p, { f: 'read-set', value: null });
+}
+
+class Nemesis {
+  readonly log: string[] = [];
+  private readonly down = new Set<number>();
+  private readonly paused = new Set<number>();
+  private partitioned = false;
+
+  constructor(
+    private readonly c: TestCluster,
+    private readonly ids: number[],
+    private readonly rand: () => number,
+    private readonly kinds: readonly NemesisKind[],
+    private readonly note: (s: string) => void,
+  ) {}
+
+  private say(s: string): void {
+    this.log.push(s);
+    this.note(`nemesis: ${s}`);
+  }
+
+  private pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.rand() * xs.length)]!;
+  }
+
+  /** One action: fault something, or heal what is faulted. */
+  async step(): Promise<void> {
+    if (this.down.size + this.paused.size > 0 || this.partitioned) {
+      await this.heal();
+      return;
+    }
+    const kind = this.pick(this.kinds);
+    const up = this.ids.filter((id) => !this.down.has(id) && !this.paused.has(id));
+    switch (kind) {
+      case 'kill': {
+        const id = this.pick(up);
+        await this.c.kill(id, 'SIGKILL');
+        this.down.add(id);
+        this.say(`kill -9 node ${id}`);
+        break;
+      }
+      case 'pause': {
+        const id = this.pick(up);
+        this.c.pause(id);
+        this.paused.add(id);
+        this.say(`SIGSTOP node ${id}`);
+        break;
+      }
+      case 'partition': {
+        // Isolate the leader of the group holding the workload keys (or a random node).
+        let victim = this.pick(up);
+        try {
+          victim = await this.c.leaderOf(WORKLOAD_GROUP, 2000);
+        } catch {
+          /* keep the random one */
+        }
+        await this.isolate(victim);
+        this.partitioned = true;
+        this.say(`partition: isolate node ${victim}`);
+        break;
+      }
+      case 'transfer': {
+        try {
+          const group = 1 + Math.floor(this.rand() * this.c.groups);
+          const leader = await this.c.leaderOf(group, 2000);
+          const to = this.pick(this.ids.filter((id) => id !== leader));
+          const a = this.c.adminApi(leader);
+          await a.transferLeader({ groupId: group, toNodeId: to }, 5000);
+          this.say(`transfer leadership of group ${group} from ${leader} to ${to}`);
+        } catch (e) {
+          this.say(`transfer failed: ${(e as Error).message}`);
+        }
+        break;
+      }
+    }
+  }
+
+  private async isolate(victim: number): Promise<void> {
+    for (const id of this.ids) {
+      const faults = id === victim ? this.ids.filter((o) => o !== victim).map((o) => ({ nodeId: o, drop: 1, delayMs: 0 })) : [{ nodeId: victim, drop: 1, delayMs: 0 }];
+      try {
+        await this.c.adminApi(id).setFaults({ faults }, 2000);
+      } catch {
+        /* a node that is down has no rules to set */
+      }
+    }
+  }
+
+  async heal(): Promise<void> {
+    for (const id of this.paused) {
+      this.c.resume(id);
+      this.say(`SIGCONT node ${id}`);
+    }
+    this.paused.clear();
+    for (const id of this.down) {
+      this.c.startNode(id);
+      this.say(`restart node ${id}`);
+    }
+    this.down.clear();
+    if (this.partitioned) {
+      for (const id of this.ids) {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            await this.c.adminApi(id).setFaults({ faults: [] }, 2000);
+            break;
+          } catch {
+            await sleep(250);
+          }
+        }
+      }
+      this.partitioned = false;
+      this.say('heal partition');
+    }
+  }
+}
+
+export async function runJepsen(o: RunOptions): Promise<RunReport> {
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-seed${o.seed}`;
+  const dir = join(o.storeDir, runId);
+  mkdirSync(dir, { recursive: true });
+  const rand = rng(o.seed);
+  o.log(`jepsen: run ${runId}; workloads ${o.workloads.join('+')}, nemesis ${o.nemeses.join('+') || 'none'}, ${o.timeSec} s, seed ${o.seed}`);
+  const c = await TestCluster.start({
+    nodes: o.nodes,
+    groups: 3,
+    extraArgs: ['--compact-log-entries', '200', '--request-timeout-ms', '2000'],
+    env: o.unsafeStaleReads ? { FERRYKV_UNSAFE_STALE_READS: '1' } : {},
+  });
+  const ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
+  const rec = new Recorder();
+  let stop = false;
+  const until = (): boolean => stop;
+  const clients: FerryClient[] = [];
+  const clientFor = (p: number): FerryClient => {
+    // Rotate the endpoint list so processes prefer different nodes.
+    const eps = ids.map((_, i) => c.address(ids[(p + i) % ids.length]!));
+    const db = new FerryClient({ endpoints: eps, timeoutMs: OP_TIMEOUT_MS });
+    clients.push(db);
+    return db;
+  };
+  const nemesis = new Nemesis(c, ids, rand, o.nemeses, o.log);
+  let report: RunReport | undefined;
+  try {
+    // Register keys rotate so each key's history stays small enough to check;
+    // at most PROCS_PER_KEY processes share a key.
+    const opsPerKey = new Map<string, number>();
+    const keyGen = new Map<number, number>();
+    const keyOf = (p: number): string => {
+      const slot = Math.floor(p / PROCS_PER_KEY);
+      const gen = keyGen.get(slot) ?? 0;
+      const key = `reg/${slot}/${gen}`;
+      const n = (opsPerKey.get(key) ?? 0) + 1;
+      opsPerKey.set(key, n);
+      if (n >= KEY_ROTATE_OPS) keyGen.set(slot, gen + 1);
+      return key;
+    };
+    const workers: Promise<void>[] = [];
+    let procs = 0;
+    if (o.workloads.includes('register')) {
+      for (let i = 0; i < o.registerProcesses; i++) {
+        const p = procs++;
+        const r = rng(o.seed * 31 + p);
+        workers.push(registerWorker(p, clientFor(p), rec, r, until, keyOf));
+      }
+    }
+    const counter = { next: 1 };
+    const setProcs: number[] = [];
+    if (o.workloads.includes('set')) {
+      for (let i = 0; i < o.setProcesses; i++) {
+        const p = procs++;
+        setProcs.push(p);
+        workers.push(setWorker(p, clientFor(p), rec, until, counter));
+      }
+    }
+    const end = Date.now() + o.timeSec * 1000;
+    if (o.nemeses.length > 0) {
+      while (Date.now() < end) {
+        await sleep(o.nemesisIntervalSec * 1000 * (0.5 + rand()));
+        if (Date.now() >= end) break;
+        await nemesis.step();
+      }
+    } else {
+      await sleep(o.timeSec * 1000);
+    }
+    await nemesis.heal();
+    o.log('jepsen: healed; letting the cluster recover');
+    await c.waitForLeaders(ids, 60_000);
+    await sleep(2000);
+    stop = true;
+    await Promise.all(workers);
+    // Final reads after recovery.
+    if (o.workloads.includes('set')) await readSet(setProcs[0] ?? procs, clientFor(procs + 1), rec);
+    o.log(`jepsen: ${rec.events.length} events recorded; checking`);
+
+    writeFileSync(join(dir, 'history.jsonl'), rec.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const registerEvents = rec.events.filter((e) => 'key' in e.op) as HistoryEvent<RegisterOp>[];
+    const setEvents = rec.events.filter((e) => !('key' in e.op)) as HistoryEvent<SetOp>[];
+    const register = o.workloads.includes('register') ? checkRegister(registerEvents, { timeoutMs: o.checkerTimeoutMs }) : undefined;
+    const set = o.workloads.includes('set') ? checkSet(setEvents) : undefined;
+    const stats = latencyStats(rec.events);
+    let valid: boolean | 'unknown' = true;
+    for (const v of [register?.valid, set?.valid]) {
+      if (v === false) valid = false;
+      else if (v === 'unknown' && valid === true) valid = 'unknown';
+    }
+    report = { valid, seed: o.seed, dir, ...(register ? { register } : {}), ...(set ? { set } : {}), nemesis: nemesis.log, stats };
+    writeFileSync(join(dir, 'results.json'), JSON.stringify(report, null, 2));
+    writeFileSync(join(dir, 'report.txt'), humanReport(report, rec.events.length));
+    o.log(humanReport(report, rec.events.length));
+    return report;
+  } finally {
+    stop = true;
+    for (const db of clients) db.close();
+    await c.cleanup(report?.valid !== true);
+  }
+}
+
+function humanReport(r: RunReport, events: number): string {
+  const lines: string[] = [];
+  lines.push(`ferrykv jepsen run — seed ${r.seed}: ${r.valid === true ? 'VALID' : r.valid === false ? 'INVALID' : 'UNKNOWN (checker budget exhausted: not a pass)'}`);
+  lines.push(`history: ${events} events; artifacts in ${r.dir}`);
+  if (r.register) {
+    const bad = r.register.keys.filter((k) => k.valid !== true);
+    lines.push(`register: ${r.register.valid} over ${r.register.keys.length} keys (${r.register.ms} ms)`);
+    for (const k of bad.slice(0, 5)) {
+      lines.push(`  key ${k.key}: ${k.valid}${k.failure ? ` — ${k.failure.message}` : ''}`);
+      for (const e of k.failure?.minimal ?? []) lines.push(`    ${JSON.stringify(e)}`);
+    }
+  }
+  if (r.set) lines.push(`set: ${r.set.valid}; attempted ${r.set.attempted}, acknowledged ${r.set.acknowledged}, lost ${r.set.lost.length}, unexpected ${r.set.unexpected.length}, recovered ${r.set.recovered.length}`);
+  lines.push(`nemesis: ${r.nemesis.length} actions`);
+  for (const n of r.nemesis) lines.push(`  ${n}`);
+  lines.push(`stats: ${JSON.stringify(r.stats)}`);
+  if (r.valid !== true) lines.push(`replay: npm run jepsen -- --seed ${r.seed}`);
+  return lines.join('\n') + '\n';
+}

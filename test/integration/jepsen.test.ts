@@ -1,0 +1,52 @@
+// The Jepsen tier in CI: one combined register + set run under every nemesis
+// (kill -9, pause, partition, leader transfer) that must pass, and the same
+// register workload with the stale-read failpoint that must be caught.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runJepsen } from '../../jepsen/runner.js';
+
+const store = join(tmpdir(), 'ferrykv-jepsen-ci');
+const SEED = 20261124;
+
+describe('Jepsen', () => {
+  it('register + set under kill, pause, partition and leader transfer: linearizable, no lost add', async () => {
+    const r = await runJepsen({
+      workloads: ['register', 'set'],
+      nemeses: ['kill', 'pause', 'partition', 'transfer'],
+      timeSec: 60,
+      seed: SEED,
+      nodes: 3,
+      registerProcesses: 10,
+      setProcesses: 3,
+      nemesisIntervalSec: 4,
+      unsafeStaleReads: false,
+      storeDir: store,
+      checkerTimeoutMs: 20_000,
+      log: (l) => console.log(l),
+    });
+    expect(r.nemesis.length, 'the nemesis did something').toBeGreaterThan(5);
+    expect(r.set?.acknowledged ?? 0).toBeGreaterThan(50);
+    expect(r.valid, `seed ${SEED}, artifacts in ${r.dir}`).toBe(true);
+  }, 300_000);
+
+  it('reports the stale-read failpoint as non-linearizable (the harness can fail)', async () => {
+    const r = await runJepsen({
+      workloads: ['register'],
+      nemeses: ['partition'],
+      timeSec: 25,
+      seed: SEED + 1,
+      nodes: 3,
+      registerProcesses: 10,
+      setProcesses: 0,
+      nemesisIntervalSec: 3,
+      unsafeStaleReads: true,
+      storeDir: store,
+      checkerTimeoutMs: 20_000,
+      log: (l) => console.log(l),
+    });
+    expect(r.valid, `seed ${SEED + 1}: the failpoint must be detected`).toBe(false);
+    const bad = r.register!.keys.find((k) => k.valid === false);
+    expect(bad?.failure?.minimal.length ?? 0).toBeGreaterThan(0);
+  }, 300_000);
+});
