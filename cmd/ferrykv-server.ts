@@ -18,6 +18,7 @@ const program = new Command()
   .option('--compact-log-entries <n>', `compact a group’s log beyond this many applied entries (default ${DEFAULTS.compactLogEntries})`)
   .option('--snapshot-bytes-per-sec <n>', `snapshot streaming rate limit, 0 = unlimited (default ${DEFAULTS.snapshotBytesPerSec})`)
   .option('--request-timeout-ms <ms>', `longest a request waits for a leader or a commit (default ${DEFAULTS.requestTimeoutMs})`)
+  .option('--dedup-retention-ms <ms>', `how long request ids are remembered for safe retries (default ${DEFAULTS.dedupRetentionMs})`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(

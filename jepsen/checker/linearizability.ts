@@ -33,6 +33,7 @@
 // result, unless another key is invalid) is 'unknown'.
 
 import { eventsOf, pairOperations, type HistoryEvent, type Operation, type RegisterOp } from './history.js';
+import { VisitedSet } from './visited.js';
 
 export interface KeyResult {
   key: string;
@@ -248,7 +249,7 @@ function search(allOps: readonly RegOp[], budget: Budget): SearchOutcome {
   let iterations = 0;
   let stuck: Stuck | undefined;
 
-  const cache = new Map<number, CacheEntry[]>();
+  const cache = new VisitedSet(infoBits.length);
   const isInfoLinearized = (i: number): boolean => {
     const b = infoIndex[i]!;
     return (infoBits[b >>> 5]! & (1 << (b & 31))) !== 0;
@@ -324,25 +325,7 @@ function search(allOps: readonly RegOp[], budget: Budget): SearchOutcome {
   /** Records the current configuration; false if it (or a dominating one) was seen. */
   const remember = (): boolean => {
     const [s1, s2] = hashValue(value);
-    const key = ((hash1 ^ s1) >>> 0) * 0x200000 + ((hash2 ^ s2) & 0x1fffff);
-    // Store the ok set trimmed to the words that are neither all ones (ops
-    // long since linearized) nor all zeros (ops not yet reached): a few words.
-    let from = 0;
-    while (from < okBits.length && okBits[from] === 0xffffffff) from++;
-    let to = okBits.length;
-    while (to > from && okBits[to - 1] === 0) to--;
-    let bucket = cache.get(key);
-    if (!bucket) cache.set(key, (bucket = []));
-    const entry = bucket.find((c) => c.value === value && c.okFrom === from && sameWords(c.okWords, okBits, from, to));
-    const infoSet = infoCount === 0 ? NO_INFO : infoBits.slice();
-    if (!entry) {
-      bucket.push({ okFrom: from, okWords: okBits.slice(from, to), value, infoSets: [infoSet] });
-      return true;
-    }
-    if (entry.infoSets.some((s) => isSubset(s, infoBits))) return false;
-    entry.infoSets = entry.infoSets.filter((s) => !isSubset(infoBits, s));
-    entry.infoSets.push(infoSet);
-    return true;
+    return cache.add(((hash1 ^ s1) >>> 0) * 0x200000 + ((hash2 ^ s2) & 0x1fffff), okBits, value, infoBits);
   };
 
   if (remaining === 0) return { valid: true, visited, stuck };
@@ -389,29 +372,6 @@ function search(allOps: readonly RegOp[], budget: Budget): SearchOutcome {
     lift(i);
     frames.push({ candidates: candidates(), next: 0, op: i, before });
   }
-}
-
-interface CacheEntry {
-  /** The linearized ok set: all ones below word `okFrom`, then `okWords`, then zeros. */
-  readonly okFrom: number;
-  readonly okWords: Uint32Array;
-  readonly value: Value;
-  /** Antichain of the linearized info sets seen with this ok set and value. */
-  infoSets: Uint32Array[];
-}
-
-const NO_INFO = new Uint32Array(0);
-
-/** Whether `words` equals `bits[from, to)`. */
-function sameWords(words: Uint32Array, bits: Uint32Array, from: number, to: number): boolean {
-  if (words.length !== to - from) return false;
-  for (let w = 0; w < words.length; w++) if (words[w] !== bits[from + w]) return false;
-  return true;
-}
-
-function isSubset(a: Uint32Array, b: Uint32Array): boolean {
-  for (let w = 0; w < a.length; w++) if ((a[w]! & ~b[w]!) !== 0) return false;
-  return true;
 }
 
 const floatView = new Float64Array(1);

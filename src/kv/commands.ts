@@ -5,7 +5,7 @@ import { messageType } from '../rpc/protos.js';
 
 export const COMMAND_VERSION = 1;
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS';
+export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC';
 
 export interface KvWrite {
   readonly key: Uint8Array;

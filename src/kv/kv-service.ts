@@ -9,7 +9,7 @@
 // commit at or below a timestamp a read has already served.
 
 import { createHash } from 'node:crypto';
-import type { Hlc } from '../hlc/hlc.js';
+import { makeTimestamp, physicalOf, type Hlc } from '../hlc/hlc.js';
 import type { NodeHost } from '../node/node-host.js';
 import { Replica, ReplicaError } from '../node/replica.js';
 import type { NodeId } from '../raft/index.js';
@@ -209,6 +209,28 @@ export class KvService {
       }
     }
     return { commitTs: commitTs.toString(), deleted: String(deleted) };
+  }
+
+  /**
+   * On the leader of `group`: forgets request ids applied more than
+   * `retentionMs` ago (HLC time), in bounded commands. A retry older than the
+   * retention may apply again; clients retry within seconds.
+   */
+  async collectDedup(group: number, retentionMs: number, maxChunks = 20): Promise<number> {
+    const r = this.opts.host.replica(group);
+    if (!r?.isLeader()) return 0;
+    const physical = physicalOf(this.opts.hlc.now()) - BigInt(retentionMs);
+    if (physical <= 0n) return 0;
+    const before = makeTimestamp(physical, 0);
+    let after: Uint8Array = new Uint8Array(0);
+    let deleted = 0;
+    for (let i = 0; i < maxChunks; i++) {
+      const res = await this.propose(r, { kind: 'DEDUP_GC', requestId: new Uint8Array(0), ts: before, start: after, maxKeys: 1000 });
+      deleted += res.deleted;
+      if (!res.more) break;
+      after = res.resumeKey;
+    }
+    return deleted;
   }
 
   // --------------------------------------------------------------- plumbing

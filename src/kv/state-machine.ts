@@ -11,7 +11,7 @@
 import type { StateMachine } from '../node/replica.js';
 import { EntryType, type Entry } from '../raft/index.js';
 import { NodeDb, StorageBatch } from '../storage/db.js';
-import { FAMILY_MVCC, concat, dataPrefix, escapeKey, readU64, stateKey, u64 } from '../storage/keys.js';
+import { FAMILY_MVCC, concat, dataPrefix, escapeKey, prefixEnd, readU64, stateKey, u64, unescapeKey } from '../storage/keys.js';
 import { MvccStore } from '../storage/mvcc-store.js';
 import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult } from './commands.js';
 
@@ -80,7 +80,7 @@ export class KvStateMachine implements StateMachine {
           cmd = undefined;
         }
         if (cmd) {
-          if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE')) await flush();
+          if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC')) await flush();
           results.set(e.index, await this.applyCommand(b, cmd, seen));
           dirty = true;
         }
@@ -90,6 +90,32 @@ export class KvStateMachine implements StateMachine {
     this.writeState(b);
     await b.write({ sync: false });
     return results;
+  }
+
+  /**
+   * Deletes request-id entries whose original apply was before `beforeTs`
+   * (retention is measured in HLC time, so it is the same on every replica),
+   * scanning at most `maxKeys` entries after `after`. Returns where to resume.
+   */
+  private async collectDedup(b: StorageBatch, beforeTs: bigint, after: Uint8Array, maxKeys: number, seen: Map<string, KvResult>): Promise<KvResult> {
+    const prefix = dataPrefix(this.group, FAMILY_DEDUP);
+    const range = after.byteLength > 0 ? { gt: this.dedupKey(after), lt: prefixEnd(prefix) } : { gte: prefix, lt: prefixEnd(prefix) };
+    let scanned = 0;
+    let deleted = 0;
+    let last: Uint8Array | undefined;
+    const limit = Math.max(1, Math.min(maxKeys, 100_000));
+    for await (const [k, v] of this.db.level.iterator({ ...range, limit })) {
+      scanned++;
+      last = k;
+      if (readU64(v, 0) < beforeTs) {
+        b.del(k);
+        deleted++;
+        // An id collected in this pass must not answer from the pass cache either.
+        seen.delete(Buffer.from(unescapeKey(k, prefix.byteLength).key).toString('hex'));
+      }
+    }
+    const more = scanned >= limit && last !== undefined;
+    return { ...EMPTY_RESULT, deleted, more, resumeKey: more ? unescapeKey(last!, prefix.byteLength).key : new Uint8Array(0) };
   }
 
   private writeState(b: StorageBatch): void {
@@ -102,6 +128,7 @@ export class KvStateMachine implements StateMachine {
       if (cmd.ts !== undefined && cmd.ts > this.maxTs) this.maxTs = cmd.ts;
       return { ...EMPTY_RESULT, commitTs: this.maxTs };
     }
+    if (cmd.kind === 'DEDUP_GC') return this.collectDedup(b, cmd.ts ?? 0n, cmd.start ?? new Uint8Array(0), cmd.maxKeys ?? 1000, seen);
     const rid = cmd.requestId.byteLength > 0 ? Buffer.from(cmd.requestId).toString('hex') : undefined;
     if (rid !== undefined) {
       const again = seen.get(rid);

@@ -43,6 +43,7 @@ export interface NodeConfig {
   readonly compactLogEntries: number;
   readonly snapshotBytesPerSec: number;
   readonly requestTimeoutMs: number;
+  readonly dedupRetentionMs: number;
   readonly logLevel: string;
   readonly testHooks: boolean;
 }
@@ -65,6 +66,7 @@ export interface RawOptions {
   compactLogEntries?: string;
   snapshotBytesPerSec?: string;
   requestTimeoutMs?: string;
+  dedupRetentionMs?: string;
   logLevel?: string;
 }
 
@@ -74,6 +76,7 @@ export const DEFAULTS = {
   compactLogEntries: 10_000,
   snapshotBytesPerSec: 64 << 20,
   requestTimeoutMs: 10_000,
+  dedupRetentionMs: 600_000,
   logLevel: 'info',
 };
 
@@ -181,6 +184,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const compactLogEntries = intOption(problems, '--compact-log-entries', raw.compactLogEntries, DEFAULTS.compactLogEntries, 2, 100_000_000);
   const snapshotBytesPerSec = intOption(problems, '--snapshot-bytes-per-sec', raw.snapshotBytesPerSec, DEFAULTS.snapshotBytesPerSec, 0, 2 ** 40);
   const requestTimeoutMs = intOption(problems, '--request-timeout-ms', raw.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 10, 600_000);
+  const dedupRetentionMs = intOption(problems, '--dedup-retention-ms', raw.dedupRetentionMs, DEFAULTS.dedupRetentionMs, 1000, 7 * 24 * 3600 * 1000);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const testHooks = env.FERRYKV_TEST_HOOKS === '1';
@@ -199,6 +203,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     compactLogEntries,
     snapshotBytesPerSec,
     requestTimeoutMs,
+    dedupRetentionMs,
     logLevel,
     testHooks,
   };

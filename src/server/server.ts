@@ -36,6 +36,7 @@ export class FerryServer {
   private httpServer: HttpServer | undefined;
   private readonly started = Date.now();
   private stopping = false;
+  private dedupTimer: NodeJS.Timeout | undefined;
   private readonly inboundRaft = new Set<() => void>();
   readonly metrics: Metrics;
   host!: NodeHost;
@@ -97,6 +98,19 @@ export class FerryServer {
     this.kv = new KvService({ host: this.host, routes, hlc, transport: this.transport, requestTimeoutMs: cfg.requestTimeoutMs, unsafeStaleReads });
     this.kv.forwarder = (to, group, method, request, hops, deadlineMs) => this.forward(to, group, method, request, hops, deadlineMs);
     this.metrics.watchHost(this.host);
+    // Bounded memory: forget request ids past their retention, on each group leader.
+    const every = Math.min(60_000, Math.max(500, Math.floor(cfg.dedupRetentionMs / 2)));
+    this.dedupTimer = setInterval(() => {
+      for (const g of this.host.replicas.keys()) {
+        this.kv.collectDedup(g, cfg.dedupRetentionMs).then(
+          (n) => {
+            if (n > 0) this.log.debug({ groupId: g, forgotten: n }, 'request ids past retention collected');
+          },
+          (e: unknown) => this.log.warn({ groupId: g, err: (e as Error).message }, 'request-id collection failed; will retry'),
+        );
+      }
+    }, every);
+    this.dedupTimer.unref();
     await this.startGrpc();
     if (cfg.http) await this.startHttp(cfg.http);
     this.log.info({ nodeId: cfg.nodeId, listen: cfg.listen, port: this.boundPort, http: cfg.http, groups: [...this.host.replicas.keys()] }, 'ferrykv node started');
@@ -536,6 +550,7 @@ export class FerryServer {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info('shutting down');
+    if (this.dedupTimer) clearInterval(this.dedupTimer);
     await this.host.stop();
     this.transport.close();
     // End the peers' long-lived raft streams so the gRPC server can drain

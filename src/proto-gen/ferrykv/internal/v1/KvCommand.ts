@@ -10,6 +10,7 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   DELETE_RANGE: 'DELETE_RANGE',
   CAS: 'CAS',
   BUMP_TS: 'BUMP_TS',
+  DEDUP_GC: 'DEDUP_GC',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -21,6 +22,8 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 2
   | 'BUMP_TS'
   | 3
+  | 'DEDUP_GC'
+  | 4
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 
