@@ -68,6 +68,8 @@ function indeterminate(e: unknown): boolean {
 }
 
 const OP_TIMEOUT_MS = 1500;
+const PARTITION_SHAPES = ['isolate-leader', 'halves', 'bridge', 'ring'] as const;
+type PartitionShape = (typeof PARTITION_SHAPES)[number];
 /** Register ("reg/…") and set ("set/…") keys both route to group 3 (["p", +∞)). */
 const WORKLOAD_GROUP = 3;
 const KEY_ROTATE_OPS = 150;
@@ -150,6 +152,9 @@ class Nemesis {
   private readonly down = new Set<number>();
   private readonly paused = new Set<number>();
   private partitioned = false;
+  private faults = 0;
+  private partitions = 0;
+  private readonly offset: number;
 
   constructor(
     private readonly c: TestCluster,
@@ -157,7 +162,9 @@ class Nemesis {
     private readonly rand: () => number,
     private readonly kinds: readonly NemesisKind[],
     private readonly note: (s: string) => void,
-  ) {}
+  ) {
+    this.offset = Math.floor(rand() * kinds.length);
+  }
 
   private say(s: string): void {
     this.log.push(s);
@@ -174,7 +181,8 @@ class Nemesis {
       await this.heal();
       return;
     }
-    const kind = this.pick(this.kinds);
+    // Cycle through the kinds from a random start, so every kind runs.
+    const kind = this.kinds[(this.faults++ + this.offset) % this.kinds.length]!;
     const up = this.ids.filter((id) => !this.down.has(id) && !this.paused.has(id));
     switch (kind) {
       case 'kill': {
@@ -192,16 +200,11 @@ class Nemesis {
         break;
       }
       case 'partition': {
-        // Isolate the leader of the group holding the workload keys (or a random node).
-        let victim = this.pick(up);
-        try {
-          victim = await this.c.leaderOf(WORKLOAD_GROUP, 2000);
-        } catch {
-          /* keep the random one */
-        }
-        await this.isolate(victim);
+        const shape = PARTITION_SHAPES[this.partitions++ % PARTITION_SHAPES.length]!;
+        const { cuts, what } = await this.partitionCuts(shape);
+        await this.applyCuts(cuts);
         this.partitioned = true;
-        this.say(`partition: isolate node ${victim}`);
+        this.say(`partition (${shape}): ${what}`);
         break;
       }
       case 'transfer': {
@@ -220,11 +223,61 @@ class Nemesis {
     }
   }
 
-  private async isolate(victim: number): Promise<void> {
+  /**
+   * The links to cut for a partition shape, as unordered node pairs:
+   * isolate-leader (the leader of the workload group alone), halves (a random
+   * majority | minority), bridge (two halves that only one node connects),
+   * ring (each node reaches only its two neighbours; for 3 nodes a ring is
+   * complete, so one link is cut).
+   */
+  private async partitionCuts(shape: PartitionShape): Promise<{ cuts: [number, number][]; what: string }> {
+    const ids = [...this.ids].sort(() => this.rand() - 0.5);
+    const cutBetween = (a: number[], b: number[]): [number, number][] => a.flatMap((x) => b.map((y) => [x, y] as [number, number]));
+    switch (shape) {
+      case 'isolate-leader': {
+        let victim = ids[0]!;
+        try {
+          victim = await this.c.leaderOf(WORKLOAD_GROUP, 2000);
+        } catch {
+          /* keep the random one */
+        }
+        return { cuts: cutBetween([victim], this.ids.filter((x) => x !== victim)), what: `node ${victim} (leader of group ${WORKLOAD_GROUP}) alone` };
+      }
+      case 'halves': {
+        const minority = ids.slice(0, Math.floor(ids.length / 2));
+        const majority = ids.slice(minority.length);
+        return { cuts: cutBetween(minority, majority), what: `${minority.join(',')} | ${majority.join(',')}` };
+      }
+      case 'bridge': {
+        const bridge = ids[0]!;
+        const rest = ids.slice(1);
+        const a = rest.slice(0, Math.floor(rest.length / 2));
+        const b = rest.slice(a.length);
+        return { cuts: cutBetween(a, b), what: `${a.join(',')} | ${b.join(',')} joined only through ${bridge}` };
+      }
+      case 'ring': {
+        const cuts: [number, number][] = [];
+        for (let i = 0; i < ids.length; i++) {
+          for (let j = i + 1; j < ids.length; j++) {
+            const adjacent = j === i + 1 || (i === 0 && j === ids.length - 1);
+            if (!adjacent) cuts.push([ids[i]!, ids[j]!]);
+          }
+        }
+        if (cuts.length === 0) cuts.push([ids[0]!, ids[1]!]);
+        return { cuts, what: `ring ${ids.join('-')}-${ids[0]}, cut ${cuts.map(([x, y]) => `${x}/${y}`).join(' ')}` };
+      }
+    }
+  }
+
+  private async applyCuts(cuts: [number, number][]): Promise<void> {
     for (const id of this.ids) {
-      const faults = id === victim ? this.ids.filter((o) => o !== victim).map((o) => ({ nodeId: o, drop: 1, delayMs: 0 })) : [{ nodeId: victim, drop: 1, delayMs: 0 }];
+      const peers = new Set<number>();
+      for (const [a, b] of cuts) {
+        if (a === id) peers.add(b);
+        if (b === id) peers.add(a);
+      }
       try {
-        await this.c.adminApi(id).setFaults({ faults }, 2000);
+        await this.c.adminApi(id).setFaults({ faults: [...peers].map((nodeId) => ({ nodeId, drop: 1, delayMs: 0 })) }, 2000);
       } catch {
         /* a node that is down has no rules to set */
       }
@@ -372,7 +425,7 @@ function humanReport(r: RunReport, events: number): string {
       for (const e of k.failure?.minimal ?? []) lines.push(`    ${JSON.stringify(e)}`);
     }
   }
-  if (r.set) lines.push(`set: ${r.set.valid}; attempted ${r.set.attempted}, acknowledged ${r.set.acknowledged}, lost ${r.set.lost.length}, unexpected ${r.set.unexpected.length}, recovered ${r.set.recovered.length}`);
+  if (r.set) lines.push(`set: ${r.set.valid}; attempted ${r.set.attempted}, acknowledged ${r.set.acknowledged}, lost ${r.set.lost.length}, unexpected ${r.set.unexpected.length}, stale ${r.set.stale.length}, recovered ${r.set.recovered.length}`);
   lines.push(`nemesis: ${r.nemesis.length} actions`);
   for (const n of r.nemesis) lines.push(`  ${n}`);
   lines.push(`stats: ${JSON.stringify(r.stats)}`);

@@ -29,8 +29,11 @@
 //     order only.
 //
 // Invariant: `valid: true` is only reported when a linearization was found;
-// when the time or visited-configuration budget runs out the key (and the
-// result, unless another key is invalid) is 'unknown'.
+// when a key's time or visited-configuration budget runs out, that key (and
+// the result, unless another key is invalid) is 'unknown'. For a key that is
+// not linearizable, `failure.minimal` is a sub-history (whole operations) that
+// is itself not linearizable and, by construction, implies the original is
+// not (see minimize()); `failure.message` describes where the search got stuck.
 
 import { eventsOf, pairOperations, type HistoryEvent, type Operation, type RegisterOp } from './history.js';
 import { VisitedSet } from './visited.js';
@@ -126,8 +129,9 @@ export function checkRegister(history: readonly HistoryEvent<RegisterOp>[], opts
       // its ops.
       const trialVisited = Math.min(maxVisited, Math.max(MINIMIZE_TRIAL_VISITED, 2 * outcome.visited));
       const minimal = minimize(ops, outcome.stuck, { deadline: performance.now() + minimizeMs, maxVisited: trialVisited });
-      // Re-search the shrunk history to describe it (it is small by now).
-      const diagnosis = search(minimal, { deadline: Infinity, maxVisited: Infinity }).stuck;
+      // Describe the shrunk history: searching it again stays within the
+      // budget of the trial that accepted it (the search is deterministic).
+      const diagnosis = minimal.length === ops.length ? outcome.stuck : search(minimal, { deadline: Infinity, maxVisited: trialVisited }).stuck;
       result.failure = { message: describeFailure(minimal, diagnosis), minimal: eventsOf(minimal.map((o) => o.source)) };
     }
     result.ms = performance.now() - keyStart;
@@ -464,23 +468,20 @@ function describeFailure(ops: readonly RegOp[], stuck: Stuck | undefined): strin
   const head = `not linearizable (minimal history: ${ops.length} ops)`;
   if (!stuck) return `${head}.`;
   const values = [...stuck.values].map(show).join(' or ');
-  const context =
+  const before =
     stuck.depth === 0
       ? `the register holds ${values} before any other op`
       : `every valid order of the ${stuck.depth} op(s) that can precede it leaves the register holding ${values}`;
-  return `${head}: ${describeOp(stuck.op)}, but ${context}.`;
-}
-
-function describeOp(op: RegOp): string {
-  const o = op.source;
+  const o = stuck.op.source;
   const where = `process ${o.process}, events ${o.invoke.index}→${o.completion ? o.completion.index : '∞'}`;
-  switch (op.f) {
+  switch (stuck.op.f) {
     case 'read':
-      return `a read (${where}) returned ${show(op.expect)}`;
-    case 'write':
-      return `a write of ${show(op.write)} (${where}) completed`;
+      return `${head}: a read (${where}) returned ${show(stuck.op.expect)}, but ${before}.`;
     case 'cas':
-      return `a cas ${show(op.expect)}→${show(op.write)} (${where}) succeeded`;
+      return `${head}: a cas ${show(stuck.op.expect)}→${show(stuck.op.write)} (${where}) succeeded, but ${before}.`;
+    case 'write':
+      // A write always applies; what fails is ordering the ops concurrent with it.
+      return `${head}: no valid order of the ops concurrent with a write of ${show(stuck.op.write)} (${where}) exists; before them the register holds ${values}.`;
   }
 }
 

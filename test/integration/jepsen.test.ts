@@ -26,6 +26,8 @@ describe('Jepsen', () => {
       log: (l) => console.log(l),
     });
     expect(r.nemesis.length, 'the nemesis did something').toBeGreaterThan(5);
+    // Kill, pause and partition all happened (the nemesis cycles through its kinds).
+    for (const kind of ['kill -9', 'SIGSTOP', 'partition']) expect(r.nemesis.some((n) => n.startsWith(kind)), kind).toBe(true);
     expect(r.set?.acknowledged ?? 0).toBeGreaterThan(50);
     expect(r.valid, `seed ${SEED}, artifacts in ${r.dir}`).toBe(true);
   }, 300_000);
