@@ -102,14 +102,7 @@ export class RouteCatalog {
   }
 
   lookup(key: Uint8Array): RouteDescriptor {
-    let lo = 0;
-    let hi = this.routes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (compareBytes(this.routes[mid]!.start, key) <= 0) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.routes[lo]!;
+    return this.routes[this.indexOf(key)]!;
   }
 
   /** Applies one command atomically; a rejected command changes nothing. */
