@@ -348,25 +348,56 @@ export class NodeHost {
     const meta = m.snapshot?.meta;
     if (!meta) return { accepted: false, reason: 'snapshot message without metadata' };
     const r = this.replicas.get(group) ?? (await this.createReplica(group));
-    if (r.removed) return { accepted: false, reason: 'replica removed' };
-    if (r.installing) return { accepted: false, reason: 'another snapshot is being installed' };
-    if (meta.index <= r.raft.log.committed) return { accepted: false, reason: `already committed ${r.raft.log.committed} ≥ ${meta.index}` };
+    const refuse = (reason: string): { accepted: boolean; reason: string } => {
+      this.opts.log.info({ groupId: group, index: meta.index, from: m.from, reason }, 'snapshot refused');
+      return { accepted: false, reason };
+    };
+    if (r.removed) return refuse('replica removed');
+    if (r.installing) return refuse('another snapshot is being installed');
+    if (meta.index <= r.raft.log.committed) return refuse(`already committed ${r.raft.log.committed} ≥ ${meta.index}`);
     r.installing = true;
+    let begun = false;
     try {
       await r.busy; // let the current ready-loop turn finish with this replica
       const ingest = new SnapshotIngest(this.opts.db, group);
+      begun = true;
       await ingest.begin();
-      for await (const c of chunks) await ingest.add(c);
+      let rows = 0;
+      for await (const c of chunks) {
+        await ingest.add(c);
+        rows += c.rows.length;
+      }
       await ingest.finish();
+      this.opts.log.debug({ groupId: group, rows }, 'snapshot rows ingested');
       // The data is now at meta.index: entries at or below it must not apply again.
       await r.sm.reload();
       this.opts.log.info({ groupId: group, index: meta.index, from: m.from }, 'snapshot ingested');
-    } finally {
-      r.installing = false;
+    } catch (e) {
+      if (begun) {
+        // The group's data is partly replaced: this replica must not apply
+        // another entry on it. Start over from an empty replica (term and vote
+        // kept); the leader will send a new snapshot.
+        this.opts.log.warn({ groupId: group, index: meta.index, err: (e as Error).message }, 'snapshot ingest failed; resetting the replica');
+        await this.resetReplica(r);
+      } else {
+        r.installing = false;
+      }
+      return { accepted: false, reason: `ingest failed: ${(e as Error).message}` };
     }
+    r.installing = false;
     r.raft.step(m);
     this.schedule();
     return { accepted: true, reason: '' };
+  }
+
+  /** Replaces a replica whose data cannot be trusted with an empty one that waits for a snapshot. */
+  private async resetReplica(r: Replica): Promise<void> {
+    r.removed = true; // the old instance takes no more messages or turns
+    r.failAll(new ReplicaError('UNAVAILABLE', `group ${r.group}: replica is being rebuilt from a snapshot`));
+    this.replicas.delete(r.group);
+    // openReplica sees the ingest marker and discards the partial image.
+    await this.createReplica(r.group);
+    this.schedule();
   }
 
   /** Stops ticking and accepting work, lets the current turn finish, fails waiters. */

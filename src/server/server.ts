@@ -329,6 +329,9 @@ export class FerryServer {
         const rows: SnapshotChunk[] = [];
         let notify: (() => void) | undefined;
         let ended = false;
+        let sawDone = false;
+        let receivedRows = 0;
+        let receivedBytes = 0;
         let failed: Error | undefined;
         const chunks: AsyncIterable<SnapshotChunk> = {
           async *[Symbol.asyncIterator]() {
@@ -349,7 +352,7 @@ export class FerryServer {
           n?.();
         };
         let result: Promise<{ accepted: boolean; reason: string }> | undefined;
-        call.on('data', (c: { groupId: number; message: Buffer; rows: { key: Buffer; value: Buffer }[]; done: boolean }) => {
+        call.on('data', (c: { groupId: number; message: Buffer; rows: { key: Buffer; value: Buffer }[]; done: boolean; totalRows: string; totalBytes: string }) => {
           if (!first) {
             try {
               first = decodeRaftMessage(c.message);
@@ -366,11 +369,25 @@ export class FerryServer {
             let bytes = 0;
             for (const r of c.rows) bytes += r.key.byteLength + r.value.byteLength;
             rows.push({ rows: c.rows, bytes });
+            receivedRows += c.rows.length;
+            receivedBytes += bytes;
           }
-          if (c.done) ended = true;
+          if (c.done) {
+            if (Number(c.totalRows) !== receivedRows || Number(c.totalBytes) !== receivedBytes) {
+              failed ??= new Error(`snapshot stream lost data: sender sent ${c.totalRows} rows / ${c.totalBytes} bytes, received ${receivedRows} / ${receivedBytes}`);
+            }
+            sawDone = true;
+            ended = true;
+          }
+          wake();
+        });
+        call.on('cancelled', () => {
+          failed ??= new Error('the sender cancelled the snapshot stream');
           wake();
         });
         call.on('end', () => {
+          // A stream that ends without its `done` chunk is truncated: never ingest it as whole.
+          if (!sawDone) failed ??= new Error('snapshot stream ended before its last chunk');
           ended = true;
           wake();
           if (!result) return callback(null, { accepted: false, reason: 'empty snapshot stream' });

@@ -188,6 +188,7 @@ export class Transport {
         try {
           const start = Date.now();
           let sent = 0;
+          let rows = 0;
           call.write({ groupId: group, fromNode: this.opts.nodeId, message: Buffer.from(encodeRaftMessage(group, message)), rows: [], done: false } satisfies SnapshotChunk);
           for await (const c of chunks) {
             if (rate > 0) {
@@ -196,9 +197,10 @@ export class Transport {
             }
             const ok = call.write({ groupId: group, rows: c.rows.map((r) => ({ key: Buffer.from(r.key), value: Buffer.from(r.value) })), done: false } satisfies SnapshotChunk);
             sent += c.bytes;
+            rows += c.rows.length;
             if (!ok) await new Promise((r) => call.once('drain', r));
           }
-          call.write({ groupId: group, rows: [], done: true } satisfies SnapshotChunk);
+          call.write({ groupId: group, rows: [], done: true, totalRows: rows, totalBytes: sent } satisfies SnapshotChunk);
           call.end();
         } catch (e) {
           this.opts.log.warn({ group, peer: to, err: (e as Error).message }, 'snapshot send failed');

@@ -1,6 +1,7 @@
 // Original file: proto/internal.proto
 
 import type { SnapshotRow as _ferrykv_internal_v1_SnapshotRow, SnapshotRow__Output as _ferrykv_internal_v1_SnapshotRow__Output } from '../../../ferrykv/internal/v1/SnapshotRow.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface SnapshotChunk {
   'groupId'?: (number);
@@ -8,6 +9,8 @@ export interface SnapshotChunk {
   'message'?: (Buffer | Uint8Array | string);
   'rows'?: (_ferrykv_internal_v1_SnapshotRow)[];
   'done'?: (boolean);
+  'totalRows'?: (number | string | Long);
+  'totalBytes'?: (number | string | Long);
 }
 
 export interface SnapshotChunk__Output {
@@ -16,4 +19,6 @@ export interface SnapshotChunk__Output {
   'message': (Buffer);
   'rows': (_ferrykv_internal_v1_SnapshotRow__Output)[];
   'done': (boolean);
+  'totalRows': (string);
+  'totalBytes': (string);
 }
