@@ -26,9 +26,9 @@ import {
   type Ready,
 } from '../raft/index.js';
 import { NodeDb } from '../storage/db.js';
-import { NS_DATA, NS_STATE, groupPrefix, prefixEnd, readU64, stateKey } from '../storage/keys.js';
+import { readU64, stateKey } from '../storage/keys.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
-import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, type SnapshotChunk } from '../storage/snapshot.js';
+import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest, type SnapshotChunk } from '../storage/snapshot.js';
 import type { Transport } from '../transport/transport.js';
 import { Replica, ReplicaError, type StateMachine } from './replica.js';
 
@@ -99,7 +99,11 @@ export class NodeHost {
   }
 
   private async openReplica(group: number): Promise<Replica> {
-    if (await ingestIncomplete(this.opts.db, group)) await this.discardPartialImage(group);
+    if (await ingestIncomplete(this.opts.db, group)) {
+      // A crash interrupted the swap of a complete, staged image: finish it.
+      this.opts.log.warn({ groupId: group }, 'finishing an interrupted snapshot install');
+      await resumeIngest(this.opts.db, group);
+    }
     const storage = this.logStore.group(group);
     const sm = await this.opts.createStateMachine(group);
     const raft = new Raft({
@@ -116,24 +120,6 @@ export class NodeHost {
     this.replicas.set(group, r);
     this.opts.log.info({ groupId: group, term: raft.term, commit: raft.log.committed, applied: sm.appliedIndex() }, 'replica opened');
     return r;
-  }
-
-  /**
-   * A crash interrupted a snapshot ingest: the group's data is partial. Drop
-   * data and log (keeping term and vote, which safety needs); the leader will
-   * send a fresh snapshot.
-   */
-  private async discardPartialImage(group: number): Promise<void> {
-    this.opts.log.warn({ groupId: group }, 'discarding a partially ingested snapshot');
-    for (const ns of [NS_STATE, NS_DATA]) {
-      const p = groupPrefix(ns, group);
-      await this.opts.db.level.clear({ gte: p, lt: prefixEnd(p) });
-    }
-    const hs = this.logStore.group(group).hardState;
-    await this.logStore.destroyGroup(group);
-    const b = this.opts.db.batch();
-    this.logStore.setHardState(b, group, { term: hs.term, vote: hs.vote, commit: 0 });
-    await b.write({ sync: true });
   }
 
   replica(group: number): Replica | undefined {
@@ -343,7 +329,13 @@ export class NodeHost {
     })();
   }
 
-  /** Installs a snapshot streamed by a leader. Returns whether it was accepted. */
+  /**
+   * Installs a snapshot streamed by a leader. Returns whether it was accepted.
+   * The image is staged first (the replica keeps serving and applying); only a
+   * complete image, still newer than what the replica has committed, replaces
+   * its state — the raft log is never discarded, as a leader counts on the
+   * entries this node acknowledged.
+   */
   async receiveSnapshot(group: number, m: Message, chunks: AsyncIterable<SnapshotChunk>): Promise<{ accepted: boolean; reason: string }> {
     const meta = m.snapshot?.meta;
     if (!meta) return { accepted: false, reason: 'snapshot message without metadata' };
@@ -353,51 +345,39 @@ export class NodeHost {
       return { accepted: false, reason };
     };
     if (r.removed) return refuse('replica removed');
-    if (r.installing) return refuse('another snapshot is being installed');
+    if (r.receiving) return refuse('another snapshot is being received');
     if (meta.index <= r.raft.log.committed) return refuse(`already committed ${r.raft.log.committed} ≥ ${meta.index}`);
-    r.installing = true;
-    let begun = false;
+    r.receiving = true;
     try {
-      await r.busy; // let the current ready-loop turn finish with this replica
       const ingest = new SnapshotIngest(this.opts.db, group);
-      begun = true;
       await ingest.begin();
       let rows = 0;
-      for await (const c of chunks) {
-        await ingest.add(c);
-        rows += c.rows.length;
+      try {
+        for await (const c of chunks) {
+          await ingest.add(c);
+          rows += c.rows.length;
+        }
+      } catch (e) {
+        // Only staging was written; the replica's state is untouched.
+        return refuse(`stream failed: ${(e as Error).message}`);
       }
-      await ingest.finish();
-      this.opts.log.debug({ groupId: group, rows }, 'snapshot rows ingested');
-      // The data is now at meta.index: entries at or below it must not apply again.
-      await r.sm.reload();
-      this.opts.log.info({ groupId: group, index: meta.index, from: m.from }, 'snapshot ingested');
-    } catch (e) {
-      if (begun) {
-        // The group's data is partly replaced: this replica must not apply
-        // another entry on it. Start over from an empty replica (term and vote
-        // kept); the leader will send a new snapshot.
-        this.opts.log.warn({ groupId: group, index: meta.index, err: (e as Error).message }, 'snapshot ingest failed; resetting the replica');
-        await this.resetReplica(r);
-      } else {
+      r.installing = true;
+      try {
+        await r.busy; // let the current ready-loop turn finish with this replica
+        if (meta.index <= r.raft.log.committed) return refuse(`committed ${r.raft.log.committed} ≥ ${meta.index} while receiving`);
+        await ingest.finish();
+        // The data is now at meta.index: entries at or below it must not apply again.
+        await r.sm.reload();
+      } finally {
         r.installing = false;
       }
-      return { accepted: false, reason: `ingest failed: ${(e as Error).message}` };
+      this.opts.log.info({ groupId: group, index: meta.index, from: m.from, rows }, 'snapshot ingested');
+    } finally {
+      r.receiving = false;
     }
-    r.installing = false;
     r.raft.step(m);
     this.schedule();
     return { accepted: true, reason: '' };
-  }
-
-  /** Replaces a replica whose data cannot be trusted with an empty one that waits for a snapshot. */
-  private async resetReplica(r: Replica): Promise<void> {
-    r.removed = true; // the old instance takes no more messages or turns
-    r.failAll(new ReplicaError('UNAVAILABLE', `group ${r.group}: replica is being rebuilt from a snapshot`));
-    this.replicas.delete(r.group);
-    // openReplica sees the ingest marker and discards the partial image.
-    await this.createReplica(r.group);
-    this.schedule();
   }
 
   /** Stops ticking and accepting work, lets the current turn finish, fails waiters. */

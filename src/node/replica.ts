@@ -53,6 +53,8 @@ const MAX_QUEUED_READS = 10_000;
 
 export class Replica {
   installing = false;
+  /** A snapshot stream for this group is being staged. */
+  receiving = false;
   removed = false;
   /** Entries proposed by this replica while leader (a metric). */
   proposedEntries = 0;

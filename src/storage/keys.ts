@@ -17,6 +17,8 @@ export const NS_META = 0x01;
 export const NS_RAFT = 0x02;
 export const NS_STATE = 0x03;
 export const NS_DATA = 0x04;
+/** Snapshot images being received, before they replace a group's state and data. */
+export const NS_STAGE = 0x05;
 
 export const RAFT_HARD_STATE = 0x01;
 export const RAFT_SNAPSHOT = 0x02;

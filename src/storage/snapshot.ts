@@ -3,13 +3,19 @@
 // into another node's LevelDB, replacing the group's previous data.
 //
 // Rows carry keys relative to the group ([namespace][rest], group id
-// stripped) so the image is independent of where it lands. Ingest marks the
-// group "ingesting" before it clears old data and removes the mark only with
-// the last chunk: a crash in between leaves a marker that `ingestIncomplete`
-// reports, so the node discards the half-written image and asks again.
+// stripped) so the image is independent of where it lands.
+//
+// Ingest never touches the group's live data until the whole image has
+// arrived: rows are first staged under a separate namespace. A stream that
+// breaks leaves only staging garbage (cleared by the next ingest) and the
+// replica keeps its state — important, because its raft log (entries it
+// acknowledged) must never be discarded. Only then, under an "installing"
+// marker, the live state and data are replaced from staging in bounded
+// batches; a crash in that phase is finished at restart (`resumeIngest`),
+// since the staged image is complete once the marker exists.
 
-import { NodeDb, StorageBatch, StorageError } from './db.js';
-import { NS_DATA, NS_STATE, compareBytes, concat, groupPrefix, prefixEnd, stateKey, u32 } from './keys.js';
+import { NodeDb, StorageError } from './db.js';
+import { NS_DATA, NS_STAGE, NS_STATE, compareBytes, concat, groupPrefix, prefixEnd, stateKey, u32 } from './keys.js';
 
 const INGEST_MARKER = 'ingesting';
 
@@ -21,6 +27,7 @@ export interface SnapshotRow {
 
 export interface SnapshotChunk {
   readonly rows: SnapshotRow[];
+  /** Sum of the rows' key and value lengths, as sent. */
   readonly bytes: number;
 }
 
@@ -44,8 +51,10 @@ export async function* readGroupSnapshot(
     for (const ns of NAMESPACES) {
       const p = groupPrefix(ns, group);
       for await (const [k, v] of db.level.iterator({ gte: p, lt: prefixEnd(p), snapshot })) {
-        rows.push({ key: concat([Uint8Array.of(ns), k.subarray(5)]), value: v });
-        bytes += k.byteLength + v.byteLength;
+        const key = concat([Uint8Array.of(ns), k.subarray(5)]);
+        rows.push({ key, value: v });
+        // Count what travels (group-relative keys): the receiver checks the total.
+        bytes += key.byteLength + v.byteLength;
         if (bytes >= chunkBytes) {
           yield { rows, bytes };
           rows = [];
@@ -65,6 +74,27 @@ function absoluteKey(group: number, row: SnapshotRow): Uint8Array {
   return concat([Uint8Array.of(ns), u32(group), row.key.subarray(1)]);
 }
 
+/** Staging key of a row: [NS_STAGE][group][relative row key]. */
+function stagingKey(group: number, row: SnapshotRow): Uint8Array {
+  const ns = row.key[0];
+  if (ns !== NS_STATE && ns !== NS_DATA) throw new StorageError('CORRUPT', `snapshot row in unknown namespace ${ns}`);
+  return concat([groupPrefix(NS_STAGE, group), row.key]);
+}
+
+async function clearPrefix(db: NodeDb, prefix: Uint8Array, batchKeys: number, keep?: Uint8Array): Promise<void> {
+  for (;;) {
+    const b = db.batch();
+    let n = 0;
+    for await (const k of db.level.keys({ gte: prefix, lt: prefixEnd(prefix), limit: batchKeys + 1 })) {
+      if (keep && compareBytes(k, keep) === 0) continue;
+      b.del(k);
+      if (++n >= batchKeys) break;
+    }
+    await b.write({ sync: false });
+    if (n === 0) return;
+  }
+}
+
 /** Replaces a group's state and data with a streamed image. */
 export class SnapshotIngest {
   private started = false;
@@ -72,50 +102,63 @@ export class SnapshotIngest {
   constructor(
     private readonly db: NodeDb,
     private readonly group: number,
-    private readonly clearBatchKeys = 4096,
+    private readonly batchKeys = 4096,
   ) {}
 
-  /** Marks the group as ingesting, then clears its previous state and data in bounded batches. */
+  /** Clears leftovers of an earlier, abandoned ingest from staging. Live data is untouched. */
   async begin(): Promise<void> {
-    const marker = this.db.batch();
-    marker.put(stateKey(this.group, INGEST_MARKER), Uint8Array.of(1));
-    await marker.write({ sync: true });
-    const markerKey = stateKey(this.group, INGEST_MARKER);
-    for (const ns of NAMESPACES) {
-      const p = groupPrefix(ns, this.group);
-      for (;;) {
-        const b = this.db.batch();
-        let n = 0;
-        for await (const k of this.db.level.keys({ gte: p, lt: prefixEnd(p), limit: this.clearBatchKeys })) {
-          if (compareBytes(k, markerKey) === 0) continue;
-          b.del(k);
-          n++;
-        }
-        await b.write({ sync: false });
-        if (n === 0) break;
-      }
-    }
+    await clearPrefix(this.db, groupPrefix(NS_STAGE, this.group), this.batchKeys);
     this.started = true;
   }
 
+  /** Stages one chunk (live data is untouched until finish()). */
   async add(chunk: SnapshotChunk): Promise<void> {
     if (!this.started) throw new StorageError('INVALID_ARGUMENT', 'ingest: add() before begin()');
     const b = this.db.batch();
-    for (const row of chunk.rows) b.put(absoluteKey(this.group, row), row.value);
+    for (const row of chunk.rows) b.put(stagingKey(this.group, row), row.value);
     await b.write({ sync: false });
   }
 
-  /** Makes the image durable and clears the ingesting mark. Extra writes (e.g. raft state) may join the batch. */
-  async finish(extra?: (b: StorageBatch) => void): Promise<void> {
+  /** The image is complete: swap it in (crash-safe: resumed at restart). */
+  async finish(): Promise<void> {
     if (!this.started) throw new StorageError('INVALID_ARGUMENT', 'ingest: finish() before begin()');
-    const b = this.db.batch();
-    b.del(stateKey(this.group, INGEST_MARKER));
-    extra?.(b);
-    await b.write({ sync: true });
+    const marker = this.db.batch();
+    marker.put(stateKey(this.group, INGEST_MARKER), Uint8Array.of(1));
+    await marker.write({ sync: true }); // staged rows are durable before the marker (same log, in order)
+    await installStaged(this.db, this.group, this.batchKeys);
   }
 }
 
-/** True if an ingest of this group was interrupted (its data is partial). */
+/** Moves a complete staged image into the live namespaces, then clears the marker. */
+async function installStaged(db: NodeDb, group: number, batchKeys: number): Promise<void> {
+  const markerKey = stateKey(group, INGEST_MARKER);
+  for (const ns of NAMESPACES) await clearPrefix(db, groupPrefix(ns, group), batchKeys, markerKey);
+  const stage = groupPrefix(NS_STAGE, group);
+  for (;;) {
+    const b = db.batch();
+    let n = 0;
+    for await (const [k, v] of db.level.iterator({ gte: stage, lt: prefixEnd(stage), limit: batchKeys })) {
+      const row = { key: k.subarray(stage.byteLength), value: v };
+      // The image may carry the sender's own marker; it must not land here.
+      const live = absoluteKey(group, row);
+      if (compareBytes(live, markerKey) !== 0) b.put(live, v);
+      b.del(k);
+      n++;
+    }
+    await b.write({ sync: false });
+    if (n === 0) break;
+  }
+  const done = db.batch();
+  done.del(markerKey);
+  await done.write({ sync: true });
+}
+
+/** True if an ingest of this group stopped while swapping in a complete staged image. */
 export async function ingestIncomplete(db: NodeDb, group: number): Promise<boolean> {
   return (await db.level.get(stateKey(group, INGEST_MARKER))) !== undefined;
+}
+
+/** Finishes an interrupted swap (at start-up, before the group's state machine opens). */
+export async function resumeIngest(db: NodeDb, group: number, batchKeys = 4096): Promise<void> {
+  await installStaged(db, group, batchKeys);
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeDb } from '../../src/storage/db.js';
 import { MvccStore } from '../../src/storage/mvcc-store.js';
-import { SnapshotIngest, ingestIncomplete, readGroupSnapshot } from '../../src/storage/snapshot.js';
+import { stateKey } from '../../src/storage/keys.js';
+import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest } from '../../src/storage/snapshot.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,7 +41,7 @@ describe('Group snapshots', () => {
     await fill(src, 1, 'late', 5, 78);
     const ingest = new SnapshotIngest(dst, 1, 7);
     await ingest.begin();
-    expect(await ingestIncomplete(dst, 1)).toBe(true);
+    expect(await ingestIncomplete(dst, 1)).toBe(false); // staging only: nothing live is touched yet
     let n = 0;
     if (!first.done) {
       expect(first.value.bytes).toBeLessThan(1024 + 200);
@@ -64,14 +65,52 @@ describe('Group snapshots', () => {
     await dst.close();
   });
 
-  it('leaves a marker when an ingest is interrupted', async () => {
+  it('a stream that breaks before the end leaves the live data untouched', async () => {
+    const src = await openTemp();
     const dst = await openTemp();
-    await fill(dst, 4, 'x', 20, 3);
-    const ingest = new SnapshotIngest(dst, 4);
+    await fill(src, 4, 'new', 50, 9);
+    await fill(dst, 4, 'old', 20, 3);
+    const ingest = new SnapshotIngest(dst, 4, 7);
     await ingest.begin();
-    // crash here: no finish()
-    expect(await ingestIncomplete(dst, 4)).toBe(true);
-    expect((await new MvccStore(dst, 4).scan({ readTs: 1n << 40n })).length).toBe(0);
+    for await (const c of readGroupSnapshot(src, 4, 200)) {
+      await ingest.add(c);
+      break; // the sender died here
+    }
+    // No finish(): the replica keeps its state, and nothing is marked.
+    expect(await ingestIncomplete(dst, 4)).toBe(false);
+    const rows = await new MvccStore(dst, 4).scan({ readTs: 1n << 40n });
+    expect(rows.map((r) => dec(r.key).slice(0, 3))).toEqual(new Array(20).fill('old'));
+    expect(await new MvccStore(dst, 4).appliedIndex()).toBe(3);
+    // The next ingest starts from clean staging and installs a whole image.
+    const again = new SnapshotIngest(dst, 4, 7);
+    await again.begin();
+    for await (const c of readGroupSnapshot(src, 4, 200)) await again.add(c);
+    await again.finish();
+    expect((await new MvccStore(dst, 4).scan({ readTs: 1n << 40n })).length).toBe(50);
+    await src.close();
+    await dst.close();
+  });
+
+  it('a crash while swapping a complete image in is finished at restart', async () => {
+    const src = await openTemp();
+    const dst = await openTemp();
+    await fill(src, 5, 'img', 40, 12);
+    await fill(dst, 5, 'old', 10, 2);
+    const ingest = new SnapshotIngest(dst, 5, 7);
+    await ingest.begin();
+    for await (const c of readGroupSnapshot(src, 5, 200)) await ingest.add(c);
+    // Simulate the crash right after the marker: write it, skip the swap.
+    const b = dst.batch();
+    b.put(stateKey(5, 'ingesting'), Uint8Array.of(1));
+    await b.write({ sync: true });
+    expect(await ingestIncomplete(dst, 5)).toBe(true);
+    await resumeIngest(dst, 5, 7);
+    expect(await ingestIncomplete(dst, 5)).toBe(false);
+    const rows = await new MvccStore(dst, 5).scan({ readTs: 1n << 40n });
+    expect(rows.length).toBe(40);
+    expect(rows.every((r) => dec(r.key).startsWith('img'))).toBe(true);
+    expect(await new MvccStore(dst, 5).appliedIndex()).toBe(12);
+    await src.close();
     await dst.close();
   });
 });
