@@ -285,7 +285,15 @@ export class NodeHost {
     if (entries <= limit && bytes <= (this.opts.compactLogBytes ?? 64 << 20)) return;
     // Keep a tail so briefly lagging followers catch up from the log, not a snapshot.
     const keep = Math.floor(limit / 2);
-    const upTo = Math.min(applied, r.raft.log.applied, r.storage.lastIndex()) - keep;
+    let upTo = Math.min(applied, r.raft.log.applied, r.storage.lastIndex()) - keep;
+    if (r.isLeader() && entries < 4 * limit) {
+      // Entries a reachable follower still needs stay, so one catching up (or
+      // installing a snapshot) does not need another snapshot; past 4× the
+      // limit the log is compacted anyway (bounded disk and memory).
+      for (const [id, p] of r.raft.status().progress) {
+        if (id !== this.opts.nodeId && p.recentActive) upTo = Math.min(upTo, p.match);
+      }
+    }
     if (upTo <= first) return;
     const b = this.opts.db.batch();
     this.logStore.createSnapshot(b, r.group, { index: upTo, term: r.storage.term(upTo), confState: r.raft.confStateAt(upTo) });
