@@ -5,6 +5,7 @@
 // histories (every order of every subset of info ops).
 
 import { pairOperations, type EventType, type HistoryEvent, type RegisterOp } from '../../jepsen/checker/history.js';
+import { rng } from '../sim/simulator.js';
 
 type Value = number | null;
 
@@ -61,17 +62,8 @@ export class RegisterHistory extends HistoryBuilder<RegisterOp> {
   }
 }
 
-/** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), shared by the randomized checker tests. */
+export { rng };
 
 const pick = <T>(random: () => number, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EntryType, MessageType, Raft, RaftError, StateRole, nodeId, type Entry, type Message, type NodeId } from '../../src/raft/index.js';
+import { EntryType, MessageType, Raft, RaftError, StateRole, message, nodeId, type Entry, type Message, type NodeId } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 import { RaftLogStore } from '../../src/storage/raft-log-store.js';
 import { seededRandom } from '../raft/harness.js';
@@ -160,7 +160,8 @@ describe('Raft log store', () => {
     expect(leader.term).toBeGreaterThan(before.term);
     leader.propose([new TextEncoder().encode('d')]);
     await settle();
-    for (const n of nodes.values()) n.raft.step({ ...emptyHeartbeatTick(n.raft.id) });
+    // A local Beat: on the leader it broadcasts heartbeats; followers ignore it.
+    for (const n of nodes.values()) n.raft.step(message({ type: MessageType.Beat, to: n.raft.id, from: n.raft.id }));
     for (const n of nodes.values()) n.raft.tick();
     await settle();
     // After restart the state machine replays from the snapshot (index 1): a..d.
@@ -168,21 +169,3 @@ describe('Raft log store', () => {
     for (const n of nodes.values()) await n.db.close();
   });
 });
-
-function emptyHeartbeatTick(id: NodeId): Message {
-  // A local Beat on a follower is ignored; on the leader it sends heartbeats.
-  return {
-    type: MessageType.Beat,
-    to: id,
-    from: id,
-    term: 0,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    context: '',
-    sentTick: 0,
-  };
-}
