@@ -11,12 +11,21 @@
 // applies at most once; a write whose outcome cannot be established by the
 // deadline fails with UNKNOWN_RESULT. Everything else is a typed KvError.
 // Concurrent calls share one batched bidirectional stream per node.
+//
+// Routing ('auto', the default): the client keeps a route cache fed by
+// WatchRoutes (with ListRoutes as the fallback) and sends each call to the
+// node it believes leads the group serving the call's key, saving the
+// forwarding hop. The cache is only a hint: a stale route costs a NOT_OWNER
+// answer, a refresh and a retry, never a wrong answer. With routing 'off'
+// every call goes to the given endpoints and the nodes route it.
 
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { KvError, fromServiceError } from '../kv/errors.js';
 import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { RouteCache } from '../distribution/route-cache.js';
+import { RouteWatcher } from '../distribution/route-watcher.js';
 import { BATCH_FIELDS, BatchStream, type BatchMethod } from './batch-stream.js';
 
 export { KvError } from '../kv/errors.js';
@@ -34,6 +43,8 @@ export interface ConnectOptions {
    * 'unary': one gRPC call per operation (simpler for debugging, far more CPU).
    */
   readonly transport?: 'stream' | 'unary';
+  /** 'auto' (default): route each call to its group's leader by the route cache. 'off': send to `endpoints` only. */
+  readonly routing?: 'auto' | 'off';
 }
 
 export interface CallOptions {
@@ -81,6 +92,10 @@ export class FerryClient {
   private preferred = 0;
   private readonly timeoutMs: number;
   private closed = false;
+  /** The client's copy of the route catalog (version 0 until the first answer). */
+  readonly routes: RouteCache;
+  private readonly watcher: RouteWatcher | undefined;
+  private hintTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ConnectOptions) {
     if (opts.endpoints.length === 0) throw new KvError('INVALID_ARGUMENT', 'endpoints: give at least one host:port', { field: 'endpoints' });
@@ -90,6 +105,33 @@ export class FerryClient {
     this.endpoints = [...opts.endpoints];
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.transport = opts.transport ?? 'stream';
+    // Until the catalog arrives every key maps to group 0 (unknown): calls go to the endpoints.
+    this.routes = new RouteCache();
+    if ((opts.routing ?? 'auto') === 'auto') {
+      this.watcher = new RouteWatcher({ cache: this.routes, endpoints: () => this.endpoints, timeoutMs: Math.min(5000, this.timeoutMs) });
+    }
+  }
+
+  /** Starts route watching on first use (connect() does no network round trip). */
+  private startRouting(): void {
+    if (!this.watcher || this.hintTimer) return;
+    this.watcher.start();
+    this.watcher.refresh().catch(() => {});
+    // Leader hints age as leaders move; a periodic listing keeps them fresh.
+    this.hintTimer = setInterval(() => void this.watcher?.refresh().catch(() => {}), 5000);
+    this.hintTimer.unref();
+  }
+
+  /**
+   * TEST HOOK: stop applying route updates (the cache goes stale on purpose),
+   * to show that stale routes cost retries, never wrong answers.
+   */
+  pauseRouteUpdates(): void {
+    this.watcher?.pause();
+  }
+
+  resumeRouteUpdates(): void {
+    this.watcher?.resume();
   }
 
   private client(endpoint: string): RawKVClient {
@@ -102,10 +144,19 @@ export class FerryClient {
   }
 
   /** Runs one RPC with retries inside the deadline. */
-  private async invoke<Req, Res>(method: Extract<keyof RawKVClient, string>, req: Req, opts: CallOptions, isWrite: boolean): Promise<Res> {
+  private async invoke<Req, Res>(method: Extract<keyof RawKVClient, string>, req: Req, opts: CallOptions, isWrite: boolean, routeKey?: Uint8Array): Promise<Res> {
     if (this.closed) throw new KvError('UNAVAILABLE', 'client is closed');
+    this.startRouting();
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
-    let endpoint = this.endpoints[this.preferred % this.endpoints.length]!;
+    // The group the cache says serves the key, and the node it says leads it.
+    const routed = (): { group: number; endpoint: string } | undefined => {
+      if (!this.watcher || routeKey === undefined) return undefined;
+      const group = this.routes.lookup(routeKey).groupId;
+      const hint = group > 0 ? this.routes.leader(group) : undefined;
+      return hint ? { group, endpoint: hint.address } : undefined;
+    };
+    let target = routed();
+    let endpoint = target?.endpoint ?? this.endpoints[this.preferred % this.endpoints.length]!;
     let ambiguous = false;
     let last: KvError | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -120,9 +171,18 @@ export class FerryClient {
         // A write that failed in transit may have applied: remember, keep retrying with the same id.
         if (isWrite && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED' || err.code === 'INTERNAL')) ambiguous = true;
         if (!RETRYABLE.has(err.code) && err.code !== 'DEADLINE_EXCEEDED') throw err;
-        if (err.code === 'NOT_LEADER' && err.detail.leaderAddress) {
+        if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') {
+          // Our routes are stale: re-read the catalog before going again.
+          await this.watcher?.refresh().catch(() => {});
+          target = routed();
+          endpoint = target?.endpoint ?? endpoint;
+        } else if (err.code === 'NOT_LEADER' && err.detail.leaderAddress) {
+          if (target) this.routes.setLeader(target.group, { nodeId: err.detail.leaderNodeId ?? 0, address: err.detail.leaderAddress });
           endpoint = err.detail.leaderAddress;
         } else {
+          // The hinted node failed us: forget the hint, rotate through the endpoints.
+          if (target && endpoint === target.endpoint) this.routes.setLeader(target.group, undefined);
+          target = undefined;
           this.preferred = (this.preferred + 1) % this.endpoints.length;
           endpoint = this.endpoints[this.preferred]!;
         }
@@ -165,7 +225,7 @@ export class FerryClient {
   }
 
   async get(key: Bytes, opts: ReadOptions = {}): Promise<Versioned | undefined> {
-    const res = await this.invoke<object, { found: boolean; value: Buffer; versionTs: string }>('get', { key: toBytes(key), readTs: (opts.readTs ?? 0n).toString() }, opts, false);
+    const res = await this.invoke<object, { found: boolean; value: Buffer; versionTs: string }>('get', { key: toBytes(key), readTs: (opts.readTs ?? 0n).toString() }, opts, false, toBytes(key));
     return res.found ? { key: toBytes(key), value: res.value, versionTs: BigInt(res.versionTs) } : undefined;
   }
 
@@ -175,17 +235,18 @@ export class FerryClient {
       { keys: keys.map(toBytes), readTs: (opts.readTs ?? 0n).toString() },
       opts,
       false,
+      keys.length > 0 ? toBytes(keys[0]!) : undefined,
     );
     return res.pairs.map((p) => ({ key: p.key, value: p.value, versionTs: BigInt(p.versionTs) }));
   }
 
   async put(key: Bytes, value: Bytes, opts: CallOptions = {}): Promise<bigint> {
-    const res = await this.invoke<object, { commitTs: string }>('put', { key: toBytes(key), value: toBytes(value), requestId: requestId() }, opts, true);
+    const res = await this.invoke<object, { commitTs: string }>('put', { key: toBytes(key), value: toBytes(value), requestId: requestId() }, opts, true, toBytes(key));
     return BigInt(res.commitTs);
   }
 
   async delete(key: Bytes, opts: CallOptions = {}): Promise<bigint> {
-    const res = await this.invoke<object, { commitTs: string }>('delete', { key: toBytes(key), requestId: requestId() }, opts, true);
+    const res = await this.invoke<object, { commitTs: string }>('delete', { key: toBytes(key), requestId: requestId() }, opts, true, toBytes(key));
     return BigInt(res.commitTs);
   }
 
@@ -195,6 +256,7 @@ export class FerryClient {
       { start: toBytes(start), end: end === undefined ? EMPTY : toBytes(end), requestId: requestId() },
       opts,
       true,
+      toBytes(start),
     );
     return { deleted: Number(res.deleted), commitTs: BigInt(res.commitTs) };
   }
@@ -208,6 +270,7 @@ export class FerryClient {
       },
       opts,
       true,
+      mutations.length > 0 ? toBytes(mutations[0]!.key) : undefined,
     );
     return BigInt(res.commitTs);
   }
@@ -219,6 +282,7 @@ export class FerryClient {
       { key: toBytes(key), expected: expected === null ? EMPTY : toBytes(expected), expectAbsent: expected === null, value: toBytes(value), requestId: requestId() },
       opts,
       true,
+      toBytes(key),
     );
     if (res.succeeded) return { succeeded: true, commitTs: BigInt(res.commitTs) };
     return res.currentFound ? { succeeded: false, current: res.current } : { succeeded: false };
@@ -236,6 +300,7 @@ export class FerryClient {
         { start, end, limit: Math.min(page, left), reverse: opts.reverse ?? false, readTs: (opts.readTs ?? 0n).toString() },
         opts,
         false,
+        start,
       );
       for (const p of res.pairs) {
         yield { key: p.key, value: p.value, versionTs: BigInt(p.versionTs) };
@@ -250,6 +315,8 @@ export class FerryClient {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.hintTimer);
+    this.watcher?.close();
     for (const s of this.streams.values()) s.close();
     this.streams.clear();
     for (const c of this.clients.values()) c.close();

@@ -46,6 +46,49 @@ function isInfinite(end: Uint8Array): boolean {
   return end.byteLength === 0;
 }
 
+/** The stored form of a catalog (one record in the default group's state). */
+export interface CatalogImage {
+  readonly version: number;
+  readonly nextRouteId: number;
+  readonly routes: readonly RouteDescriptor[];
+}
+
+/** Index of the route containing `key` in routes sorted by start that tile the key space. */
+export function findRouteIndex(routes: readonly Pick<RouteDescriptor, 'start'>[], key: Uint8Array): number {
+  let lo = 0;
+  let hi = routes.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (compareBytes(routes[mid]!.start, key) <= 0) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A route clipped to a requested range. */
+export interface RoutePart {
+  readonly route: RouteDescriptor;
+  readonly start: Uint8Array;
+  /** Exclusive; empty: +∞. */
+  readonly end: Uint8Array;
+}
+
+/** The routes overlapping [start, end) in key order, each clipped to the range (end empty: +∞). */
+export function routesOverlapping(routes: readonly RouteDescriptor[], start: Uint8Array, end: Uint8Array): RoutePart[] {
+  const out: RoutePart[] = [];
+  for (let i = findRouteIndex(routes, start); i < routes.length; i++) {
+    const r = routes[i]!;
+    if (!isInfinite(end) && compareBytes(r.start, end) >= 0) break;
+    const s = compareBytes(r.start, start) > 0 ? r.start : start;
+    let e: Uint8Array;
+    if (isInfinite(end)) e = r.end;
+    else if (isInfinite(r.end)) e = end;
+    else e = compareBytes(r.end, end) < 0 ? r.end : end;
+    out.push({ route: r, start: s, end: e });
+  }
+  return out;
+}
+
 /** key ∈ [start, end) */
 export function routeContains(r: Pick<RouteDescriptor, 'start' | 'end'>, key: Uint8Array): boolean {
   return compareBytes(r.start, key) <= 0 && (isInfinite(r.end) || compareBytes(key, r.end) < 0);
@@ -91,6 +134,15 @@ export class RouteCatalog {
       }
     }
     return undefined;
+  }
+
+  /** Rebuilds a stored catalog; throws if it does not tile the key space. */
+  static fromImage(img: CatalogImage): RouteCatalog {
+    return new RouteCatalog([...img.routes], img.version, img.nextRouteId);
+  }
+
+  image(): CatalogImage {
+    return { version: this.ver, nextRouteId: this.nextRouteId, routes: this.routes };
   }
 
   get version(): number {
@@ -159,14 +211,7 @@ export class RouteCatalog {
   }
 
   private indexOf(key: Uint8Array): number {
-    let lo = 0;
-    let hi = this.routes.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (compareBytes(this.routes[mid]!.start, key) <= 0) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return findRouteIndex(this.routes, key);
   }
 }
 

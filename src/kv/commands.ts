@@ -5,7 +5,10 @@ import { messageType } from '../rpc/protos.js';
 
 export const COMMAND_VERSION = 1;
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC';
+import type { CatalogCommand, RouteDescriptor } from '../distribution/catalog.js';
+import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
+
+export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG';
 
 export interface KvWrite {
   readonly key: Uint8Array;
@@ -26,6 +29,8 @@ export interface KvCommand {
   readonly expectAbsent?: boolean;
   readonly value?: Uint8Array;
   readonly ts?: bigint;
+  /** CATALOG: the change (default group only). */
+  readonly catalog?: CatalogCommand;
 }
 
 export interface KvResult {
@@ -36,6 +41,14 @@ export interface KvResult {
   readonly deleted: number;
   readonly resumeKey: Uint8Array;
   readonly more: boolean;
+  /** Set when apply rejected the command and wrote nothing (a KvErrorCode). */
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  /** NOT_OWNER: the interval the group does serve around the key. */
+  readonly owned?: { readonly start: Uint8Array; readonly end: Uint8Array };
+  /** CATALOG: the catalog version after the command and the routes it changed. */
+  readonly catalogVersion?: number;
+  readonly routes?: readonly RouteDescriptor[];
 }
 
 export const EMPTY_RESULT: KvResult = {
@@ -77,6 +90,7 @@ export function encodeCommand(c: KvCommand): Uint8Array {
         expectAbsent: c.expectAbsent ?? false,
         value: bytesOrEmpty(c.value),
         ts: (c.ts ?? 0n).toString(),
+        ...(c.catalog ? { catalog: encodeCatalogCommand(c.catalog) } : {}),
       }),
     )
     .finish();
@@ -96,6 +110,39 @@ interface RawCommand {
   expectAbsent: boolean;
   value: Uint8Array;
   ts: string;
+  catalog: RawCatalogCommand | null;
+}
+
+interface RawCatalogCommand {
+  kind: 'SPLIT' | 'SET_STATE' | 'REASSIGN';
+  splitKey: Uint8Array;
+  expectedVersion: string;
+  routeId: string;
+  state: string;
+  groupId: number;
+  expectedRouteVersion: string;
+}
+
+function encodeCatalogCommand(c: CatalogCommand): Partial<RawCatalogCommand> {
+  switch (c.kind) {
+    case 'SPLIT':
+      return { kind: 'SPLIT', splitKey: c.splitKey, expectedVersion: String(c.expectedVersion ?? 0) };
+    case 'SET_STATE':
+      return { kind: 'SET_STATE', routeId: String(c.routeId), state: c.state, expectedRouteVersion: String(c.expectedRouteVersion) };
+    case 'REASSIGN':
+      return { kind: 'REASSIGN', routeId: String(c.routeId), groupId: c.groupId, expectedRouteVersion: String(c.expectedRouteVersion) };
+  }
+}
+
+function decodeCatalogCommand(o: RawCatalogCommand): CatalogCommand {
+  switch (o.kind) {
+    case 'SPLIT':
+      return { kind: 'SPLIT', splitKey: o.splitKey, ...(o.expectedVersion !== '0' ? { expectedVersion: Number(o.expectedVersion) } : {}) };
+    case 'SET_STATE':
+      return { kind: 'SET_STATE', routeId: Number(o.routeId), state: routeState(o.state), expectedRouteVersion: Number(o.expectedRouteVersion) };
+    case 'REASSIGN':
+      return { kind: 'REASSIGN', routeId: Number(o.routeId), groupId: o.groupId, expectedRouteVersion: Number(o.expectedRouteVersion) };
+  }
 }
 
 export function decodeCommand(b: Uint8Array): KvCommand {
@@ -115,19 +162,63 @@ export function decodeCommand(b: Uint8Array): KvCommand {
     expectAbsent: o.expectAbsent,
     value: o.value,
     ts: BigInt(o.ts),
+    ...(o.kind === 'CATALOG' && o.catalog ? { catalog: decodeCatalogCommand(o.catalog) } : {}),
   };
 }
 
 export function encodeResult(r: KvResult): Uint8Array {
   const { res } = t();
-  return res.encode(res.fromObject({ ...r, commitTs: r.commitTs.toString() })).finish();
+  return res
+    .encode(
+      res.fromObject({
+        commitTs: r.commitTs.toString(),
+        succeeded: r.succeeded,
+        currentFound: r.currentFound,
+        current: r.current,
+        deleted: r.deleted,
+        resumeKey: r.resumeKey,
+        more: r.more,
+        errorCode: r.errorCode ?? '',
+        errorMessage: r.errorMessage ?? '',
+        ...(r.owned ? { ownedStart: r.owned.start, ownedEnd: r.owned.end, hasOwned: true } : {}),
+        catalogVersion: String(r.catalogVersion ?? 0),
+        routes: (r.routes ?? []).map(toRawRoute),
+      }),
+    )
+    .finish();
+}
+
+interface RawResult {
+  commitTs: string;
+  succeeded: boolean;
+  currentFound: boolean;
+  current: Uint8Array;
+  deleted: string | number;
+  resumeKey: Uint8Array;
+  more: boolean;
+  errorCode: string;
+  errorMessage: string;
+  ownedStart: Uint8Array;
+  ownedEnd: Uint8Array;
+  hasOwned: boolean;
+  catalogVersion: string;
+  routes: Parameters<typeof fromRawRoute>[0][];
 }
 
 export function decodeResult(b: Uint8Array): KvResult {
   const { res } = t();
-  const o = res.toObject(res.decode(b), { longs: String, defaults: true }) as Omit<KvResult, 'commitTs' | 'deleted'> & {
-    commitTs: string;
-    deleted: string | number;
+  const o = res.toObject(res.decode(b), { longs: String, defaults: true }) as RawResult;
+  return {
+    commitTs: BigInt(o.commitTs),
+    succeeded: o.succeeded,
+    currentFound: o.currentFound,
+    current: o.current,
+    deleted: Number(o.deleted),
+    resumeKey: o.resumeKey,
+    more: o.more,
+    ...(o.errorCode ? { errorCode: o.errorCode, errorMessage: o.errorMessage } : {}),
+    ...(o.hasOwned ? { owned: { start: o.ownedStart, end: o.ownedEnd } } : {}),
+    ...(o.catalogVersion !== '0' ? { catalogVersion: Number(o.catalogVersion) } : {}),
+    ...(o.routes.length > 0 ? { routes: o.routes.map(fromRawRoute) } : {}),
   };
-  return { ...o, commitTs: BigInt(o.commitTs), deleted: Number(o.deleted) };
 }

@@ -15,17 +15,23 @@ import { Replica, ReplicaError } from '../node/replica.js';
 import type { NodeId } from '../raft/index.js';
 import type { Transport } from '../transport/transport.js';
 import { encodeCommand, type KvCommand, type KvResult, type KvWrite } from './commands.js';
-import { KvError } from './errors.js';
-import type { RouteTable } from './routes.js';
+import type { CatalogCommand, RouteDescriptor, RoutePart } from '../distribution/catalog.js';
+import type { NotOwned } from '../distribution/ownership.js';
+import type { RouteCache } from '../distribution/route-cache.js';
+import { compareBytes } from '../storage/keys.js';
+import { KvError, type KvErrorCode } from './errors.js';
 import { KvStateMachine } from './state-machine.js';
-import { MAX_BATCH_BYTES, MAX_REQUEST_ID_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
+import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
 
 const MAX_TS = (1n << 64n) - 1n;
 const MAX_FORWARD_HOPS = 2;
 
 export interface KvServiceOptions {
   readonly host: NodeHost;
-  readonly routes: RouteTable;
+  /** This node's copy of the route catalog (a hint: groups decide ownership). */
+  readonly routes: RouteCache;
+  /** Re-reads the catalog after a stale route (NOT_OWNER). */
+  readonly refreshRoutes: () => Promise<void>;
   readonly hlc: Hlc;
   readonly transport: Transport;
   /** Longest a request waits for a leader or a commit. */
@@ -49,6 +55,8 @@ export interface KeyValueOut {
 
 export class KvService {
   private readonly timeoutMs: number;
+  /** Requests that met a stale route and were re-routed (a metric). */
+  staleRoutes = 0;
   /** Set by the server: forwards the current request to the leader node. */
   forwarder: ((to: NodeId, group: number, method: string, request: unknown, hops: number, deadlineMs: number) => Promise<unknown>) | undefined;
 
@@ -61,58 +69,98 @@ export class KvService {
   async get(req: { key: Uint8Array; readTs: string }): Promise<{ found: boolean; value: Uint8Array; versionTs: string }> {
     const key = checkKey('key', req.key);
     const readTs = this.checkReadTs(req.readTs);
-    const r = await this.replicaFor(this.opts.routes.lookup(key).group);
-    const ts = await this.readPoint(r, readTs);
-    const kv = await this.sm(r).mvcc.get(key, ts);
-    return kv ? { found: true, value: kv.value, versionTs: kv.ts.toString() } : { found: false, value: new Uint8Array(0), versionTs: '0' };
+    return this.routed(async () => {
+      const r = await this.replicaFor(this.opts.routes.lookup(key).groupId);
+      const ts = await this.readPoint(r, readTs);
+      this.checkOwned(r, key);
+      const kv = await this.sm(r).mvcc.get(key, ts);
+      this.checkOwned(r, key); // ownership may have changed while the read ran
+      return kv ? { found: true, value: kv.value, versionTs: kv.ts.toString() } : { found: false, value: new Uint8Array(0), versionTs: '0' };
+    });
   }
 
   async batchGet(req: { keys: Uint8Array[]; readTs: string }): Promise<{ pairs: KeyValueOut[] }> {
     checkCount('keys', req.keys.length);
     req.keys.forEach((k, i) => checkKey(`keys[${i}]`, k));
     const readTs = this.checkReadTs(req.readTs);
-    const byGroup = new Map<number, number[]>();
-    req.keys.forEach((k, i) => {
-      const g = this.opts.routes.lookup(k).group;
-      const list = byGroup.get(g) ?? [];
-      list.push(i);
-      byGroup.set(g, list);
-    });
     const found = new Array<KeyValueOut | undefined>(req.keys.length);
-    await Promise.all(
-      [...byGroup].map(async ([g, idxs]) => {
-        const r = await this.replicaFor(g);
-        const ts = await this.readPoint(r, readTs);
-        const got = await this.sm(r).mvcc.getMany(idxs.map((i) => req.keys[i]!), ts);
-        got.forEach((kv, j) => {
-          if (kv) found[idxs[j]!] = { key: kv.key, value: kv.value, versionTs: kv.ts.toString() };
-        });
-      }),
-    );
+    // Keys are grouped by the cache; a group that turns out not to own some of
+    // them sends just those keys round again after a refresh.
+    let todo = req.keys.map((_, i) => i);
+    await this.routed(async () => {
+      const byGroup = new Map<number, number[]>();
+      for (const i of todo) {
+        const g = this.opts.routes.lookup(req.keys[i]!).groupId;
+        const list = byGroup.get(g) ?? [];
+        list.push(i);
+        byGroup.set(g, list);
+      }
+      const failed: number[] = [];
+      let notOwner: KvError | undefined;
+      await Promise.all(
+        [...byGroup].map(async ([g, idxs]) => {
+          const r = await this.replicaFor(g);
+          const ts = await this.readPoint(r, readTs);
+          const keys = idxs.map((i) => req.keys[i]!);
+          const got = await this.sm(r).mvcc.getMany(keys, ts);
+          got.forEach((kv, j) => {
+            const i = idxs[j]!;
+            const bad = this.sm(r).ownership.check(keys[j]!);
+            if (bad) {
+              failed.push(i);
+              notOwner ??= notOwnerError(g, bad);
+            } else if (kv) found[i] = { key: kv.key, value: kv.value, versionTs: kv.ts.toString() };
+          });
+        }),
+      );
+      todo = failed;
+      if (notOwner) throw notOwner;
+    });
     return { pairs: found.filter((x): x is KeyValueOut => x !== undefined) };
   }
 
+  /**
+   * Scans route by route (adjacent routes of one group in one read), in key
+   * order or reverse, resuming after the last row returned if a route turns
+   * out stale (NOT_OWNER: refresh and continue), so no row is returned twice
+   * or skipped.
+   */
   async scan(req: { start: Uint8Array; end: Uint8Array; limit: number; reverse: boolean; readTs: string }): Promise<{ pairs: KeyValueOut[]; more: boolean }> {
     const { start, end } = checkRange(req.start, req.end);
     const limit = checkLimit(req.limit);
     const readTs = this.checkReadTs(req.readTs);
-    const parts = this.opts.routes.overlapping(start, end);
-    if (req.reverse) parts.reverse();
     const pairs: KeyValueOut[] = [];
-    for (const p of parts) {
-      const r = await this.replicaFor(p.group);
-      const ts = await this.readPoint(r, readTs);
-      const want = limit - pairs.length + 1; // one extra tells whether more remain
-      const rows = await this.sm(r).mvcc.scan({
-        ...(p.start.byteLength > 0 ? { start: p.start } : {}),
-        ...(p.end.byteLength > 0 ? { end: p.end } : {}),
-        readTs: ts,
-        limit: want,
-        reverse: req.reverse,
+    let lo = start;
+    let hi = end; // empty: +∞
+    for (;;) {
+      const done = await this.routed(async () => {
+        const part = nextPart(this.opts.routes.overlapping(lo, hi), req.reverse);
+        if (!part) return true;
+        const r = await this.replicaFor(part.group);
+        const ts = await this.readPoint(r, readTs);
+        this.checkOwned(r, part.start, part.end);
+        const rows = await this.sm(r).mvcc.scan({
+          ...(part.start.byteLength > 0 ? { start: part.start } : {}),
+          ...(part.end.byteLength > 0 ? { end: part.end } : {}),
+          readTs: ts,
+          limit: limit - pairs.length + 1, // one extra tells whether more remain
+          reverse: req.reverse,
+        });
+        this.checkOwned(r, part.start, part.end);
+        for (const kv of rows) pairs.push({ key: kv.key, value: kv.value, versionTs: kv.ts.toString() });
+        if (pairs.length > limit) return true;
+        if (req.reverse) {
+          if (compareBytes(part.start, lo) <= 0) return true;
+          hi = part.start;
+        } else {
+          if (part.end.byteLength === 0 || (hi.byteLength > 0 && compareBytes(part.end, hi) >= 0)) return true;
+          lo = part.end;
+        }
+        return false;
       });
-      for (const kv of rows) pairs.push({ key: kv.key, value: kv.value, versionTs: kv.ts.toString() });
-      if (pairs.length > limit) return { pairs: pairs.slice(0, limit), more: true };
+      if (done) break;
     }
+    if (pairs.length > limit) return { pairs: pairs.slice(0, limit), more: true };
     return { pairs, more: false };
   }
 
@@ -122,14 +170,14 @@ export class KvService {
     const key = checkKey('key', req.key);
     const value = checkValue('value', req.value);
     const requestId = checkRequestId(req.requestId);
-    const out = await this.write('Put', req, hops, this.opts.routes.lookup(key).group, { kind: 'WRITE', requestId, writes: [{ key, value }] });
+    const out = await this.routed(() => this.write('Put', req, hops, this.opts.routes.lookup(key).groupId, { kind: 'WRITE', requestId, writes: [{ key, value }] }));
     return out.local ? { commitTs: out.local.commitTs.toString() } : (out.forwarded as { commitTs: string });
   }
 
   async delete(req: { key: Uint8Array; requestId: Uint8Array }, hops = 0): Promise<{ commitTs: string }> {
     const key = checkKey('key', req.key);
     const requestId = checkRequestId(req.requestId);
-    const out = await this.write('Delete', req, hops, this.opts.routes.lookup(key).group, { kind: 'WRITE', requestId, writes: [{ key, value: null }] });
+    const out = await this.routed(() => this.write('Delete', req, hops, this.opts.routes.lookup(key).groupId, { kind: 'WRITE', requestId, writes: [{ key, value: null }] }));
     return out.local ? { commitTs: out.local.commitTs.toString() } : (out.forwarded as { commitTs: string });
   }
 
@@ -145,14 +193,16 @@ export class KvService {
       return { key, value };
     });
     if (bytes > MAX_BATCH_BYTES) throw new KvError('INVALID_ARGUMENT', `mutations: ${bytes} bytes in one batch; the limit is ${MAX_BATCH_BYTES}`, { field: 'mutations' });
-    const groups = new Set(writes.map((w) => this.opts.routes.lookup(w.key).group));
-    if (groups.size > 1) {
-      throw new KvError('INVALID_ARGUMENT', 'mutations: keys span several routes; a batch is atomic only within one route (use a transaction)', {
-        field: 'mutations',
-        reason: 'cross-route batch',
-      });
-    }
-    const out = await this.write('BatchWrite', req, hops, [...groups][0]!, { kind: 'WRITE', requestId, writes });
+    const out = await this.routed(() => {
+      const routes = new Set(writes.map((w) => this.opts.routes.lookup(w.key)));
+      if (routes.size > 1) {
+        throw new KvError('INVALID_ARGUMENT', 'mutations: keys span several routes; a batch is atomic only within one route (use a transaction)', {
+          field: 'mutations',
+          reason: 'cross-route batch',
+        });
+      }
+      return this.write('BatchWrite', req, hops, [...routes][0]!.groupId, { kind: 'WRITE', requestId, writes });
+    });
     return out.local ? { commitTs: out.local.commitTs.toString() } : (out.forwarded as { commitTs: string });
   }
 
@@ -164,51 +214,82 @@ export class KvService {
     const value = checkValue('value', req.value);
     const expected = checkValue('expected', req.expected);
     const requestId = checkRequestId(req.requestId);
-    const out = await this.write('CompareAndSwap', req, hops, this.opts.routes.lookup(key).group, {
-      kind: 'CAS',
-      requestId,
-      key,
-      expected,
-      expectAbsent: req.expectAbsent,
-      value,
-    });
+    const out = await this.routed(() =>
+      this.write('CompareAndSwap', req, hops, this.opts.routes.lookup(key).groupId, {
+        kind: 'CAS',
+        requestId,
+        key,
+        expected,
+        expectAbsent: req.expectAbsent,
+        value,
+      }),
+    );
     if (!out.local) return out.forwarded as { succeeded: boolean; currentFound: boolean; current: Uint8Array; commitTs: string };
     const res = out.local;
     return { succeeded: res.succeeded, currentFound: res.currentFound, current: res.current, commitTs: res.commitTs.toString() };
   }
 
+  /**
+   * Deletes [start, end) route by route in bounded commands. Each chunk has
+   * its own request id derived from the client's (so a retried DeleteRange
+   * replays finished chunks as no-ops); after a stale route it resumes from
+   * where the last chunk stopped.
+   */
   async deleteRange(req: { start: Uint8Array; end: Uint8Array; requestId: Uint8Array }, hops = 0): Promise<{ commitTs: string; deleted: string }> {
     const { start, end } = checkRange(req.start, req.end);
     const requestId = checkRequestId(req.requestId);
     let deleted = 0;
     let commitTs = 0n;
-    // Per route, in bounded commands; each chunk is idempotent by its own request id.
-    for (const p of this.opts.routes.overlapping(start, end)) {
-      let from = p.start;
-      for (let chunk = 0; ; chunk++) {
-        const rid = chunkRequestId(requestId, p.group, chunk);
-        const out = await this.write('DeleteRange', { ...req, start: from, end: p.end, requestId: rid }, hops, p.group, {
+    let from = start;
+    for (;;) {
+      const done = await this.routed(async () => {
+        const part = nextPart(this.opts.routes.overlapping(from, end), false);
+        if (!part) return true;
+        const rid = chunkRequestId(requestId, part.start, part.end);
+        const out = await this.write('DeleteRange', { ...req, start: part.start, end: part.end, requestId: rid }, hops, part.group, {
           kind: 'DELETE_RANGE',
           requestId: rid,
-          start: from,
-          end: p.end,
+          start: part.start,
+          end: part.end,
           maxKeys: 1000,
         });
-        if (!out.local) {
-          // The leader ran the rest of this route's range itself.
+        let more = false;
+        if (out.local) {
+          deleted += out.local.deleted;
+          if (out.local.commitTs > commitTs) commitTs = out.local.commitTs;
+          more = out.local.more;
+          if (more) from = out.local.resumeKey;
+        } else {
+          // The leader ran the rest of this part itself.
           const f = out.forwarded as { commitTs: string; deleted: string };
           deleted += Number(f.deleted);
           if (BigInt(f.commitTs) > commitTs) commitTs = BigInt(f.commitTs);
-          break;
         }
-        const res = out.local;
-        deleted += res.deleted;
-        if (res.commitTs > commitTs) commitTs = res.commitTs;
-        if (!res.more) break;
-        from = res.resumeKey;
-      }
+        if (more) return false;
+        if (part.end.byteLength === 0 || (end.byteLength > 0 && compareBytes(part.end, end) >= 0)) return true;
+        from = part.end;
+        return false;
+      });
+      if (done) break;
     }
     return { commitTs: commitTs.toString(), deleted: String(deleted) };
+  }
+
+  /**
+   * A route catalog change on the default group's leader (forwarded there from
+   * a follower as `method`). Resolves with the catalog's answer, or the
+   * leader's serialized response when forwarded.
+   */
+  async catalogCommand(
+    method: string,
+    request: unknown,
+    hops: number,
+    group: number,
+    change: CatalogCommand,
+  ): Promise<{ version: number; noop: boolean; routes: readonly RouteDescriptor[] } | { forwarded: unknown }> {
+    const out = await this.write(method, request, hops, group, { kind: 'CATALOG', requestId: new Uint8Array(0), catalog: change });
+    if (!out.local) return { forwarded: out.forwarded };
+    return { version: out.local.catalogVersion ?? 0, noop: !out.local.succeeded, routes: out.local.routes ?? [] };
   }
 
   /**
@@ -237,6 +318,32 @@ export class KvService {
 
   private sm(r: Replica): KvStateMachine {
     return r.sm as KvStateMachine;
+  }
+
+  /** NOT_OWNER unless the replica's applied state serves the key, or all of [start, end). */
+  private checkOwned(r: Replica, start: Uint8Array, end?: Uint8Array): void {
+    const bad = this.sm(r).ownership.check(start, end);
+    if (bad) throw notOwnerError(r.group, bad);
+  }
+
+  /**
+   * Runs a routed step; after NOT_OWNER (a stale route) refreshes the route
+   * cache and runs it again, within the request deadline. A rejected write
+   * wrote nothing, so running it again is safe.
+   */
+  private async routed<T>(step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await step();
+      } catch (e) {
+        const err = toKvError(e);
+        if (err.code !== 'NOT_OWNER' || Date.now() + 20 > deadline) throw err;
+        this.staleRoutes++;
+        await this.opts.refreshRoutes().catch(() => {});
+        await new Promise((res) => setTimeout(res, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+      }
+    }
   }
 
   private checkReadTs(ts: string): bigint {
@@ -300,6 +407,7 @@ export class KvService {
     const full: KvCommand = { ...cmd, proposedTs: this.opts.hlc.now() };
     try {
       const res = (await this.withDeadline(r.propose(encodeCommand(full)))) as KvResult;
+      if (res.errorCode) throw resultError(res, r.group);
       this.opts.hlc.forward(res.commitTs);
       return res;
     } catch (e) {
@@ -323,21 +431,53 @@ export class KvService {
 }
 
 /**
- * The request id of one DeleteRange chunk: the client's id + "/group/chunk".
- * It must itself be a valid request id (≤ MAX_REQUEST_ID_BYTES): a follower
- * forwards the chunk under this id and the leader validates it again, so a
- * plain concatenation made every DeleteRange with a 60–64-byte request id fail
- * with INVALID_ARGUMENT through a follower. An id too long for the suffix is
- * replaced by its SHA-256 digest (deterministic, so retries still dedup).
+ * The request id of one DeleteRange chunk: a digest of the client's id and the
+ * chunk's exact sub-range. A retried DeleteRange that reaches the same
+ * sub-range replays its stored result; a different sub-range (routes changed
+ * in between) is a different id, never the stored answer of another range.
+ * (A digest, not a concatenation: the chunk id must itself be a valid request
+ * id when a follower forwards it.)
  */
-function chunkRequestId(requestId: Uint8Array, group: number, chunk: number): Uint8Array {
+function chunkRequestId(requestId: Uint8Array, start: Uint8Array, end: Uint8Array): Uint8Array {
   if (requestId.byteLength === 0) return requestId;
-  const suffix = new TextEncoder().encode(`/${group}/${chunk}`);
-  const base = requestId.byteLength + suffix.byteLength <= MAX_REQUEST_ID_BYTES ? requestId : createHash('sha256').update(requestId).digest();
-  const out = new Uint8Array(base.byteLength + suffix.byteLength);
-  out.set(base, 0);
-  out.set(suffix, base.byteLength);
-  return out;
+  const h = createHash('sha256');
+  for (const part of [requestId, start, end]) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(part.byteLength);
+    h.update(len).update(part);
+  }
+  return h.digest();
+}
+
+/** The next part of a range to visit (first, or last if reverse), adjacent routes of one group merged. */
+function nextPart(parts: readonly RoutePart[], reverse: boolean): { group: number; start: Uint8Array; end: Uint8Array } | undefined {
+  if (parts.length === 0) return undefined;
+  if (!reverse) {
+    const group = parts[0]!.route.groupId;
+    let i = 0;
+    while (i + 1 < parts.length && parts[i + 1]!.route.groupId === group) i++;
+    return { group, start: parts[0]!.start, end: parts[i]!.end };
+  }
+  const group = parts[parts.length - 1]!.route.groupId;
+  let i = parts.length - 1;
+  while (i > 0 && parts[i - 1]!.route.groupId === group) i--;
+  return { group, start: parts[i]!.start, end: parts[parts.length - 1]!.end };
+}
+
+export function notOwnerError(group: number, bad: NotOwned): KvError {
+  return new KvError('NOT_OWNER', `group ${group} does not serve this key range; refresh routes`, {
+    groupId: group,
+    ...(bad.owned ? { ownedStart: bad.owned.start, ownedEnd: bad.owned.end } : {}),
+  });
+}
+
+/** The error of a command apply rejected. */
+function resultError(res: KvResult, group: number): KvError {
+  const code = (res.errorCode ?? 'INTERNAL') as KvErrorCode;
+  return new KvError(code, res.errorMessage ?? code, {
+    groupId: group,
+    ...(res.owned ? { ownedStart: res.owned.start, ownedEnd: res.owned.end } : {}),
+  });
 }
 
 export function toKvError(e: unknown): KvError {

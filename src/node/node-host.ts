@@ -25,7 +25,7 @@ import {
   type NodeId,
   type Ready,
 } from '../raft/index.js';
-import { NodeDb } from '../storage/db.js';
+import { NodeDb, type StorageBatch } from '../storage/db.js';
 import { readU64, stateKey } from '../storage/keys.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest, type SnapshotChunk } from '../storage/snapshot.js';
@@ -35,6 +35,8 @@ import { Replica, ReplicaError, type StateMachine } from './replica.js';
 export interface GroupBootstrap {
   readonly id: number;
   readonly voters: readonly NodeId[];
+  /** Writes the state machine's initial state (part of the index-1 image) in the bootstrap batch. */
+  readonly initState?: (b: StorageBatch) => void;
 }
 
 export interface NodeHostOptions {
@@ -90,6 +92,7 @@ export class NodeHost {
       if (!g.voters.includes(this.opts.nodeId) || this.logStore.hasGroup(g.id)) continue;
       const b = this.opts.db.batch();
       this.logStore.bootstrap(b, g.id, { voters: [...g.voters], learners: [] });
+      g.initState?.(b);
       await b.write({ sync: true });
       this.opts.log.info({ groupId: g.id, voters: g.voters }, 'bootstrapped group');
     }

@@ -14,8 +14,39 @@ import type { PromoteMemberRequest as _ferrykv_admin_v1_PromoteMemberRequest, Pr
 import type { RemoveMemberRequest as _ferrykv_admin_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _ferrykv_admin_v1_RemoveMemberRequest__Output } from './ferrykv/admin/v1/RemoveMemberRequest.js';
 import type { SetFaultsRequest as _ferrykv_admin_v1_SetFaultsRequest, SetFaultsRequest__Output as _ferrykv_admin_v1_SetFaultsRequest__Output } from './ferrykv/admin/v1/SetFaultsRequest.js';
 import type { SetFaultsResponse as _ferrykv_admin_v1_SetFaultsResponse, SetFaultsResponse__Output as _ferrykv_admin_v1_SetFaultsResponse__Output } from './ferrykv/admin/v1/SetFaultsResponse.js';
+import type { SplitRangeRequest as _ferrykv_admin_v1_SplitRangeRequest, SplitRangeRequest__Output as _ferrykv_admin_v1_SplitRangeRequest__Output } from './ferrykv/admin/v1/SplitRangeRequest.js';
+import type { SplitRangeResponse as _ferrykv_admin_v1_SplitRangeResponse, SplitRangeResponse__Output as _ferrykv_admin_v1_SplitRangeResponse__Output } from './ferrykv/admin/v1/SplitRangeResponse.js';
 import type { TransferLeaderRequest as _ferrykv_admin_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _ferrykv_admin_v1_TransferLeaderRequest__Output } from './ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse as _ferrykv_admin_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _ferrykv_admin_v1_TransferLeaderResponse__Output } from './ferrykv/admin/v1/TransferLeaderResponse.js';
+import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__Output as _ferrykv_v1_BatchGetRequest__Output } from './ferrykv/v1/BatchGetRequest.js';
+import type { BatchGetResponse as _ferrykv_v1_BatchGetResponse, BatchGetResponse__Output as _ferrykv_v1_BatchGetResponse__Output } from './ferrykv/v1/BatchGetResponse.js';
+import type { BatchRequest as _ferrykv_v1_BatchRequest, BatchRequest__Output as _ferrykv_v1_BatchRequest__Output } from './ferrykv/v1/BatchRequest.js';
+import type { BatchResponse as _ferrykv_v1_BatchResponse, BatchResponse__Output as _ferrykv_v1_BatchResponse__Output } from './ferrykv/v1/BatchResponse.js';
+import type { BatchWriteRequest as _ferrykv_v1_BatchWriteRequest, BatchWriteRequest__Output as _ferrykv_v1_BatchWriteRequest__Output } from './ferrykv/v1/BatchWriteRequest.js';
+import type { CompareAndSwapRequest as _ferrykv_v1_CompareAndSwapRequest, CompareAndSwapRequest__Output as _ferrykv_v1_CompareAndSwapRequest__Output } from './ferrykv/v1/CompareAndSwapRequest.js';
+import type { CompareAndSwapResponse as _ferrykv_v1_CompareAndSwapResponse, CompareAndSwapResponse__Output as _ferrykv_v1_CompareAndSwapResponse__Output } from './ferrykv/v1/CompareAndSwapResponse.js';
+import type { DeleteRangeRequest as _ferrykv_v1_DeleteRangeRequest, DeleteRangeRequest__Output as _ferrykv_v1_DeleteRangeRequest__Output } from './ferrykv/v1/DeleteRangeRequest.js';
+import type { DeleteRangeResponse as _ferrykv_v1_DeleteRangeResponse, DeleteRangeResponse__Output as _ferrykv_v1_DeleteRangeResponse__Output } from './ferrykv/v1/DeleteRangeResponse.js';
+import type { DeleteRequest as _ferrykv_v1_DeleteRequest, DeleteRequest__Output as _ferrykv_v1_DeleteRequest__Output } from './ferrykv/v1/DeleteRequest.js';
+import type { Error as _ferrykv_v1_Error, Error__Output as _ferrykv_v1_Error__Output } from './ferrykv/v1/Error.js';
+import type { GetRequest as _ferrykv_v1_GetRequest, GetRequest__Output as _ferrykv_v1_GetRequest__Output } from './ferrykv/v1/GetRequest.js';
+import type { GetResponse as _ferrykv_v1_GetResponse, GetResponse__Output as _ferrykv_v1_GetResponse__Output } from './ferrykv/v1/GetResponse.js';
+import type { GroupLeader as _ferrykv_v1_GroupLeader, GroupLeader__Output as _ferrykv_v1_GroupLeader__Output } from './ferrykv/v1/GroupLeader.js';
+import type { KeyValue as _ferrykv_v1_KeyValue, KeyValue__Output as _ferrykv_v1_KeyValue__Output } from './ferrykv/v1/KeyValue.js';
+import type { ListRoutesRequest as _ferrykv_v1_ListRoutesRequest, ListRoutesRequest__Output as _ferrykv_v1_ListRoutesRequest__Output } from './ferrykv/v1/ListRoutesRequest.js';
+import type { ListRoutesResponse as _ferrykv_v1_ListRoutesResponse, ListRoutesResponse__Output as _ferrykv_v1_ListRoutesResponse__Output } from './ferrykv/v1/ListRoutesResponse.js';
+import type { Mutation as _ferrykv_v1_Mutation, Mutation__Output as _ferrykv_v1_Mutation__Output } from './ferrykv/v1/Mutation.js';
+import type { Op as _ferrykv_v1_Op, Op__Output as _ferrykv_v1_Op__Output } from './ferrykv/v1/Op.js';
+import type { OpResult as _ferrykv_v1_OpResult, OpResult__Output as _ferrykv_v1_OpResult__Output } from './ferrykv/v1/OpResult.js';
+import type { PutRequest as _ferrykv_v1_PutRequest, PutRequest__Output as _ferrykv_v1_PutRequest__Output } from './ferrykv/v1/PutRequest.js';
+import type { RawKVClient as _ferrykv_v1_RawKVClient, RawKVDefinition as _ferrykv_v1_RawKVDefinition } from './ferrykv/v1/RawKV.js';
+import type { Route as _ferrykv_v1_Route, Route__Output as _ferrykv_v1_Route__Output } from './ferrykv/v1/Route.js';
+import type { RouteEvent as _ferrykv_v1_RouteEvent, RouteEvent__Output as _ferrykv_v1_RouteEvent__Output } from './ferrykv/v1/RouteEvent.js';
+import type { RoutingClient as _ferrykv_v1_RoutingClient, RoutingDefinition as _ferrykv_v1_RoutingDefinition } from './ferrykv/v1/Routing.js';
+import type { ScanRequest as _ferrykv_v1_ScanRequest, ScanRequest__Output as _ferrykv_v1_ScanRequest__Output } from './ferrykv/v1/ScanRequest.js';
+import type { ScanResponse as _ferrykv_v1_ScanResponse, ScanResponse__Output as _ferrykv_v1_ScanResponse__Output } from './ferrykv/v1/ScanResponse.js';
+import type { WatchRoutesRequest as _ferrykv_v1_WatchRoutesRequest, WatchRoutesRequest__Output as _ferrykv_v1_WatchRoutesRequest__Output } from './ferrykv/v1/WatchRoutesRequest.js';
+import type { WriteResponse as _ferrykv_v1_WriteResponse, WriteResponse__Output as _ferrykv_v1_WriteResponse__Output } from './ferrykv/v1/WriteResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -38,9 +69,42 @@ export interface ProtoGrpcType {
         RemoveMemberRequest: MessageTypeDefinition<_ferrykv_admin_v1_RemoveMemberRequest, _ferrykv_admin_v1_RemoveMemberRequest__Output>
         SetFaultsRequest: MessageTypeDefinition<_ferrykv_admin_v1_SetFaultsRequest, _ferrykv_admin_v1_SetFaultsRequest__Output>
         SetFaultsResponse: MessageTypeDefinition<_ferrykv_admin_v1_SetFaultsResponse, _ferrykv_admin_v1_SetFaultsResponse__Output>
+        SplitRangeRequest: MessageTypeDefinition<_ferrykv_admin_v1_SplitRangeRequest, _ferrykv_admin_v1_SplitRangeRequest__Output>
+        SplitRangeResponse: MessageTypeDefinition<_ferrykv_admin_v1_SplitRangeResponse, _ferrykv_admin_v1_SplitRangeResponse__Output>
         TransferLeaderRequest: MessageTypeDefinition<_ferrykv_admin_v1_TransferLeaderRequest, _ferrykv_admin_v1_TransferLeaderRequest__Output>
         TransferLeaderResponse: MessageTypeDefinition<_ferrykv_admin_v1_TransferLeaderResponse, _ferrykv_admin_v1_TransferLeaderResponse__Output>
       }
+    }
+    v1: {
+      BatchGetRequest: MessageTypeDefinition<_ferrykv_v1_BatchGetRequest, _ferrykv_v1_BatchGetRequest__Output>
+      BatchGetResponse: MessageTypeDefinition<_ferrykv_v1_BatchGetResponse, _ferrykv_v1_BatchGetResponse__Output>
+      BatchRequest: MessageTypeDefinition<_ferrykv_v1_BatchRequest, _ferrykv_v1_BatchRequest__Output>
+      BatchResponse: MessageTypeDefinition<_ferrykv_v1_BatchResponse, _ferrykv_v1_BatchResponse__Output>
+      BatchWriteRequest: MessageTypeDefinition<_ferrykv_v1_BatchWriteRequest, _ferrykv_v1_BatchWriteRequest__Output>
+      CompareAndSwapRequest: MessageTypeDefinition<_ferrykv_v1_CompareAndSwapRequest, _ferrykv_v1_CompareAndSwapRequest__Output>
+      CompareAndSwapResponse: MessageTypeDefinition<_ferrykv_v1_CompareAndSwapResponse, _ferrykv_v1_CompareAndSwapResponse__Output>
+      DeleteRangeRequest: MessageTypeDefinition<_ferrykv_v1_DeleteRangeRequest, _ferrykv_v1_DeleteRangeRequest__Output>
+      DeleteRangeResponse: MessageTypeDefinition<_ferrykv_v1_DeleteRangeResponse, _ferrykv_v1_DeleteRangeResponse__Output>
+      DeleteRequest: MessageTypeDefinition<_ferrykv_v1_DeleteRequest, _ferrykv_v1_DeleteRequest__Output>
+      Error: MessageTypeDefinition<_ferrykv_v1_Error, _ferrykv_v1_Error__Output>
+      GetRequest: MessageTypeDefinition<_ferrykv_v1_GetRequest, _ferrykv_v1_GetRequest__Output>
+      GetResponse: MessageTypeDefinition<_ferrykv_v1_GetResponse, _ferrykv_v1_GetResponse__Output>
+      GroupLeader: MessageTypeDefinition<_ferrykv_v1_GroupLeader, _ferrykv_v1_GroupLeader__Output>
+      KeyValue: MessageTypeDefinition<_ferrykv_v1_KeyValue, _ferrykv_v1_KeyValue__Output>
+      ListRoutesRequest: MessageTypeDefinition<_ferrykv_v1_ListRoutesRequest, _ferrykv_v1_ListRoutesRequest__Output>
+      ListRoutesResponse: MessageTypeDefinition<_ferrykv_v1_ListRoutesResponse, _ferrykv_v1_ListRoutesResponse__Output>
+      Mutation: MessageTypeDefinition<_ferrykv_v1_Mutation, _ferrykv_v1_Mutation__Output>
+      Op: MessageTypeDefinition<_ferrykv_v1_Op, _ferrykv_v1_Op__Output>
+      OpResult: MessageTypeDefinition<_ferrykv_v1_OpResult, _ferrykv_v1_OpResult__Output>
+      PutRequest: MessageTypeDefinition<_ferrykv_v1_PutRequest, _ferrykv_v1_PutRequest__Output>
+      RawKV: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_RawKVClient> & { service: _ferrykv_v1_RawKVDefinition }
+      Route: MessageTypeDefinition<_ferrykv_v1_Route, _ferrykv_v1_Route__Output>
+      RouteEvent: MessageTypeDefinition<_ferrykv_v1_RouteEvent, _ferrykv_v1_RouteEvent__Output>
+      Routing: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_RoutingClient> & { service: _ferrykv_v1_RoutingDefinition }
+      ScanRequest: MessageTypeDefinition<_ferrykv_v1_ScanRequest, _ferrykv_v1_ScanRequest__Output>
+      ScanResponse: MessageTypeDefinition<_ferrykv_v1_ScanResponse, _ferrykv_v1_ScanResponse__Output>
+      WatchRoutesRequest: MessageTypeDefinition<_ferrykv_v1_WatchRoutesRequest, _ferrykv_v1_WatchRoutesRequest__Output>
+      WriteResponse: MessageTypeDefinition<_ferrykv_v1_WriteResponse, _ferrykv_v1_WriteResponse__Output>
     }
   }
 }

@@ -14,14 +14,21 @@ import type { DeleteRequest as _ferrykv_v1_DeleteRequest, DeleteRequest__Output 
 import type { Error as _ferrykv_v1_Error, Error__Output as _ferrykv_v1_Error__Output } from './ferrykv/v1/Error.js';
 import type { GetRequest as _ferrykv_v1_GetRequest, GetRequest__Output as _ferrykv_v1_GetRequest__Output } from './ferrykv/v1/GetRequest.js';
 import type { GetResponse as _ferrykv_v1_GetResponse, GetResponse__Output as _ferrykv_v1_GetResponse__Output } from './ferrykv/v1/GetResponse.js';
+import type { GroupLeader as _ferrykv_v1_GroupLeader, GroupLeader__Output as _ferrykv_v1_GroupLeader__Output } from './ferrykv/v1/GroupLeader.js';
 import type { KeyValue as _ferrykv_v1_KeyValue, KeyValue__Output as _ferrykv_v1_KeyValue__Output } from './ferrykv/v1/KeyValue.js';
+import type { ListRoutesRequest as _ferrykv_v1_ListRoutesRequest, ListRoutesRequest__Output as _ferrykv_v1_ListRoutesRequest__Output } from './ferrykv/v1/ListRoutesRequest.js';
+import type { ListRoutesResponse as _ferrykv_v1_ListRoutesResponse, ListRoutesResponse__Output as _ferrykv_v1_ListRoutesResponse__Output } from './ferrykv/v1/ListRoutesResponse.js';
 import type { Mutation as _ferrykv_v1_Mutation, Mutation__Output as _ferrykv_v1_Mutation__Output } from './ferrykv/v1/Mutation.js';
 import type { Op as _ferrykv_v1_Op, Op__Output as _ferrykv_v1_Op__Output } from './ferrykv/v1/Op.js';
 import type { OpResult as _ferrykv_v1_OpResult, OpResult__Output as _ferrykv_v1_OpResult__Output } from './ferrykv/v1/OpResult.js';
 import type { PutRequest as _ferrykv_v1_PutRequest, PutRequest__Output as _ferrykv_v1_PutRequest__Output } from './ferrykv/v1/PutRequest.js';
 import type { RawKVClient as _ferrykv_v1_RawKVClient, RawKVDefinition as _ferrykv_v1_RawKVDefinition } from './ferrykv/v1/RawKV.js';
+import type { Route as _ferrykv_v1_Route, Route__Output as _ferrykv_v1_Route__Output } from './ferrykv/v1/Route.js';
+import type { RouteEvent as _ferrykv_v1_RouteEvent, RouteEvent__Output as _ferrykv_v1_RouteEvent__Output } from './ferrykv/v1/RouteEvent.js';
+import type { RoutingClient as _ferrykv_v1_RoutingClient, RoutingDefinition as _ferrykv_v1_RoutingDefinition } from './ferrykv/v1/Routing.js';
 import type { ScanRequest as _ferrykv_v1_ScanRequest, ScanRequest__Output as _ferrykv_v1_ScanRequest__Output } from './ferrykv/v1/ScanRequest.js';
 import type { ScanResponse as _ferrykv_v1_ScanResponse, ScanResponse__Output as _ferrykv_v1_ScanResponse__Output } from './ferrykv/v1/ScanResponse.js';
+import type { WatchRoutesRequest as _ferrykv_v1_WatchRoutesRequest, WatchRoutesRequest__Output as _ferrykv_v1_WatchRoutesRequest__Output } from './ferrykv/v1/WatchRoutesRequest.js';
 import type { WriteResponse as _ferrykv_v1_WriteResponse, WriteResponse__Output as _ferrykv_v1_WriteResponse__Output } from './ferrykv/v1/WriteResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -44,14 +51,21 @@ export interface ProtoGrpcType {
       Error: MessageTypeDefinition<_ferrykv_v1_Error, _ferrykv_v1_Error__Output>
       GetRequest: MessageTypeDefinition<_ferrykv_v1_GetRequest, _ferrykv_v1_GetRequest__Output>
       GetResponse: MessageTypeDefinition<_ferrykv_v1_GetResponse, _ferrykv_v1_GetResponse__Output>
+      GroupLeader: MessageTypeDefinition<_ferrykv_v1_GroupLeader, _ferrykv_v1_GroupLeader__Output>
       KeyValue: MessageTypeDefinition<_ferrykv_v1_KeyValue, _ferrykv_v1_KeyValue__Output>
+      ListRoutesRequest: MessageTypeDefinition<_ferrykv_v1_ListRoutesRequest, _ferrykv_v1_ListRoutesRequest__Output>
+      ListRoutesResponse: MessageTypeDefinition<_ferrykv_v1_ListRoutesResponse, _ferrykv_v1_ListRoutesResponse__Output>
       Mutation: MessageTypeDefinition<_ferrykv_v1_Mutation, _ferrykv_v1_Mutation__Output>
       Op: MessageTypeDefinition<_ferrykv_v1_Op, _ferrykv_v1_Op__Output>
       OpResult: MessageTypeDefinition<_ferrykv_v1_OpResult, _ferrykv_v1_OpResult__Output>
       PutRequest: MessageTypeDefinition<_ferrykv_v1_PutRequest, _ferrykv_v1_PutRequest__Output>
       RawKV: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_RawKVClient> & { service: _ferrykv_v1_RawKVDefinition }
+      Route: MessageTypeDefinition<_ferrykv_v1_Route, _ferrykv_v1_Route__Output>
+      RouteEvent: MessageTypeDefinition<_ferrykv_v1_RouteEvent, _ferrykv_v1_RouteEvent__Output>
+      Routing: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_RoutingClient> & { service: _ferrykv_v1_RoutingDefinition }
       ScanRequest: MessageTypeDefinition<_ferrykv_v1_ScanRequest, _ferrykv_v1_ScanRequest__Output>
       ScanResponse: MessageTypeDefinition<_ferrykv_v1_ScanResponse, _ferrykv_v1_ScanResponse__Output>
+      WatchRoutesRequest: MessageTypeDefinition<_ferrykv_v1_WatchRoutesRequest, _ferrykv_v1_WatchRoutesRequest__Output>
       WriteResponse: MessageTypeDefinition<_ferrykv_v1_WriteResponse, _ferrykv_v1_WriteResponse__Output>
     }
   }

@@ -1,12 +1,17 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { CatalogCommand as _ferrykv_internal_v1_CatalogCommand, CatalogCommand__Output as _ferrykv_internal_v1_CatalogCommand__Output } from './ferrykv/internal/v1/CatalogCommand.js';
+import type { CatalogImage as _ferrykv_internal_v1_CatalogImage, CatalogImage__Output as _ferrykv_internal_v1_CatalogImage__Output } from './ferrykv/internal/v1/CatalogImage.js';
+import type { CatalogRoute as _ferrykv_internal_v1_CatalogRoute, CatalogRoute__Output as _ferrykv_internal_v1_CatalogRoute__Output } from './ferrykv/internal/v1/CatalogRoute.js';
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from './ferrykv/internal/v1/ForwardRequest.js';
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from './ferrykv/internal/v1/ForwardResponse.js';
 import type { InternalClient as _ferrykv_internal_v1_InternalClient, InternalDefinition as _ferrykv_internal_v1_InternalDefinition } from './ferrykv/internal/v1/Internal.js';
 import type { KvCommand as _ferrykv_internal_v1_KvCommand, KvCommand__Output as _ferrykv_internal_v1_KvCommand__Output } from './ferrykv/internal/v1/KvCommand.js';
 import type { KvResult as _ferrykv_internal_v1_KvResult, KvResult__Output as _ferrykv_internal_v1_KvResult__Output } from './ferrykv/internal/v1/KvResult.js';
 import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferrykv_internal_v1_KvWrite__Output } from './ferrykv/internal/v1/KvWrite.js';
+import type { OwnedInterval as _ferrykv_internal_v1_OwnedInterval, OwnedInterval__Output as _ferrykv_internal_v1_OwnedInterval__Output } from './ferrykv/internal/v1/OwnedInterval.js';
+import type { OwnershipImage as _ferrykv_internal_v1_OwnershipImage, OwnershipImage__Output as _ferrykv_internal_v1_OwnershipImage__Output } from './ferrykv/internal/v1/OwnershipImage.js';
 import type { RaftAck as _ferrykv_internal_v1_RaftAck, RaftAck__Output as _ferrykv_internal_v1_RaftAck__Output } from './ferrykv/internal/v1/RaftAck.js';
 import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as _ferrykv_internal_v1_RaftBatch__Output } from './ferrykv/internal/v1/RaftBatch.js';
 import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Output as _ferrykv_internal_v1_SnapshotAck__Output } from './ferrykv/internal/v1/SnapshotAck.js';
@@ -21,12 +26,17 @@ export interface ProtoGrpcType {
   ferrykv: {
     internal: {
       v1: {
+        CatalogCommand: MessageTypeDefinition<_ferrykv_internal_v1_CatalogCommand, _ferrykv_internal_v1_CatalogCommand__Output>
+        CatalogImage: MessageTypeDefinition<_ferrykv_internal_v1_CatalogImage, _ferrykv_internal_v1_CatalogImage__Output>
+        CatalogRoute: MessageTypeDefinition<_ferrykv_internal_v1_CatalogRoute, _ferrykv_internal_v1_CatalogRoute__Output>
         ForwardRequest: MessageTypeDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardRequest__Output>
         ForwardResponse: MessageTypeDefinition<_ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardResponse__Output>
         Internal: SubtypeConstructor<typeof grpc.Client, _ferrykv_internal_v1_InternalClient> & { service: _ferrykv_internal_v1_InternalDefinition }
         KvCommand: MessageTypeDefinition<_ferrykv_internal_v1_KvCommand, _ferrykv_internal_v1_KvCommand__Output>
         KvResult: MessageTypeDefinition<_ferrykv_internal_v1_KvResult, _ferrykv_internal_v1_KvResult__Output>
         KvWrite: MessageTypeDefinition<_ferrykv_internal_v1_KvWrite, _ferrykv_internal_v1_KvWrite__Output>
+        OwnedInterval: MessageTypeDefinition<_ferrykv_internal_v1_OwnedInterval, _ferrykv_internal_v1_OwnedInterval__Output>
+        OwnershipImage: MessageTypeDefinition<_ferrykv_internal_v1_OwnershipImage, _ferrykv_internal_v1_OwnershipImage__Output>
         RaftAck: MessageTypeDefinition<_ferrykv_internal_v1_RaftAck, _ferrykv_internal_v1_RaftAck__Output>
         RaftBatch: MessageTypeDefinition<_ferrykv_internal_v1_RaftBatch, _ferrykv_internal_v1_RaftBatch__Output>
         SnapshotAck: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotAck__Output>

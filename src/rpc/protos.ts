@@ -49,7 +49,8 @@ let cache: { pub: PublicProto; admin: AdminProto; internal: InternalProto; packa
 export function protos(): { pub: PublicProto; admin: AdminProto; internal: InternalProto; packages: Record<string, protoLoader.PackageDefinition> } {
   if (cache) return cache;
   const dir = protoDir();
-  const load = (f: string): protoLoader.PackageDefinition => protoLoader.loadSync(join(dir, f), LOADER_OPTIONS);
+  // admin.proto imports ferrykv.proto: resolve imports from proto/.
+  const load = (f: string): protoLoader.PackageDefinition => protoLoader.loadSync(f, { ...LOADER_OPTIONS, includeDirs: [dir] });
   const pubDef = load('ferrykv.proto');
   const adminDef = load('admin.proto');
   const internalDef = load('internal.proto');
@@ -66,7 +67,10 @@ export function protos(): { pub: PublicProto; admin: AdminProto; internal: Inter
 export function messageType(file: 'ferrykv.proto' | 'admin.proto' | 'internal.proto', typeName: string): protobuf.Type {
   let root = roots.get(file);
   if (!root) {
-    root = protobuf.loadSync(join(protoDir(), file));
+    root = new protobuf.Root();
+    const dir = protoDir();
+    root.resolvePath = (_origin, target) => join(dir, target.replace(/^.*[\\/]/, ''));
+    root.loadSync(file);
     roots.set(file, root);
   }
   return root.lookupType(typeName);

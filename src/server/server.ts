@@ -7,9 +7,13 @@ import type { Logger } from 'pino';
 import { Hlc } from '../hlc/hlc.js';
 import { KvError, decodeKvError, encodeKvError, toServiceError } from '../kv/errors.js';
 import { KvService, toKvError } from '../kv/kv-service.js';
-import { checkTimestamp } from '../kv/validate.js';
-import { RouteTable } from '../kv/routes.js';
-import { KvStateMachine } from '../kv/state-machine.js';
+import { checkKey, checkTimestamp } from '../kv/validate.js';
+import { RouteCatalog, type RouteDescriptor } from '../distribution/catalog.js';
+import { toRouteMessage } from '../distribution/codec.js';
+import { OwnershipMap } from '../distribution/ownership.js';
+import { RouteCache } from '../distribution/route-cache.js';
+import { RouteWatcher } from '../distribution/route-watcher.js';
+import { KvStateMachine, type CatalogEvent } from '../kv/state-machine.js';
 import { NodeHost } from '../node/node-host.js';
 import { ReplicaError } from '../node/replica.js';
 import type { AdminHandlers } from '../proto-gen/ferrykv/admin/v1/Admin.js';
@@ -20,6 +24,9 @@ import type { BatchResponse } from '../proto-gen/ferrykv/v1/BatchResponse.js';
 import type { Op__Output } from '../proto-gen/ferrykv/v1/Op.js';
 import type { OpResult } from '../proto-gen/ferrykv/v1/OpResult.js';
 import type { RawKVHandlers } from '../proto-gen/ferrykv/v1/RawKV.js';
+import type { ListRoutesResponse } from '../proto-gen/ferrykv/v1/ListRoutesResponse.js';
+import type { RoutingHandlers } from '../proto-gen/ferrykv/v1/Routing.js';
+import type { SplitRangeResponse } from '../proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
 import { ConfChangeType, RaftError, StateRole, nodeId, type ConfChange, type NodeId } from '../raft/index.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
 import { NodeDb } from '../storage/db.js';
@@ -30,6 +37,8 @@ import type { NodeConfig } from './config.js';
 import { Metrics } from './metrics.js';
 
 const VERSION = '0.1.0';
+/** The group that holds the route catalog. */
+export const DEFAULT_GROUP = 1;
 
 export class FerryServer {
   private grpcServer: grpc.Server | undefined;
@@ -38,6 +47,9 @@ export class FerryServer {
   private stopping = false;
   private dedupTimer: NodeJS.Timeout | undefined;
   private readonly inboundRaft = new Set<() => void>();
+  private readonly routeWatches = new Set<() => void>();
+  routes!: RouteCache;
+  private watcher!: RouteWatcher;
   readonly metrics: Metrics;
   host!: NodeHost;
   kv!: KvService;
@@ -65,16 +77,27 @@ export class FerryServer {
       snapshotBytesPerSec: cfg.snapshotBytesPerSec,
     });
     for (const n of cfg.cluster.nodes) this.transport.setPeer(nodeId(n.id), n.address);
-    const routes = new RouteTable(
-      cfg.cluster.routes.map((r) => ({ start: new TextEncoder().encode(r.start), end: new TextEncoder().encode(r.end), group: r.group })),
-    );
+    // The initial catalog comes from the cluster file, exactly once: it is
+    // written into the default group's index-1 image when the group is
+    // bootstrapped (as is each group's ownership), and every later change is a
+    // command in that group's log. Until the first catalog arrives the node
+    // routes by the file's table (version 0).
+    const initial = RouteCatalog.bootstrap(
+      cfg.cluster.routes.map((r) => ({ start: new TextEncoder().encode(r.start), end: new TextEncoder().encode(r.end), groupId: r.group })),
+    ).image();
+    this.routes = new RouteCache(initial.routes);
     this.host = new NodeHost({
       nodeId: nodeId(cfg.nodeId),
       db: this.db,
       log: this.log,
       transport: this.transport,
       createStateMachine: (g) => KvStateMachine.open(this.db, g),
-      bootstrap: cfg.cluster.groups.map((g) => ({ id: g.id, voters: g.voters.map(nodeId) })),
+      bootstrap: cfg.cluster.groups.map((g) => ({
+        id: g.id,
+        voters: g.voters.map(nodeId),
+        initState: (b) =>
+          KvStateMachine.writeBootstrap(b, g.id, { owned: OwnershipMap.ofGroup(initial.routes, g.id), ...(g.id === DEFAULT_GROUP ? { catalog: initial } : {}) }),
+      })),
       tickMs: cfg.tickMs,
       electionTicks: cfg.electionTicks,
       compactLogEntries: cfg.compactLogEntries,
@@ -95,7 +118,25 @@ export class FerryServer {
     await this.host.start();
     const unsafeStaleReads = cfg.testHooks && process.env.FERRYKV_UNSAFE_STALE_READS === '1';
     if (unsafeStaleReads) this.log.warn('UNSAFE FAILPOINT: linearizable reads are served without ReadIndex (stale reads possible)');
-    this.kv = new KvService({ host: this.host, routes, hlc, transport: this.transport, requestTimeoutMs: cfg.requestTimeoutMs, unsafeStaleReads });
+    this.watcher = new RouteWatcher({
+      cache: this.routes,
+      // The catalog's holders; this node first when it holds a default-group replica.
+      endpoints: () => {
+        const self = cfg.cluster.nodes.find((n) => n.id === cfg.nodeId)?.address;
+        const others = cfg.cluster.nodes.filter((n) => n.id !== cfg.nodeId).map((n) => n.address);
+        return this.host.replica(DEFAULT_GROUP) && self ? [self, ...others] : others;
+      },
+      onError: (msg, e) => this.log.debug({ err: e.message }, msg),
+    });
+    this.kv = new KvService({
+      host: this.host,
+      routes: this.routes,
+      refreshRoutes: () => this.refreshRoutes(),
+      hlc,
+      transport: this.transport,
+      requestTimeoutMs: cfg.requestTimeoutMs,
+      unsafeStaleReads,
+    });
     this.kv.forwarder = (to, group, method, request, hops, deadlineMs) => this.forward(to, group, method, request, hops, deadlineMs);
     this.metrics.watchHost(this.host);
     // Bounded memory: forget request ids past their retention, on each group leader.
@@ -112,6 +153,7 @@ export class FerryServer {
     }, every);
     this.dedupTimer.unref();
     await this.startGrpc();
+    this.watcher.start();
     if (cfg.http) await this.startHttp(cfg.http);
     this.log.info({ nodeId: cfg.nodeId, listen: cfg.listen, port: this.boundPort, http: cfg.http, groups: [...this.host.replicas.keys()] }, 'ferrykv node started');
   }
@@ -129,6 +171,7 @@ export class FerryServer {
     const server = new grpc.Server(CHANNEL_OPTIONS);
     const p = protos();
     server.addService(p.pub.ferrykv.v1.RawKV.service, this.rawKvHandlers());
+    server.addService(p.pub.ferrykv.v1.Routing.service, this.routingHandlers());
     server.addService(p.admin.ferrykv.admin.v1.Admin.service, this.adminHandlers());
     server.addService(p.internal.ferrykv.internal.v1.Internal.service, this.internalHandlers());
     this.boundPort = await new Promise<number>((resolve, reject) =>
@@ -160,6 +203,122 @@ export class FerryServer {
           callback(toServiceError(err) as grpc.ServiceError);
         },
       );
+    };
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** Brings the route cache up to the catalog: from the local default-group replica if any, else from a peer. */
+  async refreshRoutes(): Promise<void> {
+    const r = this.host.replica(DEFAULT_GROUP);
+    const sm = r?.sm as KvStateMachine | undefined;
+    if (r && sm?.catalog) {
+      try {
+        await this.withTimeout(r.readBarrier(), 'default-group read barrier');
+        this.routes.apply({ version: sm.catalog.version, reset: true, routes: sm.catalog.list() });
+        return;
+      } catch {
+        /* no quorum here: ask the others */
+      }
+    }
+    await this.watcher.refresh();
+  }
+
+  private withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new KvError('DEADLINE_EXCEEDED', `${what}: no answer within ${this.cfg.requestTimeoutMs} ms`)), this.cfg.requestTimeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** This node's view of each group's leader (a routing hint for clients). */
+  private leaderHints(): { groupId: number; nodeId: number; address: string }[] {
+    const self = this.cfg.cluster.nodes.find((n) => n.id === this.cfg.nodeId)?.address ?? this.cfg.listen;
+    return [...this.host.replicas.values()].flatMap((r) => {
+      const lead = r.leader();
+      if (lead === 0) return [];
+      const address = lead === this.host.nodeId ? self : this.transport.peerAddress(lead);
+      return address ? [{ groupId: r.group, nodeId: lead, address }] : [];
+    });
+  }
+
+  private async listRoutes(local: boolean): Promise<ListRoutesResponse> {
+    const r = this.host.replica(DEFAULT_GROUP);
+    const sm = r?.sm as KvStateMachine | undefined;
+    let version: number;
+    let routes: readonly RouteDescriptor[];
+    if (local) {
+      if (!sm?.catalog) throw new KvError('INVALID_ARGUMENT', `local: node ${this.cfg.nodeId} holds no replica of the default group`, { field: 'local' });
+      ({ version } = sm.catalog);
+      routes = sm.catalog.list();
+    } else if (r && sm?.catalog) {
+      await this.withTimeout(r.readBarrier(), 'default-group read barrier');
+      ({ version } = sm.catalog);
+      routes = sm.catalog.list();
+    } else {
+      await this.watcher.refresh();
+      version = this.routes.version;
+      routes = this.routes.routes();
+    }
+    return { version: String(version), routes: routes.map(toRouteMessage), leaders: this.leaderHints(), nodeId: this.cfg.nodeId };
+  }
+
+  private routingHandlers(): RoutingHandlers {
+    return {
+      ListRoutes: this.unary('ListRoutes', (req) => this.listRoutes(req.local)),
+      WatchRoutes: (call) => {
+        const fail = (e: KvError): void => {
+          call.emit('error', toServiceError(e));
+        };
+        const r = this.host.replica(DEFAULT_GROUP);
+        const sm = r?.sm as KvStateMachine | undefined;
+        if (!r || !sm?.catalog) {
+          fail(new KvError('UNAVAILABLE', `node ${this.cfg.nodeId} holds no replica of the default group; watch routes on one that does`));
+          return;
+        }
+        if (!r.isLeader()) {
+          const lead = r.leader();
+          fail(
+            lead === 0
+              ? new KvError('UNAVAILABLE', 'the default group has no leader yet; retry')
+              : new KvError('NOT_LEADER', `the route watch is served by the default group's leader, node ${lead}`, {
+                  leaderNodeId: lead,
+                  leaderAddress: this.transport.peerAddress(lead) ?? '',
+                }),
+          );
+          return;
+        }
+        const send = (ev: CatalogEvent): void => {
+          if (!call.cancelled) call.write({ version: String(ev.version), reset: ev.reset, routes: ev.routes.map(toRouteMessage) });
+        };
+        const from = Number(call.request.fromVersion);
+        const changes = from > 0 ? sm.catalogChangesSince(from) : undefined;
+        if (changes) changes.forEach(send);
+        else send({ version: sm.catalog.version, reset: true, routes: sm.catalog.list() });
+        const unsubscribe = sm.onCatalogChange(send);
+        // Leadership lost (or the node stops): end the stream; the client finds the new leader.
+        const check = setInterval(() => {
+          if (!r.isLeader() || r.removed || this.stopping) close(true);
+        }, this.cfg.tickMs * 5);
+        const close = (notLeader: boolean): void => {
+          if (!this.routeWatches.delete(closer)) return;
+          clearInterval(check);
+          unsubscribe();
+          if (call.cancelled) return;
+          if (notLeader && !this.stopping) {
+            const lead = r.leader();
+            fail(new KvError('NOT_LEADER', 'this node lost the default group leadership', lead ? { leaderNodeId: lead, leaderAddress: this.transport.peerAddress(lead) ?? '' } : {}));
+          } else {
+            call.end();
+          }
+        };
+        const closer = (): void => close(false);
+        this.routeWatches.add(closer);
+        call.on('cancelled', () => close(false));
+      },
     };
   }
 
@@ -275,14 +434,15 @@ export class FerryServer {
         return kv.compareAndSwap(request as Parameters<KvService['compareAndSwap']>[0], hops);
       case 'DeleteRange':
         return kv.deleteRange(request as Parameters<KvService['deleteRange']>[0], hops);
+      case 'SplitRange':
+        return this.splitRange(request as { splitKey: Uint8Array }, hops);
       default:
         return Promise.reject(new KvError('INVALID_ARGUMENT', `method ${method} cannot be forwarded`));
     }
   }
 
   private async forward(to: NodeId, group: number, method: string, request: unknown, hops: number, deadlineMs: number): Promise<unknown> {
-    const def = protos().packages.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, { requestSerialize: (v: unknown) => Buffer; responseDeserialize: (b: Buffer) => unknown }>;
-    const m = def[forwardCodec(method)];
+    const m = forwardMethod(method);
     if (!m) throw new KvError('INTERNAL', `unknown method ${method}`);
     let res;
     try {
@@ -402,8 +562,7 @@ export class FerryServer {
         });
       },
       Forward: (call, callback) => {
-        const def = protos().packages.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, { requestDeserialize: (b: Buffer) => unknown; responseSerialize: (v: unknown) => Buffer }>;
-        const m = def[forwardCodec(call.request.method)];
+        const m = forwardMethod(call.request.method);
         if (!m) {
           callback(null, { response: Buffer.alloc(0), error: Buffer.from(encodeKvError(new KvError('INVALID_ARGUMENT', `unknown method ${call.request.method}`))) });
           return;
@@ -471,6 +630,23 @@ export class FerryServer {
     return { voters: [...cs.voters], learners: [...cs.learners], index: String(index) };
   }
 
+  /** One catalog command on the default group's leader (forwarded there from any node). */
+  private async splitRange(req: { splitKey: Uint8Array }, hops = 0): Promise<SplitRangeResponse> {
+    const key = checkKey('split_key', req.splitKey);
+    const res = await this.kv.catalogCommand('SplitRange', req, hops, DEFAULT_GROUP, { kind: 'SPLIT', splitKey: key });
+    if ('forwarded' in res) return res.forwarded as SplitRangeResponse;
+    const catalog = (this.host.replica(DEFAULT_GROUP)?.sm as KvStateMachine | undefined)?.catalog;
+    const right = res.routes.find((r) => Buffer.compare(r.start, key) === 0) ?? catalog?.lookup(key);
+    const left = res.routes.find((r) => Buffer.compare(r.end, key) === 0) ?? catalog?.list().find((r) => Buffer.compare(r.end, key) === 0);
+    if (!res.noop) this.log.info({ splitKey: Buffer.from(key).toString('hex'), version: res.version }, 'route split');
+    return {
+      version: String(res.version),
+      alreadySplit: res.noop,
+      ...(left ? { left: toRouteMessage(left) } : {}),
+      ...(right ? { right: toRouteMessage(right) } : {}),
+    };
+  }
+
   private adminHandlers(): AdminHandlers {
     return {
       NodeStatus: this.unary('NodeStatus', () =>
@@ -508,6 +684,8 @@ export class FerryServer {
         }
         throw new KvError('UNAVAILABLE', `leadership of group ${req.groupId} did not move to node ${to} in time; retry`);
       }),
+      ListRoutes: this.unary('ListRoutes', (req) => this.listRoutes(req.local)),
+      SplitRange: this.unary('SplitRange', (req) => this.splitRange(req)),
       SetFaults: this.unary('SetFaults', (req) => {
         if (!this.cfg.testHooks) {
           return Promise.reject(new KvError('INVALID_ARGUMENT', 'SetFaults is a test hook: start the node with FERRYKV_TEST_HOOKS=1', { field: 'faults' }));
@@ -568,6 +746,8 @@ export class FerryServer {
     this.stopping = true;
     this.log.info('shutting down');
     if (this.dedupTimer) clearInterval(this.dedupTimer);
+    this.watcher.close();
+    for (const close of [...this.routeWatches]) close();
     await this.host.stop();
     this.transport.close();
     // End the peers' long-lived raft streams so the gRPC server can drain
@@ -590,13 +770,23 @@ export class FerryServer {
   }
 }
 
+interface MethodCodec {
+  requestSerialize: (v: unknown) => Buffer;
+  requestDeserialize: (b: Buffer) => unknown;
+  responseSerialize: (v: unknown) => Buffer;
+  responseDeserialize: (b: Buffer) => unknown;
+}
+
 /**
- * The RawKV method whose protobuf messages carry a forwarded call. Internal
- * calls borrow one: BumpTs travels as a GetRequest (only read_ts is set) and
- * answers an empty GetResponse.
+ * The protobuf codec of a forwarded call: a RawKV method, or SplitRange of
+ * Admin. Internal calls borrow one: BumpTs travels as a GetRequest (only
+ * read_ts is set) and answers an empty GetResponse.
  */
-function forwardCodec(method: string): string {
-  return method === 'BumpTs' ? 'Get' : method;
+function forwardMethod(method: string): MethodCodec | undefined {
+  const p = protos().packages;
+  if (method === 'SplitRange') return (p.admin!['ferrykv.admin.v1.Admin'] as unknown as Record<string, MethodCodec>)[method];
+  const def = p.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, MethodCodec>;
+  return Object.hasOwn(def, method === 'BumpTs' ? 'Get' : method) ? def[method === 'BumpTs' ? 'Get' : method] : undefined;
 }
 
 export { ReplicaError };

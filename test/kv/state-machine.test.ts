@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
+import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { KvStateMachine } from '../../src/kv/state-machine.js';
 import { EntryType, type Entry } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
@@ -19,6 +20,10 @@ let index = 1; // index 1 is the bootstrap snapshot
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferrykv-sm-'));
   db = await NodeDb.open(dir);
+  // The group serves the whole key space (ownership is tested in ownership-catalog.test.ts).
+  const b = db.batch();
+  KvStateMachine.writeBootstrap(b, 2, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
+  await b.write({ sync: false });
   sm = await KvStateMachine.open(db, 2);
   index = 1;
 });

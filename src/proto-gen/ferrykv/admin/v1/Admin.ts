@@ -3,6 +3,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AddMemberRequest as _ferrykv_admin_v1_AddMemberRequest, AddMemberRequest__Output as _ferrykv_admin_v1_AddMemberRequest__Output } from '../../../ferrykv/admin/v1/AddMemberRequest.js';
+import type { ListRoutesRequest as _ferrykv_v1_ListRoutesRequest, ListRoutesRequest__Output as _ferrykv_v1_ListRoutesRequest__Output } from '../../../ferrykv/v1/ListRoutesRequest.js';
+import type { ListRoutesResponse as _ferrykv_v1_ListRoutesResponse, ListRoutesResponse__Output as _ferrykv_v1_ListRoutesResponse__Output } from '../../../ferrykv/v1/ListRoutesResponse.js';
 import type { MembershipResponse as _ferrykv_admin_v1_MembershipResponse, MembershipResponse__Output as _ferrykv_admin_v1_MembershipResponse__Output } from '../../../ferrykv/admin/v1/MembershipResponse.js';
 import type { NodeStatusRequest as _ferrykv_admin_v1_NodeStatusRequest, NodeStatusRequest__Output as _ferrykv_admin_v1_NodeStatusRequest__Output } from '../../../ferrykv/admin/v1/NodeStatusRequest.js';
 import type { NodeStatusResponse as _ferrykv_admin_v1_NodeStatusResponse, NodeStatusResponse__Output as _ferrykv_admin_v1_NodeStatusResponse__Output } from '../../../ferrykv/admin/v1/NodeStatusResponse.js';
@@ -10,6 +12,8 @@ import type { PromoteMemberRequest as _ferrykv_admin_v1_PromoteMemberRequest, Pr
 import type { RemoveMemberRequest as _ferrykv_admin_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _ferrykv_admin_v1_RemoveMemberRequest__Output } from '../../../ferrykv/admin/v1/RemoveMemberRequest.js';
 import type { SetFaultsRequest as _ferrykv_admin_v1_SetFaultsRequest, SetFaultsRequest__Output as _ferrykv_admin_v1_SetFaultsRequest__Output } from '../../../ferrykv/admin/v1/SetFaultsRequest.js';
 import type { SetFaultsResponse as _ferrykv_admin_v1_SetFaultsResponse, SetFaultsResponse__Output as _ferrykv_admin_v1_SetFaultsResponse__Output } from '../../../ferrykv/admin/v1/SetFaultsResponse.js';
+import type { SplitRangeRequest as _ferrykv_admin_v1_SplitRangeRequest, SplitRangeRequest__Output as _ferrykv_admin_v1_SplitRangeRequest__Output } from '../../../ferrykv/admin/v1/SplitRangeRequest.js';
+import type { SplitRangeResponse as _ferrykv_admin_v1_SplitRangeResponse, SplitRangeResponse__Output as _ferrykv_admin_v1_SplitRangeResponse__Output } from '../../../ferrykv/admin/v1/SplitRangeResponse.js';
 import type { TransferLeaderRequest as _ferrykv_admin_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _ferrykv_admin_v1_TransferLeaderRequest__Output } from '../../../ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse as _ferrykv_admin_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _ferrykv_admin_v1_TransferLeaderResponse__Output } from '../../../ferrykv/admin/v1/TransferLeaderResponse.js';
 
@@ -22,6 +26,15 @@ export interface AdminClient extends grpc.Client {
   addMember(argument: _ferrykv_admin_v1_AddMemberRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
   addMember(argument: _ferrykv_admin_v1_AddMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
   addMember(argument: _ferrykv_admin_v1_AddMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListRoutes(argument: _ferrykv_v1_ListRoutesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  ListRoutes(argument: _ferrykv_v1_ListRoutesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  ListRoutes(argument: _ferrykv_v1_ListRoutesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  ListRoutes(argument: _ferrykv_v1_ListRoutesRequest, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  listRoutes(argument: _ferrykv_v1_ListRoutesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  listRoutes(argument: _ferrykv_v1_ListRoutesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  listRoutes(argument: _ferrykv_v1_ListRoutesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
+  listRoutes(argument: _ferrykv_v1_ListRoutesRequest, callback: grpc.requestCallback<_ferrykv_v1_ListRoutesResponse__Output>): grpc.ClientUnaryCall;
   
   NodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
   NodeStatus(argument: _ferrykv_admin_v1_NodeStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_NodeStatusResponse__Output>): grpc.ClientUnaryCall;
@@ -59,6 +72,15 @@ export interface AdminClient extends grpc.Client {
   setFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
   setFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
   
+  SplitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  SplitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  SplitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  SplitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  splitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  splitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  splitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  splitRange(argument: _ferrykv_admin_v1_SplitRangeRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitRangeResponse__Output>): grpc.ClientUnaryCall;
+  
   TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
   TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
   TransferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
@@ -73,6 +95,8 @@ export interface AdminClient extends grpc.Client {
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   AddMember: grpc.handleUnaryCall<_ferrykv_admin_v1_AddMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse>;
   
+  ListRoutes: grpc.handleUnaryCall<_ferrykv_v1_ListRoutesRequest__Output, _ferrykv_v1_ListRoutesResponse>;
+  
   NodeStatus: grpc.handleUnaryCall<_ferrykv_admin_v1_NodeStatusRequest__Output, _ferrykv_admin_v1_NodeStatusResponse>;
   
   PromoteMember: grpc.handleUnaryCall<_ferrykv_admin_v1_PromoteMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse>;
@@ -81,15 +105,19 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   SetFaults: grpc.handleUnaryCall<_ferrykv_admin_v1_SetFaultsRequest__Output, _ferrykv_admin_v1_SetFaultsResponse>;
   
+  SplitRange: grpc.handleUnaryCall<_ferrykv_admin_v1_SplitRangeRequest__Output, _ferrykv_admin_v1_SplitRangeResponse>;
+  
   TransferLeader: grpc.handleUnaryCall<_ferrykv_admin_v1_TransferLeaderRequest__Output, _ferrykv_admin_v1_TransferLeaderResponse>;
   
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   AddMember: MethodDefinition<_ferrykv_admin_v1_AddMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_AddMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
+  ListRoutes: MethodDefinition<_ferrykv_v1_ListRoutesRequest, _ferrykv_v1_ListRoutesResponse, _ferrykv_v1_ListRoutesRequest__Output, _ferrykv_v1_ListRoutesResponse__Output>
   NodeStatus: MethodDefinition<_ferrykv_admin_v1_NodeStatusRequest, _ferrykv_admin_v1_NodeStatusResponse, _ferrykv_admin_v1_NodeStatusRequest__Output, _ferrykv_admin_v1_NodeStatusResponse__Output>
   PromoteMember: MethodDefinition<_ferrykv_admin_v1_PromoteMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_PromoteMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
   RemoveMember: MethodDefinition<_ferrykv_admin_v1_RemoveMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_RemoveMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
   SetFaults: MethodDefinition<_ferrykv_admin_v1_SetFaultsRequest, _ferrykv_admin_v1_SetFaultsResponse, _ferrykv_admin_v1_SetFaultsRequest__Output, _ferrykv_admin_v1_SetFaultsResponse__Output>
+  SplitRange: MethodDefinition<_ferrykv_admin_v1_SplitRangeRequest, _ferrykv_admin_v1_SplitRangeResponse, _ferrykv_admin_v1_SplitRangeRequest__Output, _ferrykv_admin_v1_SplitRangeResponse__Output>
   TransferLeader: MethodDefinition<_ferrykv_admin_v1_TransferLeaderRequest, _ferrykv_admin_v1_TransferLeaderResponse, _ferrykv_admin_v1_TransferLeaderRequest__Output, _ferrykv_admin_v1_TransferLeaderResponse__Output>
 }

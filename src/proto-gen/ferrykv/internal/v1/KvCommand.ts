@@ -1,6 +1,7 @@
 // Original file: proto/internal.proto
 
 import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferrykv_internal_v1_KvWrite__Output } from '../../../ferrykv/internal/v1/KvWrite.js';
+import type { CatalogCommand as _ferrykv_internal_v1_CatalogCommand, CatalogCommand__Output as _ferrykv_internal_v1_CatalogCommand__Output } from '../../../ferrykv/internal/v1/CatalogCommand.js';
 import type { Long } from '@grpc/proto-loader';
 
 // Original file: proto/internal.proto
@@ -11,6 +12,7 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   CAS: 'CAS',
   BUMP_TS: 'BUMP_TS',
   DEDUP_GC: 'DEDUP_GC',
+  CATALOG: 'CATALOG',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -24,6 +26,8 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 3
   | 'DEDUP_GC'
   | 4
+  | 'CATALOG'
+  | 5
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 
@@ -41,6 +45,7 @@ export interface KvCommand {
   'expectAbsent'?: (boolean);
   'value'?: (Buffer | Uint8Array | string);
   'ts'?: (number | string | Long);
+  'catalog'?: (_ferrykv_internal_v1_CatalogCommand | null);
 }
 
 export interface KvCommand__Output {
@@ -57,4 +62,5 @@ export interface KvCommand__Output {
   'expectAbsent': (boolean);
   'value': (Buffer);
   'ts': (string);
+  'catalog': (_ferrykv_internal_v1_CatalogCommand__Output | null);
 }

@@ -1,5 +1,6 @@
 // Original file: proto/internal.proto
 
+import type { CatalogRoute as _ferrykv_internal_v1_CatalogRoute, CatalogRoute__Output as _ferrykv_internal_v1_CatalogRoute__Output } from '../../../ferrykv/internal/v1/CatalogRoute.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface KvResult {
@@ -10,6 +11,13 @@ export interface KvResult {
   'deleted'?: (number | string | Long);
   'resumeKey'?: (Buffer | Uint8Array | string);
   'more'?: (boolean);
+  'errorCode'?: (string);
+  'errorMessage'?: (string);
+  'ownedStart'?: (Buffer | Uint8Array | string);
+  'ownedEnd'?: (Buffer | Uint8Array | string);
+  'hasOwned'?: (boolean);
+  'catalogVersion'?: (number | string | Long);
+  'routes'?: (_ferrykv_internal_v1_CatalogRoute)[];
 }
 
 export interface KvResult__Output {
@@ -20,4 +28,11 @@ export interface KvResult__Output {
   'deleted': (string);
   'resumeKey': (Buffer);
   'more': (boolean);
+  'errorCode': (string);
+  'errorMessage': (string);
+  'ownedStart': (Buffer);
+  'ownedEnd': (Buffer);
+  'hasOwned': (boolean);
+  'catalogVersion': (string);
+  'routes': (_ferrykv_internal_v1_CatalogRoute__Output)[];
 }

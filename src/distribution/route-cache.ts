@@ -1,0 +1,102 @@
+// A local copy of the route catalog (on every node and in the SDK), fed by
+// WatchRoutes events and ListRoutes answers. It is only a routing hint: the
+// groups decide ownership, so a stale copy costs a NOT_OWNER retry, never a
+// wrong answer.
+//
+// Deltas must arrive in order (version = current + 1) and leave the routes
+// tiling the key space; anything else is refused, and the caller resyncs with
+// a full catalog.
+
+import { compareBytes } from '../storage/keys.js';
+import { RouteCatalog, findRouteIndex, routesOverlapping, type RouteDescriptor, type RoutePart } from './catalog.js';
+
+export interface RouteEventLike {
+  readonly version: number;
+  readonly reset: boolean;
+  readonly routes: readonly RouteDescriptor[];
+}
+
+export interface LeaderHint {
+  readonly nodeId: number;
+  readonly address: string;
+}
+
+export class RouteCache {
+  private list: readonly RouteDescriptor[];
+  private ver: number;
+  private readonly leaderHints = new Map<number, LeaderHint>();
+  private readonly listeners = new Set<(version: number) => void>();
+
+  /**
+   * `initial`: a provisional table (version 0) used until the first catalog
+   * arrives. Without one, every key maps to group 0 (unknown) until then.
+   */
+  constructor(initial?: readonly RouteDescriptor[]) {
+    if (initial) {
+      const problem = RouteCatalog.tilingProblem(initial);
+      if (problem) throw new Error(`initial routes: ${problem}`);
+    }
+    this.list = initial ?? [{ routeId: 0, start: new Uint8Array(0), end: new Uint8Array(0), groupId: 0, state: 'ACTIVE', version: 0 }];
+    this.ver = 0;
+  }
+
+  get version(): number {
+    return this.ver;
+  }
+
+  routes(): readonly RouteDescriptor[] {
+    return this.list;
+  }
+
+  lookup(key: Uint8Array): RouteDescriptor {
+    return this.list[findRouteIndex(this.list, key)]!;
+  }
+
+  overlapping(start: Uint8Array, end: Uint8Array): RoutePart[] {
+    return routesOverlapping(this.list, start, end);
+  }
+
+  leader(group: number): LeaderHint | undefined {
+    return this.leaderHints.get(group);
+  }
+
+  setLeader(group: number, hint: LeaderHint | undefined): void {
+    if (hint && hint.address) this.leaderHints.set(group, hint);
+    else this.leaderHints.delete(group);
+  }
+
+  /** Calls `f(version)` after every change; returns the unsubscribe function. */
+  onChange(f: (version: number) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  /**
+   * Applies a watch event or a full listing. Returns false if a delta does not
+   * follow the current version or would break the tiling (the caller resyncs).
+   * Older events are ignored (true).
+   */
+  apply(ev: RouteEventLike): boolean {
+    if (ev.version <= this.ver && !(ev.reset && this.ver === 0)) return true;
+    let next: RouteDescriptor[];
+    if (ev.reset) {
+      next = [...ev.routes];
+    } else {
+      if (ev.version !== this.ver + 1) return false;
+      next = this.list.filter((r) => !ev.routes.some((c) => c.routeId === r.routeId || overlaps(c, r)));
+      next.push(...ev.routes);
+    }
+    next.sort((a, b) => compareBytes(a.start, b.start));
+    if (RouteCatalog.tilingProblem(next)) return false;
+    this.list = next;
+    this.ver = ev.version;
+    for (const f of this.listeners) f(this.ver);
+    return true;
+  }
+}
+
+function overlaps(a: RouteDescriptor, b: RouteDescriptor): boolean {
+  const aEndsBefore = a.end.byteLength > 0 && compareBytes(a.end, b.start) <= 0;
+  const bEndsBefore = b.end.byteLength > 0 && compareBytes(b.end, a.start) <= 0;
+  return !aEndsBefore && !bEndsBefore;
+}

@@ -1,0 +1,10 @@
+// Original file: proto/ferrykv.proto
+
+
+export interface ListRoutesRequest {
+  'local'?: (boolean);
+}
+
+export interface ListRoutesRequest__Output {
+  'local': (boolean);
+}
