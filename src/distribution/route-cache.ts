@@ -71,13 +71,21 @@ export class RouteCache {
     return () => this.listeners.delete(f);
   }
 
+  /** TEST HOOK: installs `routes` as they are (a stale cache on purpose), keeping the version. */
+  force(routes: readonly RouteDescriptor[]): void {
+    const problem = RouteCatalog.tilingProblem(routes);
+    if (problem) throw new Error(`routes: ${problem}`);
+    this.list = [...routes].sort((a, b) => compareBytes(a.start, b.start));
+  }
+
   /**
    * Applies a watch event or a full listing. Returns false if a delta does not
    * follow the current version or would break the tiling (the caller resyncs).
    * Older events are ignored (true).
    */
   apply(ev: RouteEventLike): boolean {
-    if (ev.version <= this.ver && !(ev.reset && this.ver === 0)) return true;
+    // A full listing at our own version replaces the list too (it is the truth at that version).
+    if (ev.reset ? ev.version < this.ver : ev.version <= this.ver) return true;
     let next: RouteDescriptor[];
     if (ev.reset) {
       next = [...ev.routes];

@@ -9,7 +9,7 @@ import { KvError, decodeKvError, encodeKvError, toServiceError } from '../kv/err
 import { KvService, toKvError } from '../kv/kv-service.js';
 import { checkKey, checkTimestamp } from '../kv/validate.js';
 import { RouteCatalog, type RouteDescriptor } from '../distribution/catalog.js';
-import { toRouteMessage } from '../distribution/codec.js';
+import { fromRawRoute, toRouteMessage } from '../distribution/codec.js';
 import { OwnershipMap } from '../distribution/ownership.js';
 import { RouteCache } from '../distribution/route-cache.js';
 import { RouteWatcher } from '../distribution/route-watcher.js';
@@ -657,6 +657,9 @@ export class FerryServer {
           uptimeMs: String(Date.now() - this.started),
           groups: [...this.host.replicas.keys()].sort((a, b) => a - b).flatMap((g) => this.groupStatus(g) ?? []),
           peers: this.transport.peerStatus(),
+          routeCacheVersion: String(this.routes.version),
+          staleRouteRetries: String(this.kv.staleRoutes),
+          routeWatchOpen: this.watcher.watching,
         }),
       ),
       AddMember: this.unary('AddMember', (req) => {
@@ -695,8 +698,16 @@ export class FerryServer {
           if (!(f.drop >= 0 && f.drop <= 1)) return Promise.reject(new KvError('INVALID_ARGUMENT', 'faults.drop: must be in [0, 1]', { field: 'faults.drop' }));
           m.set(nodeId(f.nodeId), { drop: f.drop, delayMs: f.delayMs });
         }
+        if (req.staleRoutes.length > 0) {
+          const routes = req.staleRoutes.map(fromRawRoute);
+          const problem = RouteCatalog.tilingProblem(routes);
+          if (problem) return Promise.reject(new KvError('INVALID_ARGUMENT', `stale_routes: ${problem}`, { field: 'stale_routes' }));
+          this.routes.force(routes);
+        }
+        if (req.pauseRouteWatch) this.watcher.pause();
+        else this.watcher.resume();
         this.transport.setFaults(m);
-        this.log.warn({ faults: req.faults }, 'fault rules replaced');
+        this.log.warn({ faults: req.faults, pauseRouteWatch: req.pauseRouteWatch, staleRoutes: req.staleRoutes.length }, 'fault rules replaced');
         return Promise.resolve({});
       }),
     };

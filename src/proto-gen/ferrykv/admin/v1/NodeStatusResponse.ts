@@ -11,6 +11,9 @@ export interface NodeStatusResponse {
   'uptimeMs'?: (number | string | Long);
   'groups'?: (_ferrykv_admin_v1_GroupStatus)[];
   'peers'?: (_ferrykv_admin_v1_PeerStatus)[];
+  'routeCacheVersion'?: (number | string | Long);
+  'staleRouteRetries'?: (number | string | Long);
+  'routeWatchOpen'?: (boolean);
 }
 
 export interface NodeStatusResponse__Output {
@@ -20,4 +23,7 @@ export interface NodeStatusResponse__Output {
   'uptimeMs': (string);
   'groups': (_ferrykv_admin_v1_GroupStatus__Output)[];
   'peers': (_ferrykv_admin_v1_PeerStatus__Output)[];
+  'routeCacheVersion': (string);
+  'staleRouteRetries': (string);
+  'routeWatchOpen': (boolean);
 }
