@@ -69,7 +69,7 @@ export class KvService {
   async get(req: { key: Uint8Array; readTs: string }): Promise<{ found: boolean; value: Uint8Array; versionTs: string }> {
     const key = checkKey('key', req.key);
     const readTs = this.checkReadTs(req.readTs);
-    return this.routed(async () => {
+    return this.routed(undefined, async () => {
       const r = await this.replicaFor(this.opts.routes.lookup(key).groupId);
       const ts = await this.readPoint(r, readTs);
       this.checkOwned(r, key);
@@ -87,7 +87,7 @@ export class KvService {
     // Keys are grouped by the cache; a group that turns out not to own some of
     // them sends just those keys round again after a refresh.
     let todo = req.keys.map((_, i) => i);
-    await this.routed(async () => {
+    await this.routed(undefined, async () => {
       const byGroup = new Map<number, number[]>();
       for (const i of todo) {
         const g = this.opts.routes.lookup(req.keys[i]!).groupId;
@@ -103,14 +103,15 @@ export class KvService {
           const ts = await this.readPoint(r, readTs);
           const keys = idxs.map((i) => req.keys[i]!);
           const got = await this.sm(r).mvcc.getMany(keys, ts);
-          got.forEach((kv, j) => {
-            const i = idxs[j]!;
+          // A plain loop: getMany's answer has holes for absent keys, which forEach would skip.
+          for (let j = 0; j < keys.length; j++) {
+            const kv = got[j];
             const bad = this.sm(r).ownership.check(keys[j]!);
             if (bad) {
-              failed.push(i);
+              failed.push(idxs[j]!);
               notOwner ??= notOwnerError(g, bad);
-            } else if (kv) found[i] = { key: kv.key, value: kv.value, versionTs: kv.ts.toString() };
-          });
+            } else if (kv) found[idxs[j]!] = { key: kv.key, value: kv.value, versionTs: kv.ts.toString() };
+          }
         }),
       );
       todo = failed;
@@ -133,7 +134,7 @@ export class KvService {
     let lo = start;
     let hi = end; // empty: +∞
     for (;;) {
-      const done = await this.routed(async () => {
+      const done = await this.routed(undefined, async () => {
         const part = nextPart(this.opts.routes.overlapping(lo, hi), req.reverse);
         if (!part) return true;
         const r = await this.replicaFor(part.group);
@@ -166,22 +167,22 @@ export class KvService {
 
   // ----------------------------------------------------------------- writes
 
-  async put(req: { key: Uint8Array; value: Uint8Array; requestId: Uint8Array }, hops = 0): Promise<{ commitTs: string }> {
+  async put(req: { key: Uint8Array; value: Uint8Array; requestId: Uint8Array }, hops = 0, group?: number): Promise<{ commitTs: string }> {
     const key = checkKey('key', req.key);
     const value = checkValue('value', req.value);
     const requestId = checkRequestId(req.requestId);
-    const out = await this.routed(() => this.write('Put', req, hops, this.opts.routes.lookup(key).groupId, { kind: 'WRITE', requestId, writes: [{ key, value }] }));
+    const out = await this.routed(group, () => this.write('Put', req, hops, group ?? this.opts.routes.lookup(key).groupId, { kind: 'WRITE', requestId, writes: [{ key, value }] }));
     return out.local ? { commitTs: out.local.commitTs.toString() } : (out.forwarded as { commitTs: string });
   }
 
-  async delete(req: { key: Uint8Array; requestId: Uint8Array }, hops = 0): Promise<{ commitTs: string }> {
+  async delete(req: { key: Uint8Array; requestId: Uint8Array }, hops = 0, group?: number): Promise<{ commitTs: string }> {
     const key = checkKey('key', req.key);
     const requestId = checkRequestId(req.requestId);
-    const out = await this.routed(() => this.write('Delete', req, hops, this.opts.routes.lookup(key).groupId, { kind: 'WRITE', requestId, writes: [{ key, value: null }] }));
+    const out = await this.routed(group, () => this.write('Delete', req, hops, group ?? this.opts.routes.lookup(key).groupId, { kind: 'WRITE', requestId, writes: [{ key, value: null }] }));
     return out.local ? { commitTs: out.local.commitTs.toString() } : (out.forwarded as { commitTs: string });
   }
 
-  async batchWrite(req: { mutations: { op: string; key: Uint8Array; value: Uint8Array }[]; requestId: Uint8Array }, hops = 0): Promise<{ commitTs: string }> {
+  async batchWrite(req: { mutations: { op: string; key: Uint8Array; value: Uint8Array }[]; requestId: Uint8Array }, hops = 0, group?: number): Promise<{ commitTs: string }> {
     checkCount('mutations', req.mutations.length);
     const requestId = checkRequestId(req.requestId);
     let bytes = 0;
@@ -193,7 +194,8 @@ export class KvService {
       return { key, value };
     });
     if (bytes > MAX_BATCH_BYTES) throw new KvError('INVALID_ARGUMENT', `mutations: ${bytes} bytes in one batch; the limit is ${MAX_BATCH_BYTES}`, { field: 'mutations' });
-    const out = await this.routed(() => {
+    const out = await this.routed(group, () => {
+      if (group !== undefined) return this.write('BatchWrite', req, hops, group, { kind: 'WRITE', requestId, writes });
       const routes = new Set(writes.map((w) => this.opts.routes.lookup(w.key)));
       if (routes.size > 1) {
         throw new KvError('INVALID_ARGUMENT', 'mutations: keys span several routes; a batch is atomic only within one route (use a transaction)', {
@@ -209,13 +211,14 @@ export class KvService {
   async compareAndSwap(
     req: { key: Uint8Array; expected: Uint8Array; expectAbsent: boolean; value: Uint8Array; requestId: Uint8Array },
     hops = 0,
+    group?: number,
   ): Promise<{ succeeded: boolean; currentFound: boolean; current: Uint8Array; commitTs: string }> {
     const key = checkKey('key', req.key);
     const value = checkValue('value', req.value);
     const expected = checkValue('expected', req.expected);
     const requestId = checkRequestId(req.requestId);
-    const out = await this.routed(() =>
-      this.write('CompareAndSwap', req, hops, this.opts.routes.lookup(key).groupId, {
+    const out = await this.routed(group, () =>
+      this.write('CompareAndSwap', req, hops, group ?? this.opts.routes.lookup(key).groupId, {
         kind: 'CAS',
         requestId,
         key,
@@ -235,15 +238,15 @@ export class KvService {
    * replays finished chunks as no-ops); after a stale route it resumes from
    * where the last chunk stopped.
    */
-  async deleteRange(req: { start: Uint8Array; end: Uint8Array; requestId: Uint8Array }, hops = 0): Promise<{ commitTs: string; deleted: string }> {
+  async deleteRange(req: { start: Uint8Array; end: Uint8Array; requestId: Uint8Array }, hops = 0, group?: number): Promise<{ commitTs: string; deleted: string }> {
     const { start, end } = checkRange(req.start, req.end);
     const requestId = checkRequestId(req.requestId);
     let deleted = 0;
     let commitTs = 0n;
     let from = start;
     for (;;) {
-      const done = await this.routed(async () => {
-        const part = nextPart(this.opts.routes.overlapping(from, end), false);
+      const done = await this.routed(group, async () => {
+        const part = group !== undefined ? { group, start: from, end } : nextPart(this.opts.routes.overlapping(from, end), false);
         if (!part) return true;
         const rid = chunkRequestId(requestId, part.start, part.end);
         const out = await this.write('DeleteRange', { ...req, start: part.start, end: part.end, requestId: rid }, hops, part.group, {
@@ -329,9 +332,13 @@ export class KvService {
   /**
    * Runs a routed step; after NOT_OWNER (a stale route) refreshes the route
    * cache and runs it again, within the request deadline. A rejected write
-   * wrote nothing, so running it again is safe.
+   * wrote nothing, so running it again is safe. A request forwarded here runs
+   * in the group its sender chose (`forced`): a NOT_OWNER goes back to the
+   * sender, whose cache was stale, rather than two nodes with different
+   * caches bouncing it between them.
    */
-  private async routed<T>(step: () => Promise<T>): Promise<T> {
+  private async routed<T>(forced: number | undefined, step: () => Promise<T>): Promise<T> {
+    if (forced !== undefined) return step();
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -394,8 +401,10 @@ export class KvService {
       const r = await this.replicaFor(group);
       if (r.isLeader()) return { local: await this.propose(r, cmd) };
       const leader = r.leader();
-      if (leader !== 0 && leader !== this.opts.host.nodeId && this.forwarder && hops < MAX_FORWARD_HOPS) {
-        return { forwarded: await this.forwarder(leader, group, method, request, hops + 1, Math.max(1, deadline - Date.now())) };
+      if (leader !== 0 && leader !== this.opts.host.nodeId && this.forwarder) {
+        if (hops < MAX_FORWARD_HOPS) return { forwarded: await this.forwarder(leader, group, method, request, hops + 1, Math.max(1, deadline - Date.now())) };
+        // The leader moved again while the request travelled: let the client go there.
+        throw new KvError('NOT_LEADER', `group ${group}: the leader is node ${leader}; the request already took ${hops} hops`, { leaderNodeId: leader });
       }
       // No leader yet (election): wait a little, within the deadline.
       if (Date.now() + 50 > deadline) throw new KvError('UNAVAILABLE', `group ${group} has no leader`, { groupId: group });

@@ -425,15 +425,15 @@ export class FerryServer {
         // A follower serving a read at a timestamp above the group's closed one.
         return kv.bumpTs(group, checkTimestamp('read_ts', (request as { readTs: string }).readTs), hops).then(() => ({}));
       case 'Put':
-        return kv.put(request as Parameters<KvService['put']>[0], hops);
+        return kv.put(request as Parameters<KvService['put']>[0], hops, group);
       case 'Delete':
-        return kv.delete(request as Parameters<KvService['delete']>[0], hops);
+        return kv.delete(request as Parameters<KvService['delete']>[0], hops, group);
       case 'BatchWrite':
-        return kv.batchWrite(request as Parameters<KvService['batchWrite']>[0], hops);
+        return kv.batchWrite(request as Parameters<KvService['batchWrite']>[0], hops, group);
       case 'CompareAndSwap':
-        return kv.compareAndSwap(request as Parameters<KvService['compareAndSwap']>[0], hops);
+        return kv.compareAndSwap(request as Parameters<KvService['compareAndSwap']>[0], hops, group);
       case 'DeleteRange':
-        return kv.deleteRange(request as Parameters<KvService['deleteRange']>[0], hops);
+        return kv.deleteRange(request as Parameters<KvService['deleteRange']>[0], hops, group);
       case 'SplitRange':
         return this.splitRange(request as { splitKey: Uint8Array }, hops);
       default:

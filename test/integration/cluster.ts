@@ -20,6 +20,10 @@ import type { MembershipResponse__Output } from '../../src/proto-gen/ferrykv/adm
 import type { NodeStatusResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
 import type { PromoteMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/PromoteMemberRequest.js';
 import type { SetFaultsRequest } from '../../src/proto-gen/ferrykv/admin/v1/SetFaultsRequest.js';
+import type { SplitRangeRequest } from '../../src/proto-gen/ferrykv/admin/v1/SplitRangeRequest.js';
+import type { SplitRangeResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
+import type { ListRoutesRequest } from '../../src/proto-gen/ferrykv/v1/ListRoutesRequest.js';
+import type { ListRoutesResponse__Output } from '../../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { RemoveMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/RemoveMemberRequest.js';
 import type { TransferLeaderRequest } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderResponse.js';
@@ -95,6 +99,8 @@ export interface AdminApi {
   transferLeader(req: TransferLeaderRequest, timeoutMs?: number): Promise<TransferLeaderResponse__Output>;
   /** Test hook: replaces the node's raft-traffic fault rules (empty heals). */
   setFaults(req: SetFaultsRequest, timeoutMs?: number): Promise<object>;
+  listRoutes(req: ListRoutesRequest, timeoutMs?: number): Promise<ListRoutesResponse__Output>;
+  splitRange(req: SplitRangeRequest, timeoutMs?: number): Promise<SplitRangeResponse__Output>;
 }
 
 /** Unary call as a promise; failures become KvError. */
@@ -229,6 +235,8 @@ export class TestCluster {
       removeMember: (req, t) => call<RemoveMemberRequest, MembershipResponse__Output>((r, o, cb) => a().removeMember(r, o, cb), req, t),
       transferLeader: (req, t) => call<TransferLeaderRequest, TransferLeaderResponse__Output>((r, o, cb) => a().transferLeader(r, o, cb), req, t),
       setFaults: (req, t) => call<SetFaultsRequest, object>((r, o, cb) => a().setFaults(r, o, cb), req, t),
+      listRoutes: (req, t) => call<ListRoutesRequest, ListRoutesResponse__Output>((r, o, cb) => a().listRoutes(r, o, cb), req, t),
+      splitRange: (req, t) => call<SplitRangeRequest, SplitRangeResponse__Output>((r, o, cb) => a().splitRange(r, o, cb), req, t),
     };
   }
 
