@@ -95,7 +95,7 @@ function pad(s: string, n: number): string {
 
 program
   .command('status')
-  .description('nodes, groups, leaders, terms, applied index and lag, as a table')
+  .description('nodes, groups, leaders, terms, applied index and lag, and each node\'s route cache, as tables')
   .action(async () => {
     const rows: NodeStatusResponse__Output[] = [];
     const down: string[] = [];
@@ -114,6 +114,8 @@ program
         lines.push(`${pad(String(n.nodeId), 6)}${pad(n.address, 22)}${pad(String(gs.groupId), 7)}${pad(gs.role, 14)}${pad(String(gs.leaderId || '-'), 8)}${pad(gs.term, 7)}${pad(gs.commit, 10)}${pad(gs.applied, 10)}${lag}`);
       }
     }
+    lines.push('', `${pad('NODE', 6)}${pad('ROUTE CACHE', 13)}${pad('WATCH', 8)}STALE-ROUTE RETRIES`);
+    for (const n of rows) lines.push(`${pad(String(n.nodeId), 6)}${pad(`v${n.routeCacheVersion}`, 13)}${pad(n.routeWatchOpen ? 'open' : 'down', 8)}${n.staleRouteRetries}`);
     for (const d of down) lines.push(`(no answer from ${d})`);
     out(lines.join('\n'), { nodes: rows, unreachable: down });
     process.exit(down.length > 0 ? EXIT.unavailable : EXIT.ok);
