@@ -23,6 +23,9 @@ export interface RouteWatcherOptions {
   readonly onError?: (message: string, err: KvError) => void;
 }
 
+/** NOT_LEADER redirects followed at once before the watcher backs off. */
+const MAX_REDIRECTS = 3;
+
 export class RouteWatcher {
   private readonly clients = new Map<string, RoutingClient>();
   private call: grpc.ClientReadableStream<RouteEvent__Output> | undefined;
@@ -35,6 +38,8 @@ export class RouteWatcher {
   private pollTimer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
   private failures = 0;
+  /** NOT_LEADER redirects followed since the last event (stale hints can bounce between nodes). */
+  private redirects = 0;
 
   constructor(private readonly opts: RouteWatcherOptions) {}
 
@@ -144,6 +149,7 @@ export class RouteWatcher {
       if (this.paused) return;
       this.streaming = true;
       this.failures = 0;
+      this.redirects = 0;
       const ok = this.opts.cache.apply({ version: Number(ev.version), reset: ev.reset, routes: ev.routes.map(fromRawRoute) });
       if (!ok) {
         // A gap: reopen from our version; the server sends a reset if it must.
@@ -158,7 +164,13 @@ export class RouteWatcher {
       const e = err ? fromServiceError(err) : undefined;
       if (e?.code === 'NOT_LEADER' && e.detail.leaderAddress) {
         this.preferred = e.detail.leaderAddress;
-        this.openStream();
+        if (this.redirects++ < MAX_REDIRECTS) {
+          this.openStream();
+          return;
+        }
+        // Hints that keep bouncing (an election, stale views): back off instead of redialling at once.
+        this.opts.onError?.('route watch redirected too often; retrying', e);
+        this.retryLater();
         return;
       }
       this.preferred = undefined;
