@@ -21,7 +21,7 @@ import { checkSet, type SetResult } from './checker/set.js';
 import { latencyStats } from './checker/stats.js';
 
 export type Workload = 'register' | 'set';
-export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer';
+export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split';
 
 export interface RunOptions {
   readonly workloads: readonly Workload[];
@@ -217,6 +217,19 @@ class Nemesis {
           this.say(`transfer leadership of group ${group} from ${leader} to ${to}`);
         } catch (e) {
           this.say(`transfer failed: ${(e as Error).message}`);
+        }
+        break;
+      }
+      case 'split': {
+        // A same-group split among the workload's keys: clients and nodes route
+        // by caches that lag it, and set reads scan across the new boundary.
+        const key = `${this.pick(['reg/', 'set/'])}${Math.floor(this.rand() * 1000)}`;
+        const via = this.pick(up);
+        try {
+          const res = await this.c.adminApi(via).splitRange({ splitKey: Buffer.from(key) }, 5000);
+          this.say(`split at "${key}" via node ${via}: catalog v${res.version}${res.alreadySplit ? ' (already split)' : ''}`);
+        } catch (e) {
+          this.say(`split at "${key}" failed: ${(e as Error).message}`);
         }
         break;
       }

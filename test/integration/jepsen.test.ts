@@ -13,7 +13,7 @@ describe('Jepsen', () => {
   it('register + set under kill, pause, partition and leader transfer: linearizable, no lost add', async () => {
     const r = await runJepsen({
       workloads: ['register', 'set'],
-      nemeses: ['kill', 'pause', 'partition', 'transfer'],
+      nemeses: ['kill', 'pause', 'partition', 'transfer', 'split'],
       timeSec: 60,
       seed: SEED,
       nodes: 3,
