@@ -8,7 +8,38 @@ export const COMMAND_VERSION = 1;
 import type { CatalogCommand, RouteDescriptor } from '../distribution/catalog.js';
 import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG';
+import { fromWireRow, toWireRow, type MigrationRow } from '../migration/rows.js';
+
+export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB';
+
+export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG';
+
+/** One step of the migration plane in a group's log (proto/internal.proto MigrationCommand). */
+export interface MigrationCommand {
+  readonly kind: MigrationKind;
+  readonly jobId: number;
+  readonly attempt: number;
+  readonly start?: Uint8Array;
+  readonly end?: Uint8Array;
+  readonly peerGroup?: number;
+  readonly fenceEpoch?: number;
+  readonly head?: number;
+  readonly fromCursor?: Uint8Array;
+  readonly toCursor?: Uint8Array;
+  readonly rows?: readonly MigrationRow[];
+  readonly releaseTs?: bigint;
+  readonly maxKeys?: number;
+  readonly throughSeq?: number;
+}
+
+/** Create or update a job record in the default group (proto/internal.proto JobCommand). */
+export interface JobCommand {
+  readonly kind: 'CREATE' | 'UPDATE';
+  readonly recordJson: string;
+  readonly expectedVersion?: number;
+  readonly catalog?: CatalogCommand;
+  readonly maxLiveJobs?: number;
+}
 
 export interface KvWrite {
   readonly key: Uint8Array;
@@ -31,6 +62,8 @@ export interface KvCommand {
   readonly ts?: bigint;
   /** CATALOG: the change (default group only). */
   readonly catalog?: CatalogCommand;
+  readonly migration?: MigrationCommand;
+  readonly job?: JobCommand;
 }
 
 export interface KvResult {
@@ -49,6 +82,12 @@ export interface KvResult {
   /** CATALOG: the catalog version after the command and the routes it changed. */
   readonly catalogVersion?: number;
   readonly routes?: readonly RouteDescriptor[];
+  /** MIGRATION / JOB: the group's state for the job after the command (JSON). */
+  readonly stateJson?: string;
+  readonly retryAfterMs?: number;
+  readonly jobId?: number;
+  /** ROUTE_MOVED: where the range went. */
+  readonly movedToGroup?: number;
 }
 
 export const EMPTY_RESULT: KvResult = {
@@ -91,6 +130,18 @@ export function encodeCommand(c: KvCommand): Uint8Array {
         value: bytesOrEmpty(c.value),
         ts: (c.ts ?? 0n).toString(),
         ...(c.catalog ? { catalog: encodeCatalogCommand(c.catalog) } : {}),
+        ...(c.migration ? { migration: encodeMigrationCommand(c.migration) } : {}),
+        ...(c.job
+          ? {
+              job: {
+                kind: c.job.kind,
+                recordJson: c.job.recordJson,
+                expectedVersion: String(c.job.expectedVersion ?? 0),
+                maxLiveJobs: c.job.maxLiveJobs ?? 0,
+                ...(c.job.catalog ? { catalog: encodeCatalogCommand(c.job.catalog) } : {}),
+              },
+            }
+          : {}),
       }),
     )
     .finish();
@@ -111,6 +162,63 @@ interface RawCommand {
   value: Uint8Array;
   ts: string;
   catalog: RawCatalogCommand | null;
+  migration: RawMigrationCommand | null;
+  job: { kind: 'CREATE' | 'UPDATE'; recordJson: string; expectedVersion: string; catalog: RawCatalogCommand | null; maxLiveJobs: number } | null;
+}
+
+interface RawMigrationCommand {
+  kind: MigrationKind;
+  jobId: string;
+  attempt: number;
+  start: Uint8Array;
+  end: Uint8Array;
+  peerGroup: number;
+  fenceEpoch: string;
+  head: string;
+  fromCursor: Uint8Array;
+  toCursor: Uint8Array;
+  rows: Parameters<typeof fromWireRow>[0][];
+  releaseTs: string;
+  maxKeys: number;
+  throughSeq: string;
+}
+
+function encodeMigrationCommand(m: MigrationCommand): Record<string, unknown> {
+  return {
+    kind: m.kind,
+    jobId: String(m.jobId),
+    attempt: m.attempt,
+    start: m.start ?? new Uint8Array(0),
+    end: m.end ?? new Uint8Array(0),
+    peerGroup: m.peerGroup ?? 0,
+    fenceEpoch: String(m.fenceEpoch ?? 0),
+    head: String(m.head ?? 0),
+    fromCursor: m.fromCursor ?? new Uint8Array(0),
+    toCursor: m.toCursor ?? new Uint8Array(0),
+    rows: (m.rows ?? []).map(toWireRow),
+    releaseTs: (m.releaseTs ?? 0n).toString(),
+    maxKeys: m.maxKeys ?? 0,
+    throughSeq: String(m.throughSeq ?? 0),
+  };
+}
+
+function decodeMigrationCommand(o: RawMigrationCommand): MigrationCommand {
+  return {
+    kind: o.kind,
+    jobId: Number(o.jobId),
+    attempt: o.attempt,
+    start: o.start,
+    end: o.end,
+    peerGroup: o.peerGroup,
+    fenceEpoch: Number(o.fenceEpoch),
+    head: Number(o.head),
+    fromCursor: o.fromCursor,
+    toCursor: o.toCursor,
+    rows: o.rows.map(fromWireRow),
+    releaseTs: BigInt(o.releaseTs),
+    maxKeys: o.maxKeys,
+    throughSeq: Number(o.throughSeq),
+  };
 }
 
 interface RawCatalogCommand {
@@ -163,6 +271,18 @@ export function decodeCommand(b: Uint8Array): KvCommand {
     value: o.value,
     ts: BigInt(o.ts),
     ...(o.kind === 'CATALOG' && o.catalog ? { catalog: decodeCatalogCommand(o.catalog) } : {}),
+    ...(o.kind === 'MIGRATION' && o.migration ? { migration: decodeMigrationCommand(o.migration) } : {}),
+    ...(o.kind === 'JOB' && o.job
+      ? {
+          job: {
+            kind: o.job.kind,
+            recordJson: o.job.recordJson,
+            expectedVersion: Number(o.job.expectedVersion),
+            maxLiveJobs: o.job.maxLiveJobs,
+            ...(o.job.catalog ? { catalog: decodeCatalogCommand(o.job.catalog) } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -183,6 +303,10 @@ export function encodeResult(r: KvResult): Uint8Array {
         ...(r.owned ? { ownedStart: r.owned.start, ownedEnd: r.owned.end, hasOwned: true } : {}),
         catalogVersion: String(r.catalogVersion ?? 0),
         routes: (r.routes ?? []).map(toRawRoute),
+        stateJson: r.stateJson ?? '',
+        retryAfterMs: r.retryAfterMs ?? 0,
+        jobId: String(r.jobId ?? 0),
+        movedToGroup: r.movedToGroup ?? 0,
       }),
     )
     .finish();
@@ -203,6 +327,10 @@ interface RawResult {
   hasOwned: boolean;
   catalogVersion: string;
   routes: Parameters<typeof fromRawRoute>[0][];
+  stateJson: string;
+  retryAfterMs: number;
+  jobId: string;
+  movedToGroup: number;
 }
 
 export function decodeResult(b: Uint8Array): KvResult {
@@ -220,5 +348,9 @@ export function decodeResult(b: Uint8Array): KvResult {
     ...(o.hasOwned ? { owned: { start: o.ownedStart, end: o.ownedEnd } } : {}),
     ...(o.catalogVersion !== '0' ? { catalogVersion: Number(o.catalogVersion) } : {}),
     ...(o.routes.length > 0 ? { routes: o.routes.map(fromRawRoute) } : {}),
+    ...(o.stateJson ? { stateJson: o.stateJson } : {}),
+    ...(o.retryAfterMs ? { retryAfterMs: o.retryAfterMs } : {}),
+    ...(o.jobId !== '0' ? { jobId: Number(o.jobId) } : {}),
+    ...(o.movedToGroup ? { movedToGroup: o.movedToGroup } : {}),
   };
 }

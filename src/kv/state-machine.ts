@@ -18,14 +18,30 @@
 import type { StateMachine } from '../node/replica.js';
 import { EntryType, type Entry } from '../raft/index.js';
 import { NodeDb, StorageBatch } from '../storage/db.js';
-import { FAMILY_MVCC, concat, dataPrefix, escapeKey, prefixEnd, readU64, stateKey, u64, unescapeKey } from '../storage/keys.js';
+import { FAMILY_MVCC, compareBytes, concat, dataPrefix, escapeKey, prefixEnd, readU32, readU64, stateKey, u32, u64, unescapeKey } from '../storage/keys.js';
 import { MvccStore } from '../storage/mvcc-store.js';
 import { RouteCatalog, type CatalogImage, type RouteDescriptor } from '../distribution/catalog.js';
 import { decodeCatalog, decodeOwnership, encodeCatalog, encodeOwnership } from '../distribution/codec.js';
 import { OwnershipMap, type NotOwned } from '../distribution/ownership.js';
-import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult } from './commands.js';
+import {
+  changeCursor,
+  decodeGroupJobState,
+  encodeGroupJobState,
+  hex,
+  newGroupJobState,
+  unhex,
+  type GroupJobState,
+} from '../migration/group-state.js';
+import { decodeMigrationRow, encodeMigrationRow, type MigrationRow } from '../migration/rows.js';
+import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult, type MigrationCommand } from './commands.js';
 
 export const FAMILY_DEDUP = 0x10;
+/** Per-job change logs of captured ranges: [job u64][attempt u32][seq u64] → MigrationRow. */
+export const FAMILY_CHANGELOG = 0x30;
+/** How long a client waits before retrying a fenced write (the fence window is short). */
+const FENCE_RETRY_MS = 20;
+/** A change log larger than this makes the source abandon the attempt itself (MIGRATION.md CATCHUP). */
+export const MAX_CHANGE_LOG_BYTES = 256 << 20;
 const MAX_TS = (1n << 64n) - 1n;
 /** Catalog changes kept in memory so a watcher can resume with deltas. */
 const CATALOG_HISTORY = 1000;
@@ -53,6 +69,8 @@ export class KvStateMachine implements StateMachine {
   /** The route catalog, in the default group only. */
   catalog: RouteCatalog | undefined;
   private catalogHistory: CatalogEvent[] = [];
+  /** Migration jobs this group takes part in, by job id (its applied state; MIGRATION.md). */
+  readonly jobs = new Map<number, GroupJobState>();
   private readonly catalogListeners = new Set<(e: CatalogEvent) => void>();
   private readonly appliedKey: Uint8Array;
   private readonly maxTsKey: Uint8Array;
@@ -86,6 +104,12 @@ export class KvStateMachine implements StateMachine {
     this.maxTs = m === undefined ? 0n : readU64(m, 0);
     const o = await this.db.level.get(stateKey(this.group, 'ownership'));
     this.ownership = o === undefined ? new OwnershipMap([]) : decodeOwnership(o);
+    this.jobs.clear();
+    const jp = stateKey(this.group, 'mig/');
+    for await (const [, v] of this.db.level.iterator({ gte: jp, lt: prefixEnd(jp) })) {
+      const st = decodeGroupJobState(v);
+      this.jobs.set(st.jobId, st);
+    }
     const c = await this.db.level.get(stateKey(this.group, 'catalog'));
     const before = this.catalog?.version;
     this.catalog = c === undefined ? undefined : RouteCatalog.fromImage(decodeCatalog(c));
@@ -151,7 +175,8 @@ export class KvStateMachine implements StateMachine {
         }
         if (cmd) {
           if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC')) await flush();
-          results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents));
+          if (dirty && cmd.kind === 'MIGRATION') await flush();
+          results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index));
           dirty = true;
         }
       }
@@ -180,24 +205,266 @@ export class KvStateMachine implements StateMachine {
     return { ...EMPTY_RESULT, catalogVersion: res.version, routes: res.noop ? [] : res.changed, succeeded: !res.noop };
   }
 
+  // ------------------------------------------------------------ migration
+
+  /** Writes one MVCC version, and records it in the change log of a job capturing its key. */
+  private putVersion(b: StorageBatch, key: Uint8Array, ts: bigint, value: Uint8Array | null): void {
+    if (value === null) this.mvcc.deleteVersion(b, key, ts);
+    else this.mvcc.putVersion(b, key, ts, value);
+    this.capture(b, key, undefined, { family: FAMILY_MVCC, key, ts, value: value ?? new Uint8Array(0), tombstone: value === null, delete: false });
+  }
+
+  /**
+   * Appends `row` to the change log of every job capturing a key of [start,
+   * end) (end undefined: the key `start`). The effect, never the command.
+   */
+  private capture(b: StorageBatch, start: Uint8Array, end: Uint8Array | undefined, row: MigrationRow): void {
+    if (this.jobs.size === 0) return;
+    const ivs = end === undefined ? [this.ownership.find(start)].filter((x) => x !== undefined) : this.ownership.overlapping(start, end);
+    const seen = new Set<number>();
+    for (const iv of ivs) {
+      if (iv.state !== 'capturing' || iv.jobId === undefined || seen.has(iv.jobId)) continue;
+      seen.add(iv.jobId);
+      const st = this.jobs.get(iv.jobId);
+      if (!st || st.role !== 'source' || st.state !== 'capturing') continue;
+      const seq = st.head + 1;
+      const enc = encodeMigrationRow(row);
+      b.put(this.changeLogKey(st.jobId, st.attempt, seq), enc);
+      const next = { ...st, head: seq, logBytes: st.logBytes + enc.byteLength };
+      if (next.logBytes > MAX_CHANGE_LOG_BYTES) {
+        // A sick target must not fill this group's disk: the attempt abandons
+        // itself, here, in apply (it can no longer release; writes go on uncaptured).
+        this.saveJob(b, { ...next, state: 'abandoned' });
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'owned' }));
+      } else {
+        this.saveJob(b, next);
+      }
+    }
+  }
+
+  /** Whether a migration holds any key of a request-id entry's footprint (its expiry then waits). */
+  private heldByMigration(d: { start: Uint8Array; end: Uint8Array }): boolean {
+    if (this.jobs.size === 0) return false;
+    return this.ownership.overlapping(d.start, d.end).some((iv) => iv.state !== 'owned');
+  }
+
+  changeLogKey(jobId: number, attempt: number, seq: number): Uint8Array {
+    return concat([dataPrefix(this.group, FAMILY_CHANGELOG), u64(BigInt(jobId)), u32(attempt), u64(BigInt(seq))]);
+  }
+
+  /** Change-log entries of (job, attempt) after `afterSeq`, at most `maxBytes` (at least one if any). */
+  async readChangeLog(jobId: number, attempt: number, afterSeq: number, maxBytes: number): Promise<{ seq: number; row: MigrationRow }[]> {
+    const out: { seq: number; row: MigrationRow }[] = [];
+    const prefix = concat([dataPrefix(this.group, FAMILY_CHANGELOG), u64(BigInt(jobId)), u32(attempt)]);
+    let bytes = 0;
+    for await (const [k, v] of this.db.level.iterator({ gt: this.changeLogKey(jobId, attempt, afterSeq), lt: prefixEnd(prefix) })) {
+      out.push({ seq: Number(readU64(k, k.byteLength - 8)), row: decodeMigrationRow(v) });
+      bytes += v.byteLength;
+      if (bytes >= maxBytes) break;
+    }
+    return out;
+  }
+
+  private saveJob(b: StorageBatch, st: GroupJobState): void {
+    this.jobs.set(st.jobId, st);
+    b.put(stateKey(this.group, `mig/${String(st.jobId).padStart(12, '0')}`), encodeGroupJobState(st));
+  }
+
+  private setOwnership(b: StorageBatch, next: OwnershipMap): void {
+    this.ownership = next;
+    b.put(stateKey(this.group, 'ownership'), encodeOwnership(next));
+  }
+
+  /**
+   * One migration step (MIGRATION.md). Each checks this group's state for
+   * (job, attempt) and either applies, answers idempotently with the current
+   * state, or refuses (ABORTED, with the state) leaving everything as it was.
+   */
+  private async applyMigration(b: StorageBatch, m: MigrationCommand | undefined, index: number): Promise<KvResult> {
+    if (!m || m.jobId <= 0) return rejected('INVALID_ARGUMENT', 'migration command without a job');
+    const st = this.jobs.get(m.jobId);
+    const start = m.start ?? new Uint8Array(0);
+    const end = m.end ?? new Uint8Array(0);
+    const answer = (x: GroupJobState | undefined, extra: Partial<KvResult> = {}): KvResult => ({ ...EMPTY_RESULT, ...(x ? { stateJson: JSON.stringify(x) } : {}), ...extra });
+    const refuse = (why: string): KvResult => ({ ...rejected('ABORTED', `group ${this.group}, job ${m.jobId} attempt ${m.attempt}: ${why}`), ...(st ? { stateJson: JSON.stringify(st) } : {}) });
+    if (st && m.attempt < st.attempt) return refuse(`stale attempt (the group is at attempt ${st.attempt})`);
+    const sameAttempt = st !== undefined && st.attempt === m.attempt;
+    switch (m.kind) {
+      case 'CLEAR': {
+        if (!st || (!sameAttempt && (st.state === 'removed' || st.state === 'abandoned'))) {
+          if (st && st.state === 'abandoned' && st.role === 'target') return refuse('the previous attempt is still being removed');
+          // Take the interval: it must hold nothing served here (a leftover of this job is fine).
+          for (const iv of this.ownership.overlapping(start, end)) {
+            if (iv.jobId !== m.jobId) return refuse(`the group already holds part of the range (${iv.state})`);
+          }
+          const fresh = newGroupJobState({ jobId: m.jobId, attempt: m.attempt, role: 'target', start: hex(start), end: hex(end), peerGroup: m.peerGroup ?? 0, state: 'clearing' });
+          this.setOwnership(b, this.ownership.with(start, end, { state: 'clearing', jobId: m.jobId }));
+          this.saveJob(b, fresh);
+          return this.clearStep(b, fresh, m.maxKeys);
+        }
+        if (st.role !== 'target') return refuse('not the target of this job');
+        if (sameAttempt && (st.state === 'clearing' || st.state === 'abandoned')) return this.clearStep(b, st, m.maxKeys);
+        if (sameAttempt && (st.state === 'importing' || st.state === 'adopted' || st.state === 'removed')) return answer(st);
+        return refuse(`cannot clear in state ${st.state}`);
+      }
+      case 'BEGIN_CAPTURE': {
+        if (st && sameAttempt) return st.role === 'source' && (st.state === 'capturing' || st.state === 'fenced' || st.state === 'released') ? answer(st) : refuse(`cannot capture in state ${st.state}`);
+        if (st && st.state !== 'abandoned') return refuse(`attempt ${st.attempt} is still ${st.state}`);
+        const ivs = this.ownership.overlapping(start, end);
+        const covered = this.ownership.check(start, end, 'write') === undefined;
+        if (!covered || ivs.some((iv) => iv.state !== 'owned')) return refuse('the group does not own the whole range, or part of it is busy');
+        const fresh = { ...newGroupJobState({ jobId: m.jobId, attempt: m.attempt, role: 'source', start: hex(start), end: hex(end), peerGroup: m.peerGroup ?? 0, state: 'capturing' }), captureIndex: index };
+        this.setOwnership(b, this.ownership.with(start, end, { state: 'capturing', jobId: m.jobId }));
+        this.saveJob(b, fresh);
+        return answer(fresh);
+      }
+      case 'FENCE': {
+        if (!st || !sameAttempt || st.role !== 'source') return refuse('no capture of this attempt here');
+        if (st.state === 'fenced' || st.state === 'released') return answer(st);
+        if (st.state !== 'capturing') return refuse(`cannot fence in state ${st.state}`);
+        const next = { ...st, state: 'fenced' as const, fenceEpoch: st.fenceEpoch + 1 };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'fenced', jobId: m.jobId }));
+        this.saveJob(b, next);
+        return answer(next);
+      }
+      case 'UNFENCE': {
+        if (!st || !sameAttempt || st.state !== 'fenced' || st.fenceEpoch !== m.fenceEpoch) return answer(st);
+        const next = { ...st, state: 'capturing' as const };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'capturing', jobId: m.jobId }));
+        this.saveJob(b, next);
+        return answer(next);
+      }
+      case 'RELEASE': {
+        if (!st || !sameAttempt || st.role !== 'source') return refuse('no capture of this attempt here');
+        if (st.state === 'released') return answer(st);
+        if (st.state !== 'fenced' || st.fenceEpoch !== m.fenceEpoch) return refuse(`RELEASE_PRECONDITION: state ${st.state}, fence epoch ${st.fenceEpoch}`);
+        if (st.head !== m.head) return refuse(`RELEASE_PRECONDITION: change-log head is ${st.head}, replayed ${m.head ?? 0}`);
+        // Every commit and every served read timestamp of this group is at or below maxTs.
+        const next = { ...st, state: 'released' as const, releaseTs: this.maxTs.toString() };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'released', jobId: m.jobId, targetGroup: st.peerGroup }));
+        this.saveJob(b, next);
+        return answer(next);
+      }
+      case 'IMPORT': {
+        if (!st || !sameAttempt || st.role !== 'target') return refuse('no import of this attempt here');
+        if (st.state !== 'importing') return answer(st, { succeeded: false });
+        if (hex(m.fromCursor ?? new Uint8Array(0)) !== st.cursor) return answer(st, { succeeded: false }); // not where T is: no effect
+        const lo = unhex(st.start);
+        const hi = unhex(st.end);
+        let maxTs = BigInt(st.importedMaxTs);
+        for (const row of m.rows ?? []) {
+          if (row.family === FAMILY_MVCC) {
+            if (compareBytes(row.key, lo) < 0 || (hi.byteLength > 0 && compareBytes(row.key, hi) >= 0)) return refuse('an imported row lies outside the range');
+            if (row.tombstone) this.mvcc.deleteVersion(b, row.key, row.ts);
+            else this.mvcc.putVersion(b, row.key, row.ts, row.value);
+            if (row.ts > maxTs) maxTs = row.ts;
+          } else if (row.family === FAMILY_DEDUP) {
+            if (row.delete) b.del(this.dedupKey(row.key));
+            else b.put(this.dedupKey(row.key), row.value);
+          } else {
+            return refuse(`an imported row of unknown family ${row.family}`);
+          }
+        }
+        const next = { ...st, cursor: hex(m.toCursor ?? new Uint8Array(0)), importedMaxTs: maxTs.toString() };
+        this.saveJob(b, next);
+        return answer(next);
+      }
+      case 'ADOPT': {
+        if (!st || !sameAttempt || st.role !== 'target') return refuse('no import of this attempt here');
+        if (st.state === 'adopted') return answer(st);
+        if (st.state !== 'importing') return refuse(`cannot adopt in state ${st.state}`);
+        if (st.cursor !== hex(changeCursor(m.head ?? 0))) return refuse(`ADOPT_PRECONDITION: the import cursor is not at the release head ${m.head ?? 0}`);
+        const imported = BigInt(st.importedMaxTs);
+        const released = m.releaseTs ?? 0n;
+        const floor = imported > released ? imported : released;
+        // Every later commit here is above the floor (commitTs = max(proposed, maxTs + 1)).
+        if (floor > this.maxTs) this.maxTs = floor;
+        const next = { ...st, state: 'adopted' as const, floor: floor.toString() };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'owned' }));
+        this.saveJob(b, next);
+        return answer(next);
+      }
+      case 'ABANDON': {
+        if (!st || !sameAttempt) return st ? refuse('no such attempt here') : answer(undefined);
+        if (st.state === 'abandoned' || st.state === 'removed') return answer(st);
+        if (st.role === 'source') {
+          if (st.state === 'released') return refuse('RELEASED: the range was released; the job can only roll forward');
+          const next = { ...st, state: 'abandoned' as const };
+          this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'owned' }));
+          this.saveJob(b, next);
+          return answer(next);
+        }
+        if (st.state === 'adopted') return refuse('ADOPTED: the target already serves the range');
+        const next = { ...st, state: 'abandoned' as const };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'clearing', jobId: m.jobId }));
+        this.saveJob(b, next);
+        return answer(next);
+      }
+      case 'CLEANUP': {
+        if (!st || !sameAttempt || st.role !== 'source' || st.state !== 'released') return refuse('cleanup needs a released range');
+        if (st.cleaned) return answer(st);
+        const res = await this.mvcc.clearRange(b, { start: unhex(st.start), ...(st.end ? { end: unhex(st.end) } : {}), maxVersions: Math.max(1, Math.min(m.maxKeys ?? 1000, 10_000)) });
+        const next = res.cursor === undefined ? { ...st, cleaned: true } : st;
+        if (next !== st) this.saveJob(b, next);
+        return answer(next, { deleted: res.deleted, more: res.cursor !== undefined });
+      }
+      case 'TRUNCATE_LOG': {
+        if (!st || st.role !== 'source') return refuse('no change log of this job here');
+        const through = Math.min(m.throughSeq ?? 0, st.head);
+        const prefix = concat([dataPrefix(this.group, FAMILY_CHANGELOG), u64(BigInt(m.jobId)), u32(m.attempt)]);
+        let n = 0;
+        const limit = Math.max(1, Math.min(m.maxKeys ?? 1000, 10_000));
+        let freed = 0;
+        for await (const [k, v] of this.db.level.iterator({ gte: prefix, lte: this.changeLogKey(m.jobId, m.attempt, through), limit })) {
+          b.del(k);
+          freed += v.byteLength;
+          n++;
+        }
+        const next = sameAttempt ? { ...st, truncated: Math.max(st.truncated, n < limit ? through : st.truncated), logBytes: Math.max(0, st.logBytes - freed) } : st;
+        if (next !== st) this.saveJob(b, next);
+        return answer(next, { deleted: n, more: n >= limit });
+      }
+    }
+  }
+
+  /** One bounded batch of clearing a target range; `clearing` becomes `importing`, an abandoned one is removed. */
+  private async clearStep(b: StorageBatch, st: GroupJobState, maxKeys: number | undefined): Promise<KvResult> {
+    const res = await this.mvcc.clearRange(b, { start: unhex(st.start), ...(st.end ? { end: unhex(st.end) } : {}), maxVersions: Math.max(1, Math.min(maxKeys ?? 1000, 10_000)) });
+    let next = st;
+    if (res.cursor === undefined) {
+      if (st.state === 'clearing') {
+        next = { ...st, state: 'importing', cursor: '' };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'importing', jobId: st.jobId }));
+      } else if (st.state === 'abandoned') {
+        next = { ...st, state: 'removed' };
+        this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), undefined));
+      }
+      if (next !== st) this.saveJob(b, next);
+    }
+    return { ...EMPTY_RESULT, stateJson: JSON.stringify(next), deleted: res.deleted, more: res.cursor !== undefined };
+  }
+
   /** NOT_OWNER for a footprint this group does not serve, or undefined. */
   private notOwned(cmd: KvCommand): KvResult | undefined {
     let bad: (NotOwned & { key?: Uint8Array }) | undefined;
     switch (cmd.kind) {
       case 'WRITE':
-        bad = this.ownership.checkKeys((cmd.writes ?? []).map((w) => w.key));
+        bad = this.ownership.checkKeys(
+          (cmd.writes ?? []).map((w) => w.key),
+          'write',
+        );
         break;
       case 'CAS':
-        bad = this.ownership.check(cmd.key ?? new Uint8Array(0));
+        bad = this.ownership.check(cmd.key ?? new Uint8Array(0), undefined, 'write');
         break;
       case 'DELETE_RANGE':
-        bad = this.ownership.check(cmd.start ?? new Uint8Array(0), cmd.end ?? new Uint8Array(0));
+        bad = this.ownership.check(cmd.start ?? new Uint8Array(0), cmd.end ?? new Uint8Array(0), 'write');
         break;
       default:
         return undefined;
     }
     if (!bad) return undefined;
-    return { ...rejected('NOT_OWNER', `group ${this.group} does not serve this key range; refresh routes`), ...(bad.owned ? { owned: bad.owned } : {}) };
+    return refusedResult(this.group, bad);
   }
 
   /**
@@ -215,7 +482,8 @@ export class KvStateMachine implements StateMachine {
     for await (const [k, v] of this.db.level.iterator({ ...range, limit })) {
       scanned++;
       last = k;
-      if (readU64(v, 0) < beforeTs) {
+      // Expiry pauses in ranges a migration holds (MIGRATION.md, the family table).
+      if (readU64(v, 0) < beforeTs && !this.heldByMigration(decodeDedup(v))) {
         b.del(k);
         deleted++;
         // An id collected in this pass must not answer from the pass cache either.
@@ -231,7 +499,8 @@ export class KvStateMachine implements StateMachine {
     b.put(this.maxTsKey, u64(this.maxTs));
   }
 
-  private async applyCommand(b: StorageBatch, cmd: KvCommand, seen: Map<string, KvResult>, catalogEvents: CatalogEvent[]): Promise<KvResult> {
+  private async applyCommand(b: StorageBatch, cmd: KvCommand, seen: Map<string, KvResult>, catalogEvents: CatalogEvent[], index: number): Promise<KvResult> {
+    if (cmd.kind === 'MIGRATION') return this.applyMigration(b, cmd.migration, index);
     if (cmd.kind === 'BUMP_TS') {
       if (cmd.ts !== undefined && cmd.ts > this.maxTs) this.maxTs = cmd.ts;
       return { ...EMPTY_RESULT, commitTs: this.maxTs };
@@ -243,7 +512,7 @@ export class KvStateMachine implements StateMachine {
       const again = seen.get(rid);
       if (again) return again;
       const stored = this.db.level.getSync(this.dedupKey(cmd.requestId));
-      if (stored !== undefined) return decodeResult(stored.subarray(8));
+      if (stored !== undefined) return decodeResult(decodeDedup(stored).result);
     }
     // Rejected commands write nothing, not even their request id.
     const notOwned = this.notOwned(cmd);
@@ -252,10 +521,7 @@ export class KvStateMachine implements StateMachine {
     let result: KvResult;
     switch (cmd.kind) {
       case 'WRITE':
-        for (const w of cmd.writes ?? []) {
-          if (w.value === null) this.mvcc.deleteVersion(b, w.key, commitTs);
-          else this.mvcc.putVersion(b, w.key, commitTs, w.value);
-        }
+        for (const w of cmd.writes ?? []) this.putVersion(b, w.key, commitTs, w.value);
         result = { ...EMPTY_RESULT, commitTs };
         break;
       case 'CAS': {
@@ -263,7 +529,7 @@ export class KvStateMachine implements StateMachine {
         const cur = await this.mvcc.get(key, MAX_TS);
         const matches = cmd.expectAbsent ? cur === undefined : cur !== undefined && Buffer.compare(cur.value, cmd.expected ?? new Uint8Array(0)) === 0;
         if (matches) {
-          this.mvcc.putVersion(b, key, commitTs, cmd.value ?? new Uint8Array(0));
+          this.putVersion(b, key, commitTs, cmd.value ?? new Uint8Array(0));
           result = { ...EMPTY_RESULT, commitTs, succeeded: true };
         } else {
           result = {
@@ -281,7 +547,7 @@ export class KvStateMachine implements StateMachine {
         const end = cmd.end && cmd.end.byteLength > 0 ? cmd.end : undefined;
         const live = await this.mvcc.scan({ start: cmd.start, ...(end ? { end } : {}), readTs: MAX_TS, limit: max + 1 });
         const doomed = live.slice(0, max);
-        for (const kv of doomed) this.mvcc.deleteVersion(b, kv.key, commitTs);
+        for (const kv of doomed) this.putVersion(b, kv.key, commitTs, null);
         const more = live.length > max;
         result = {
           ...EMPTY_RESULT,
@@ -298,11 +564,64 @@ export class KvStateMachine implements StateMachine {
     if (result.commitTs > this.maxTs) this.maxTs = result.commitTs;
     if (rid !== undefined) {
       // The dedup entry keeps the HLC of its original apply (retention is in HLC time).
-      b.put(this.dedupKey(cmd.requestId), concat([u64(commitTs), encodeResult(result)]));
+      const fp = footprint(cmd);
+      const entry = encodeDedup(commitTs, fp.start, fp.end, encodeResult(result));
+      b.put(this.dedupKey(cmd.requestId), entry);
+      this.capture(b, fp.start, fp.end, { family: FAMILY_DEDUP, key: cmd.requestId, ts: 0n, value: entry, tombstone: false, delete: false });
       seen.set(rid, result);
     }
     return result;
   }
+}
+
+/** The result of a client command refused by the ownership map. */
+export function refusedResult(group: number, bad: NotOwned): KvResult {
+  const code = bad.code ?? 'NOT_OWNER';
+  const message =
+    code === 'ROUTE_MOVED'
+      ? `group ${group} moved this range to group ${bad.targetGroup ?? '?'} (job ${bad.jobId ?? '?'})`
+      : code === 'WRITE_FENCED'
+        ? `group ${group}: the range is fenced for a moment by job ${bad.jobId ?? '?'}; retry`
+        : code === 'RANGE_PENDING'
+          ? `group ${group} is still importing this range (job ${bad.jobId ?? '?'}); retry`
+          : `group ${group} does not serve this key range; refresh routes`;
+  return {
+    ...rejected(code, message),
+    ...(bad.owned ? { owned: bad.owned } : {}),
+    ...(bad.jobId !== undefined ? { jobId: bad.jobId } : {}),
+    ...(bad.targetGroup !== undefined ? { movedToGroup: bad.targetGroup } : {}),
+    ...(code === 'WRITE_FENCED' || code === 'RANGE_PENDING' ? { retryAfterMs: FENCE_RETRY_MS } : {}),
+  };
+}
+
+/** Where a command's writes fall: [start, end) (end empty: +∞). */
+function footprint(cmd: KvCommand): { start: Uint8Array; end: Uint8Array } {
+  const after = (k: Uint8Array): Uint8Array => concat([k, Uint8Array.of(0)]);
+  switch (cmd.kind) {
+    case 'CAS':
+      return { start: cmd.key ?? new Uint8Array(0), end: after(cmd.key ?? new Uint8Array(0)) };
+    case 'DELETE_RANGE':
+      return { start: cmd.start ?? new Uint8Array(0), end: cmd.end ?? new Uint8Array(0) };
+    default: {
+      const keys = (cmd.writes ?? []).map((w) => w.key).sort(compareBytes);
+      if (keys.length === 0) return { start: new Uint8Array(0), end: Uint8Array.of(0) };
+      return { start: keys[0]!, end: after(keys[keys.length - 1]!) };
+    }
+  }
+}
+
+/** A request-id entry: [commitTs u64][footprint start][footprint end][result], lengths u32. */
+export function encodeDedup(commitTs: bigint, start: Uint8Array, end: Uint8Array, result: Uint8Array): Uint8Array {
+  return concat([u64(commitTs), u32(start.byteLength), start, u32(end.byteLength), end, result]);
+}
+
+export function decodeDedup(v: Uint8Array): { commitTs: bigint; start: Uint8Array; end: Uint8Array; result: Uint8Array } {
+  const commitTs = readU64(v, 0);
+  const sl = readU32(v, 8);
+  const start = v.subarray(12, 12 + sl);
+  const el = readU32(v, 12 + sl);
+  const end = v.subarray(16 + sl, 16 + sl + el);
+  return { commitTs, start, end, result: v.subarray(16 + sl + el) };
 }
 
 function rejected(code: string, message: string): KvResult {

@@ -7,9 +7,12 @@ import type { CatalogRoute as _ferrykv_internal_v1_CatalogRoute, CatalogRoute__O
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from './ferrykv/internal/v1/ForwardRequest.js';
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from './ferrykv/internal/v1/ForwardResponse.js';
 import type { InternalClient as _ferrykv_internal_v1_InternalClient, InternalDefinition as _ferrykv_internal_v1_InternalDefinition } from './ferrykv/internal/v1/Internal.js';
+import type { JobCommand as _ferrykv_internal_v1_JobCommand, JobCommand__Output as _ferrykv_internal_v1_JobCommand__Output } from './ferrykv/internal/v1/JobCommand.js';
 import type { KvCommand as _ferrykv_internal_v1_KvCommand, KvCommand__Output as _ferrykv_internal_v1_KvCommand__Output } from './ferrykv/internal/v1/KvCommand.js';
 import type { KvResult as _ferrykv_internal_v1_KvResult, KvResult__Output as _ferrykv_internal_v1_KvResult__Output } from './ferrykv/internal/v1/KvResult.js';
 import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferrykv_internal_v1_KvWrite__Output } from './ferrykv/internal/v1/KvWrite.js';
+import type { MigrationCommand as _ferrykv_internal_v1_MigrationCommand, MigrationCommand__Output as _ferrykv_internal_v1_MigrationCommand__Output } from './ferrykv/internal/v1/MigrationCommand.js';
+import type { MigrationRow as _ferrykv_internal_v1_MigrationRow, MigrationRow__Output as _ferrykv_internal_v1_MigrationRow__Output } from './ferrykv/internal/v1/MigrationRow.js';
 import type { OwnedInterval as _ferrykv_internal_v1_OwnedInterval, OwnedInterval__Output as _ferrykv_internal_v1_OwnedInterval__Output } from './ferrykv/internal/v1/OwnedInterval.js';
 import type { OwnershipImage as _ferrykv_internal_v1_OwnershipImage, OwnershipImage__Output as _ferrykv_internal_v1_OwnershipImage__Output } from './ferrykv/internal/v1/OwnershipImage.js';
 import type { RaftAck as _ferrykv_internal_v1_RaftAck, RaftAck__Output as _ferrykv_internal_v1_RaftAck__Output } from './ferrykv/internal/v1/RaftAck.js';
@@ -32,9 +35,12 @@ export interface ProtoGrpcType {
         ForwardRequest: MessageTypeDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardRequest__Output>
         ForwardResponse: MessageTypeDefinition<_ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardResponse__Output>
         Internal: SubtypeConstructor<typeof grpc.Client, _ferrykv_internal_v1_InternalClient> & { service: _ferrykv_internal_v1_InternalDefinition }
+        JobCommand: MessageTypeDefinition<_ferrykv_internal_v1_JobCommand, _ferrykv_internal_v1_JobCommand__Output>
         KvCommand: MessageTypeDefinition<_ferrykv_internal_v1_KvCommand, _ferrykv_internal_v1_KvCommand__Output>
         KvResult: MessageTypeDefinition<_ferrykv_internal_v1_KvResult, _ferrykv_internal_v1_KvResult__Output>
         KvWrite: MessageTypeDefinition<_ferrykv_internal_v1_KvWrite, _ferrykv_internal_v1_KvWrite__Output>
+        MigrationCommand: MessageTypeDefinition<_ferrykv_internal_v1_MigrationCommand, _ferrykv_internal_v1_MigrationCommand__Output>
+        MigrationRow: MessageTypeDefinition<_ferrykv_internal_v1_MigrationRow, _ferrykv_internal_v1_MigrationRow__Output>
         OwnedInterval: MessageTypeDefinition<_ferrykv_internal_v1_OwnedInterval, _ferrykv_internal_v1_OwnedInterval__Output>
         OwnershipImage: MessageTypeDefinition<_ferrykv_internal_v1_OwnershipImage, _ferrykv_internal_v1_OwnershipImage__Output>
         RaftAck: MessageTypeDefinition<_ferrykv_internal_v1_RaftAck, _ferrykv_internal_v1_RaftAck__Output>

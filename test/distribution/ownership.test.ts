@@ -133,8 +133,8 @@ describe('OwnershipMap', () => {
           const r = runs.find((x) => compareBytes(x.start, U[i]!) <= 0 && (x.end.byteLength === 0 || compareBytes(U[i]!, x.end) < 0));
           return plain(r);
         };
-        // An unowned key gets {}: nothing owned around it.
-        expect(U.map((k) => [plain(m.find(k)), m.check(k)])).toEqual(U.map((_, i) => [around(i), model.owned[i] ? undefined : {}]));
+        // An unowned key gets NOT_OWNER with nothing owned around it.
+        expect(U.map((k) => [plain(m.find(k)), m.check(k)])).toEqual(U.map((_, i) => [around(i), model.owned[i] ? undefined : { code: 'NOT_OWNER' }]));
       }),
       { seed: 72, numRuns: 300 },
     );
@@ -168,7 +168,7 @@ describe('OwnershipMap', () => {
         const first = keys.find((k) => !model.isOwned(k));
         const bad = m.checkKeys(keys);
         if (first === undefined) expect(bad).toBeUndefined();
-        else expect(bad).toEqual({ key: first });
+        else expect(bad).toEqual({ code: 'NOT_OWNER', key: first });
         // Works on any iterable, not only arrays.
         expect(m.checkKeys(new Set(keys))).toEqual(bad);
       }),
@@ -213,22 +213,22 @@ describe('OwnershipMap', () => {
     // Touching is not overlapping; the whole key space is one interval.
     expect(mk([k(1), k(3)], [k(3), k(4)]).intervals().map(plain)).toEqual([plain({ start: k(1), end: k(4) })]);
     expect(mk([INF, INF]).check(k(0xff, 0xff, 0xff, 0xff), INF)).toBeUndefined();
-    expect(new OwnershipMap([]).check(INF)).toEqual({});
+    expect(new OwnershipMap([]).check(INF)).toEqual({ code: 'NOT_OWNER' });
     expect(new OwnershipMap([]).intervals()).toEqual([]);
   });
 
   it('an empty end is +∞: served only by an interval that runs to +∞', () => {
     const k = (...b: number[]): Uint8Array => Uint8Array.from(b);
     const bounded = new OwnershipMap([{ start: k(1), end: k(0xff, 0xff), state: 'owned' }]);
-    expect(bounded.check(k(1), INF)).toEqual({ owned: { start: k(1), end: k(0xff, 0xff) } });
+    expect(bounded.check(k(1), INF)).toEqual({ code: 'NOT_OWNER', owned: { start: k(1), end: k(0xff, 0xff) } });
     expect(bounded.check(k(1), k(0xff, 0xff))).toBeUndefined();
-    expect(bounded.check(k(1), k(0xff, 0xff, 0))).toEqual({ owned: { start: k(1), end: k(0xff, 0xff) } });
-    expect(bounded.check(k(0xff, 0xff))).toEqual({});
+    expect(bounded.check(k(1), k(0xff, 0xff, 0))).toEqual({ code: 'NOT_OWNER', owned: { start: k(1), end: k(0xff, 0xff) } });
+    expect(bounded.check(k(0xff, 0xff))).toEqual({ code: 'NOT_OWNER' });
     const open = new OwnershipMap([{ start: k(1), end: INF, state: 'owned' }]);
     expect(open.check(k(1), INF)).toBeUndefined();
     expect(open.check(k(0xff, 0xff, 0xff))).toBeUndefined();
-    expect(open.check(k(0), INF)).toEqual({});
-    expect(open.check(INF)).toEqual({}); // the empty key is a key, below 1
+    expect(open.check(k(0), INF)).toEqual({ code: 'NOT_OWNER' });
+    expect(open.check(INF)).toEqual({ code: 'NOT_OWNER' }); // the empty key is a key, below 1
   });
 
   it('ofGroup owns exactly the keys the route table gives that group', () => {

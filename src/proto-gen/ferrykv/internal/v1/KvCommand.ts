@@ -2,6 +2,8 @@
 
 import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferrykv_internal_v1_KvWrite__Output } from '../../../ferrykv/internal/v1/KvWrite.js';
 import type { CatalogCommand as _ferrykv_internal_v1_CatalogCommand, CatalogCommand__Output as _ferrykv_internal_v1_CatalogCommand__Output } from '../../../ferrykv/internal/v1/CatalogCommand.js';
+import type { MigrationCommand as _ferrykv_internal_v1_MigrationCommand, MigrationCommand__Output as _ferrykv_internal_v1_MigrationCommand__Output } from '../../../ferrykv/internal/v1/MigrationCommand.js';
+import type { JobCommand as _ferrykv_internal_v1_JobCommand, JobCommand__Output as _ferrykv_internal_v1_JobCommand__Output } from '../../../ferrykv/internal/v1/JobCommand.js';
 import type { Long } from '@grpc/proto-loader';
 
 // Original file: proto/internal.proto
@@ -13,6 +15,8 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   BUMP_TS: 'BUMP_TS',
   DEDUP_GC: 'DEDUP_GC',
   CATALOG: 'CATALOG',
+  MIGRATION: 'MIGRATION',
+  JOB: 'JOB',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -28,6 +32,10 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 4
   | 'CATALOG'
   | 5
+  | 'MIGRATION'
+  | 6
+  | 'JOB'
+  | 7
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 
@@ -46,6 +54,8 @@ export interface KvCommand {
   'value'?: (Buffer | Uint8Array | string);
   'ts'?: (number | string | Long);
   'catalog'?: (_ferrykv_internal_v1_CatalogCommand | null);
+  'migration'?: (_ferrykv_internal_v1_MigrationCommand | null);
+  'job'?: (_ferrykv_internal_v1_JobCommand | null);
 }
 
 export interface KvCommand__Output {
@@ -63,4 +73,6 @@ export interface KvCommand__Output {
   'value': (Buffer);
   'ts': (string);
   'catalog': (_ferrykv_internal_v1_CatalogCommand__Output | null);
+  'migration': (_ferrykv_internal_v1_MigrationCommand__Output | null);
+  'job': (_ferrykv_internal_v1_JobCommand__Output | null);
 }

@@ -18,6 +18,10 @@ export interface KvResult {
   'hasOwned'?: (boolean);
   'catalogVersion'?: (number | string | Long);
   'routes'?: (_ferrykv_internal_v1_CatalogRoute)[];
+  'stateJson'?: (string);
+  'retryAfterMs'?: (number);
+  'jobId'?: (number | string | Long);
+  'movedToGroup'?: (number);
 }
 
 export interface KvResult__Output {
@@ -35,4 +39,8 @@ export interface KvResult__Output {
   'hasOwned': (boolean);
   'catalogVersion': (string);
   'routes': (_ferrykv_internal_v1_CatalogRoute__Output)[];
+  'stateJson': (string);
+  'retryAfterMs': (number);
+  'jobId': (string);
+  'movedToGroup': (number);
 }
