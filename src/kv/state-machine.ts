@@ -294,8 +294,11 @@ export class KvStateMachine implements StateMachine {
         if (!st || (!sameAttempt && (st.state === 'removed' || st.state === 'abandoned'))) {
           if (st && st.state === 'abandoned' && st.role === 'target') return refuse('the previous attempt is still being removed');
           // Take the interval: it must hold nothing served here (a leftover of this job is fine).
+          // A range this group released to an earlier job, once cleaned up, may come back:
+          // the later job overwrites the interval (MIGRATION.md, per-group ownership map).
+          const movedAway = (iv: { state: string; jobId?: number }): boolean => iv.state === 'released' && iv.jobId !== undefined && iv.jobId < m.jobId && this.jobs.get(iv.jobId)?.cleaned === true;
           for (const iv of this.ownership.overlapping(start, end)) {
-            if (iv.jobId !== m.jobId) return refuse(`the group already holds part of the range (${iv.state})`);
+            if (iv.jobId !== m.jobId && !movedAway(iv)) return refuse(`the group already holds part of the range (${iv.state})`);
           }
           const fresh = newGroupJobState({ jobId: m.jobId, attempt: m.attempt, role: 'target', start: hex(start), end: hex(end), peerGroup: m.peerGroup ?? 0, state: 'clearing' });
           this.setOwnership(b, this.ownership.with(start, end, { state: 'clearing', jobId: m.jobId }));
@@ -351,19 +354,33 @@ export class KvStateMachine implements StateMachine {
         if (hex(m.fromCursor ?? new Uint8Array(0)) !== st.cursor) return answer(st, { succeeded: false }); // not where T is: no effect
         const lo = unhex(st.start);
         const hi = unhex(st.end);
-        let maxTs = BigInt(st.importedMaxTs);
+        const inRange = (k: Uint8Array): boolean => compareBytes(k, lo) >= 0 && (hi.byteLength === 0 || compareBytes(k, hi) < 0);
+        // Check every row before writing any: a refused chunk must leave nothing behind.
         for (const row of m.rows ?? []) {
           if (row.family === FAMILY_MVCC) {
-            if (compareBytes(row.key, lo) < 0 || (hi.byteLength > 0 && compareBytes(row.key, hi) >= 0)) return refuse('an imported row lies outside the range');
-            if (row.tombstone) this.mvcc.deleteVersion(b, row.key, row.ts);
-            else this.mvcc.putVersion(b, row.key, row.ts, row.value);
-            if (row.ts > maxTs) maxTs = row.ts;
+            if (!inRange(row.key)) return refuse('an imported row lies outside the range');
           } else if (row.family === FAMILY_DEDUP) {
-            if (row.delete) b.del(this.dedupKey(row.key));
-            else b.put(this.dedupKey(row.key), row.value);
+            if (row.delete) continue;
+            let fp: { start: Uint8Array; end: Uint8Array };
+            try {
+              fp = decodeDedup(row.value);
+            } catch {
+              return refuse('an imported request-id entry is malformed');
+            }
+            const overlaps = (hi.byteLength === 0 || compareBytes(fp.start, hi) < 0) && (fp.end.byteLength === 0 || compareBytes(fp.end, lo) > 0);
+            if (!overlaps) return refuse('an imported request-id entry lies outside the range');
           } else {
             return refuse(`an imported row of unknown family ${row.family}`);
           }
+        }
+        let maxTs = BigInt(st.importedMaxTs);
+        for (const row of m.rows ?? []) {
+          if (row.family === FAMILY_MVCC) {
+            if (row.tombstone) this.mvcc.deleteVersion(b, row.key, row.ts);
+            else this.mvcc.putVersion(b, row.key, row.ts, row.value);
+            if (row.ts > maxTs) maxTs = row.ts;
+          } else if (row.delete) b.del(this.dedupKey(row.key));
+          else b.put(this.dedupKey(row.key), row.value);
         }
         const next = { ...st, cursor: hex(m.toCursor ?? new Uint8Array(0)), importedMaxTs: maxTs.toString() };
         this.saveJob(b, next);
