@@ -31,7 +31,7 @@ export type CatalogCommand =
   | { readonly kind: 'SPLIT'; readonly splitKey: Uint8Array; readonly expectedVersion?: number }
   /** Marks a route as moving / active (the migration plane). */
   | { readonly kind: 'SET_STATE'; readonly routeId: number; readonly state: RouteState; readonly expectedRouteVersion: number }
-  /** Hands a route to another group (cutover). */
+  /** Hands a route to another group (cutover); the route becomes ACTIVE there. */
   | { readonly kind: 'REASSIGN'; readonly routeId: number; readonly groupId: number; readonly expectedRouteVersion: number };
 
 export type CatalogErrorCode = 'INVALID_ARGUMENT' | 'VERSION_MISMATCH' | 'NOT_FOUND' | 'ROUTE_BUSY';
@@ -166,7 +166,7 @@ export class RouteCatalog {
         return this.update(cmd.routeId, cmd.expectedRouteVersion, (r) => ({ ...r, state: cmd.state }));
       case 'REASSIGN': {
         if (!Number.isInteger(cmd.groupId) || cmd.groupId <= 0) return fail('INVALID_ARGUMENT', `group_id: ${cmd.groupId} is not a group`);
-        return this.update(cmd.routeId, cmd.expectedRouteVersion, (r) => ({ ...r, groupId: cmd.groupId }));
+        return this.update(cmd.routeId, cmd.expectedRouteVersion, (r) => ({ ...r, groupId: cmd.groupId, state: 'ACTIVE' }));
       }
     }
   }

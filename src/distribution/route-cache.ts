@@ -26,6 +26,9 @@ export class RouteCache {
   private ver: number;
   private readonly leaderHints = new Map<number, LeaderHint>();
   private readonly listeners = new Set<(version: number) => void>();
+  /** Ranges a group answered ROUTE_MOVED for, until the catalog catches up (MIGRATION.md CUTOVER). */
+  private moved: RouteDescriptor[] = [];
+  private effective: readonly RouteDescriptor[] | undefined;
 
   /**
    * `initial`: a provisional table (version 0) used until the first catalog
@@ -49,11 +52,46 @@ export class RouteCache {
   }
 
   lookup(key: Uint8Array): RouteDescriptor {
-    return this.list[findRouteIndex(this.list, key)]!;
+    const l = this.view();
+    return l[findRouteIndex(l, key)]!;
   }
 
   overlapping(start: Uint8Array, end: Uint8Array): RoutePart[] {
-    return routesOverlapping(this.list, start, end);
+    return routesOverlapping(this.view(), start, end);
+  }
+
+  /**
+   * Follows a ROUTE_MOVED answer before the catalog says so: [start, end) is
+   * routed to `group` until the next catalog change (clients following
+   * ROUTE_MOVED do not wait for the catalog).
+   */
+  noteMoved(start: Uint8Array, end: Uint8Array, group: number): void {
+    this.moved = [...this.moved.filter((m) => !(compareBytes(m.start, start) === 0 && compareBytes(m.end, end) === 0)), { routeId: 0, start, end, groupId: group, state: 'ACTIVE', version: 0 }];
+    this.effective = undefined;
+  }
+
+  /** The catalog with the ROUTE_MOVED overrides carved in. */
+  private view(): readonly RouteDescriptor[] {
+    if (this.moved.length === 0) return this.list;
+    if (this.effective) return this.effective;
+    let routes = [...this.list];
+    for (const m of this.moved) {
+      const out: RouteDescriptor[] = [];
+      for (const r of routes) {
+        const rEndsBefore = r.end.byteLength > 0 && compareBytes(r.end, m.start) <= 0;
+        const rStartsAfter = m.end.byteLength > 0 && compareBytes(r.start, m.end) >= 0;
+        if (rEndsBefore || rStartsAfter) {
+          out.push(r);
+          continue;
+        }
+        if (compareBytes(r.start, m.start) < 0) out.push({ ...r, end: m.start });
+        if (m.end.byteLength > 0 && (r.end.byteLength === 0 || compareBytes(r.end, m.end) > 0)) out.push({ ...r, start: m.end });
+      }
+      out.push(m);
+      routes = out.sort((a, b) => compareBytes(a.start, b.start));
+    }
+    this.effective = routes;
+    return routes;
   }
 
   leader(group: number): LeaderHint | undefined {
@@ -98,6 +136,8 @@ export class RouteCache {
     if (RouteCatalog.tilingProblem(next)) return false;
     this.list = next;
     this.ver = ev.version;
+    this.moved = [];
+    this.effective = undefined;
     for (const f of this.listeners) f(this.ver);
     return true;
   }

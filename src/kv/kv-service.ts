@@ -20,7 +20,7 @@ import type { NotOwned } from '../distribution/ownership.js';
 import type { RouteCache } from '../distribution/route-cache.js';
 import { compareBytes } from '../storage/keys.js';
 import { KvError, type KvErrorCode } from './errors.js';
-import { KvStateMachine } from './state-machine.js';
+import { KvStateMachine, refusedResult } from './state-machine.js';
 import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
 
 const MAX_TS = (1n << 64n) - 1n;
@@ -345,13 +345,20 @@ export class KvService {
         return await step();
       } catch (e) {
         const err = toKvError(e);
-        if (err.code !== 'NOT_OWNER' || Date.now() + 20 > deadline) throw err;
-        this.staleRoutes++;
-        await this.opts.refreshRoutes().catch(() => {});
-        await new Promise((res) => setTimeout(res, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+        const waitable = err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED' || err.code === 'WRITE_FENCED' || err.code === 'RANGE_PENDING';
+        if (!waitable || Date.now() + 20 > deadline) throw err;
+        if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') {
+          this.staleRoutes++;
+          // Follow a move at once; the catalog catches up on its own.
+          if (err.code === 'ROUTE_MOVED' && err.detail.groupId && err.detail.ownedStart) this.opts.routes.noteMoved(err.detail.ownedStart, err.detail.ownedEnd ?? new Uint8Array(0), err.detail.groupId);
+          else await this.opts.refreshRoutes().catch(() => {});
+        }
+        const hint = err.detail.retryAfterMs ?? 0;
+        await new Promise((res) => setTimeout(res, Math.max(hint, Math.min(200, 5 * 2 ** Math.min(attempt, 6)))));
       }
     }
   }
+
 
   private checkReadTs(ts: string): bigint {
     const v = checkTimestamp('read_ts', ts);
@@ -473,19 +480,20 @@ function nextPart(parts: readonly RoutePart[], reverse: boolean): { group: numbe
   return { group, start: parts[i]!.start, end: parts[parts.length - 1]!.end };
 }
 
+/** The client error for a footprint the group's ownership map refuses (reads and writes alike). */
 export function notOwnerError(group: number, bad: NotOwned): KvError {
-  return new KvError('NOT_OWNER', `group ${group} does not serve this key range; refresh routes`, {
-    groupId: group,
-    ...(bad.owned ? { ownedStart: bad.owned.start, ownedEnd: bad.owned.end } : {}),
-  });
+  return resultError(refusedResult(group, bad), group);
 }
 
 /** The error of a command apply rejected. */
 function resultError(res: KvResult, group: number): KvError {
   const code = (res.errorCode ?? 'INTERNAL') as KvErrorCode;
   return new KvError(code, res.errorMessage ?? code, {
-    groupId: group,
+    // ROUTE_MOVED names where the range went; the others, the group that answered.
+    groupId: res.movedToGroup ?? group,
     ...(res.owned ? { ownedStart: res.owned.start, ownedEnd: res.owned.end } : {}),
+    ...(res.jobId !== undefined ? { jobId: BigInt(res.jobId) } : {}),
+    ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
   });
 }
 

@@ -20,7 +20,7 @@ import { EntryType, type Entry } from '../raft/index.js';
 import { NodeDb, StorageBatch } from '../storage/db.js';
 import { FAMILY_MVCC, compareBytes, concat, dataPrefix, escapeKey, prefixEnd, readU32, readU64, stateKey, u32, u64, unescapeKey } from '../storage/keys.js';
 import { MvccStore } from '../storage/mvcc-store.js';
-import { RouteCatalog, type CatalogImage, type RouteDescriptor } from '../distribution/catalog.js';
+import { RouteCatalog, type CatalogCommand, type CatalogImage, type RouteDescriptor } from '../distribution/catalog.js';
 import { decodeCatalog, decodeOwnership, encodeCatalog, encodeOwnership } from '../distribution/codec.js';
 import { OwnershipMap, type NotOwned } from '../distribution/ownership.js';
 import {
@@ -32,6 +32,7 @@ import {
   unhex,
   type GroupJobState,
 } from '../migration/group-state.js';
+import { AFTER_RELEASE, TERMINAL, decodeJob, encodeJob, type SplitJob } from '../migration/job.js';
 import { decodeMigrationRow, encodeMigrationRow, type MigrationRow } from '../migration/rows.js';
 import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult, type MigrationCommand } from './commands.js';
 
@@ -42,6 +43,8 @@ export const FAMILY_CHANGELOG = 0x30;
 const FENCE_RETRY_MS = 20;
 /** A change log larger than this makes the source abandon the attempt itself (MIGRATION.md CATCHUP). */
 export const MAX_CHANGE_LOG_BYTES = 256 << 20;
+/** Terminal job records kept (newest first). */
+const JOB_HISTORY = 1000;
 const MAX_TS = (1n << 64n) - 1n;
 /** Catalog changes kept in memory so a watcher can resume with deltas. */
 const CATALOG_HISTORY = 1000;
@@ -71,6 +74,10 @@ export class KvStateMachine implements StateMachine {
   private catalogHistory: CatalogEvent[] = [];
   /** Migration jobs this group takes part in, by job id (its applied state; MIGRATION.md). */
   readonly jobs = new Map<number, GroupJobState>();
+  /** Default group only: the job records (the migrator's mirror and to-do list). */
+  readonly splitJobs = new Map<number, SplitJob>();
+  private nextJobId = 1;
+  private readonly jobListeners = new Set<(j: SplitJob) => void>();
   private readonly catalogListeners = new Set<(e: CatalogEvent) => void>();
   private readonly appliedKey: Uint8Array;
   private readonly maxTsKey: Uint8Array;
@@ -110,6 +117,14 @@ export class KvStateMachine implements StateMachine {
       const st = decodeGroupJobState(v);
       this.jobs.set(st.jobId, st);
     }
+    this.splitJobs.clear();
+    const sp = stateKey(this.group, 'job/');
+    for await (const [, v] of this.db.level.iterator({ gte: sp, lt: prefixEnd(sp) })) {
+      const j = decodeJob(new TextDecoder().decode(v));
+      this.splitJobs.set(j.jobId, j);
+    }
+    const seq = await this.db.level.get(stateKey(this.group, 'jobseq'));
+    this.nextJobId = seq === undefined ? 1 : Number(readU64(seq, 0));
     const c = await this.db.level.get(stateKey(this.group, 'catalog'));
     const before = this.catalog?.version;
     this.catalog = c === undefined ? undefined : RouteCatalog.fromImage(decodeCatalog(c));
@@ -155,6 +170,7 @@ export class KvStateMachine implements StateMachine {
     const results = new Map<number, KvResult>();
     const seen = new Map<string, KvResult>(); // request ids applied in this pass
     const catalogEvents: CatalogEvent[] = [];
+    const jobEvents: SplitJob[] = [];
     let b = this.db.batch();
     let dirty = false;
     const flush = async (): Promise<void> => {
@@ -176,7 +192,7 @@ export class KvStateMachine implements StateMachine {
         if (cmd) {
           if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC')) await flush();
           if (dirty && cmd.kind === 'MIGRATION') await flush();
-          results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index));
+          results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index, jobEvents));
           dirty = true;
         }
       }
@@ -189,7 +205,96 @@ export class KvStateMachine implements StateMachine {
       if (this.catalogHistory.length > CATALOG_HISTORY) this.catalogHistory.shift();
       this.emitCatalog(ev);
     }
+    for (const j of jobEvents) {
+      for (const f of this.jobListeners) {
+        try {
+          f(j);
+        } catch {
+          /* a listener's failure is its own */
+        }
+      }
+    }
     return results;
+  }
+
+  /** Calls `f` after every applied job record change; returns the unsubscribe function. */
+  onJobChange(f: (j: SplitJob) => void): () => void {
+    this.jobListeners.add(f);
+    return () => this.jobListeners.delete(f);
+  }
+
+  /**
+   * Creates or updates a job record (default group). Creation checks, here in
+   * apply, that the route exists, is not busy, and the live-job cap is not
+   * reached — so concurrent admin calls cannot both pass — and marks the route
+   * MOVING in the same command. An update applies only at the expected version,
+   * with its catalog change (cutover, abandon) atomically.
+   */
+  private applyJob(b: StorageBatch, cmd: KvCommand, catalogEvents: CatalogEvent[], jobEvents: SplitJob[]): KvResult {
+    const jc = cmd.job;
+    if (!this.catalog || !jc) return rejected('INVALID_ARGUMENT', `group ${this.group} holds no job records (the default group does)`);
+    let rec: SplitJob;
+    try {
+      rec = decodeJob(jc.recordJson);
+    } catch {
+      return rejected('INVALID_ARGUMENT', 'job: malformed record');
+    }
+    const applyCatalog = (c: CatalogCommand): KvResult | undefined => {
+      const res = this.catalog!.apply(c);
+      if (!res.ok) return rejected(res.code === 'INVALID_ARGUMENT' || res.code === 'NOT_FOUND' ? 'INVALID_ARGUMENT' : 'ABORTED', `${res.code}: ${res.message}`);
+      if (!res.noop) {
+        b.put(stateKey(this.group, 'catalog'), encodeCatalog(this.catalog!.image()));
+        catalogEvents.push({ version: res.version, reset: false, routes: res.changed });
+      }
+      return undefined;
+    };
+    if (jc.kind === 'CREATE') {
+      const route = this.catalog.list().find((r) => r.routeId === rec.routeId);
+      if (!route) return rejected('INVALID_ARGUMENT', `route ${rec.routeId} does not exist (it may have been split: list routes again)`);
+      if (route.state !== 'ACTIVE') return rejected('ABORTED', `route busy: route ${rec.routeId} is ${route.state}`);
+      if (route.groupId !== rec.sourceGroup) return rejected('ABORTED', `route ${rec.routeId} is served by group ${route.groupId}, not ${rec.sourceGroup}`);
+      if (route.groupId === rec.targetGroup) return rejected('INVALID_ARGUMENT', `target_group: route ${rec.routeId} is already in group ${rec.targetGroup}`);
+      const live = [...this.splitJobs.values()].filter((j) => !TERMINAL.has(j.phase) || (j.phase === 'FAILED' && AFTER_RELEASE.has(j.retreatedFrom ?? 'DONE'))).length;
+      if (jc.maxLiveJobs && live >= jc.maxLiveJobs) return rejected('OVERLOADED', `live-job cap reached: ${live} live jobs (max ${jc.maxLiveJobs})`);
+      const bad = applyCatalog({ kind: 'SET_STATE', routeId: route.routeId, state: 'MOVING', expectedRouteVersion: route.version });
+      if (bad) return bad;
+      const created: SplitJob = { ...rec, jobId: this.nextJobId, version: 1, start: hex(route.start), end: hex(route.end), phase: 'CLEAR_TARGET' };
+      this.nextJobId++;
+      b.put(stateKey(this.group, 'jobseq'), u64(BigInt(this.nextJobId)));
+      this.storeJob(b, created, jobEvents);
+      return { ...EMPTY_RESULT, stateJson: encodeJob(created), jobId: created.jobId };
+    }
+    const cur = this.splitJobs.get(rec.jobId);
+    if (!cur) return rejected('INVALID_ARGUMENT', `job ${rec.jobId} does not exist`);
+    if (cur.version !== jc.expectedVersion) return { ...rejected('ABORTED', `VERSION_MISMATCH: job ${rec.jobId} is at version ${cur.version}, not ${jc.expectedVersion ?? 0}`), stateJson: encodeJob(cur) };
+    if (TERMINAL.has(cur.phase) && cur.phase !== 'FAILED') return { ...rejected('ABORTED', `job ${rec.jobId} is ${cur.phase}`), stateJson: encodeJob(cur) };
+    if (jc.catalog) {
+      const bad = applyCatalog(jc.catalog);
+      if (bad) return { ...bad, stateJson: encodeJob(cur) };
+    }
+    const next: SplitJob = { ...rec, version: cur.version + 1 };
+    this.storeJob(b, next, jobEvents);
+    this.trimJobHistory(b);
+    return { ...EMPTY_RESULT, stateJson: encodeJob(next), jobId: next.jobId };
+  }
+
+  private storeJob(b: StorageBatch, j: SplitJob, jobEvents: SplitJob[]): void {
+    this.splitJobs.set(j.jobId, j);
+    b.put(this.jobKey(j.jobId), new TextEncoder().encode(encodeJob(j)));
+    jobEvents.push(j);
+  }
+
+  private jobKey(jobId: number): Uint8Array {
+    return stateKey(this.group, `job/${String(jobId).padStart(12, '0')}`);
+  }
+
+  /** Terminal jobs beyond the newest JOB_HISTORY are forgotten (a FAILED job after release stays until cleared). */
+  private trimJobHistory(b: StorageBatch): void {
+    const done = [...this.splitJobs.values()].filter((j) => j.phase === 'DONE' || j.phase === 'ABANDONED').sort((a, c) => a.jobId - c.jobId);
+    for (const j of done.slice(0, Math.max(0, done.length - JOB_HISTORY))) {
+      this.splitJobs.delete(j.jobId);
+      b.del(this.jobKey(j.jobId));
+    }
   }
 
   private applyCatalog(b: StorageBatch, cmd: KvCommand, events: CatalogEvent[]): KvResult {
@@ -516,8 +621,16 @@ export class KvStateMachine implements StateMachine {
     b.put(this.maxTsKey, u64(this.maxTs));
   }
 
-  private async applyCommand(b: StorageBatch, cmd: KvCommand, seen: Map<string, KvResult>, catalogEvents: CatalogEvent[], index: number): Promise<KvResult> {
+  private async applyCommand(
+    b: StorageBatch,
+    cmd: KvCommand,
+    seen: Map<string, KvResult>,
+    catalogEvents: CatalogEvent[],
+    index: number,
+    jobEvents: SplitJob[],
+  ): Promise<KvResult> {
     if (cmd.kind === 'MIGRATION') return this.applyMigration(b, cmd.migration, index);
+    if (cmd.kind === 'JOB') return this.applyJob(b, cmd, catalogEvents, jobEvents);
     if (cmd.kind === 'BUMP_TS') {
       if (cmd.ts !== undefined && cmd.ts > this.maxTs) this.maxTs = cmd.ts;
       return { ...EMPTY_RESULT, commitTs: this.maxTs };

@@ -1,9 +1,14 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AbandonSplitJobRequest as _ferrykv_admin_v1_AbandonSplitJobRequest, AbandonSplitJobRequest__Output as _ferrykv_admin_v1_AbandonSplitJobRequest__Output } from './ferrykv/admin/v1/AbandonSplitJobRequest.js';
 import type { AddMemberRequest as _ferrykv_admin_v1_AddMemberRequest, AddMemberRequest__Output as _ferrykv_admin_v1_AddMemberRequest__Output } from './ferrykv/admin/v1/AddMemberRequest.js';
 import type { AdminClient as _ferrykv_admin_v1_AdminClient, AdminDefinition as _ferrykv_admin_v1_AdminDefinition } from './ferrykv/admin/v1/Admin.js';
+import type { GetSplitJobRequest as _ferrykv_admin_v1_GetSplitJobRequest, GetSplitJobRequest__Output as _ferrykv_admin_v1_GetSplitJobRequest__Output } from './ferrykv/admin/v1/GetSplitJobRequest.js';
 import type { GroupStatus as _ferrykv_admin_v1_GroupStatus, GroupStatus__Output as _ferrykv_admin_v1_GroupStatus__Output } from './ferrykv/admin/v1/GroupStatus.js';
+import type { JobOptions as _ferrykv_admin_v1_JobOptions, JobOptions__Output as _ferrykv_admin_v1_JobOptions__Output } from './ferrykv/admin/v1/JobOptions.js';
+import type { ListSplitJobsRequest as _ferrykv_admin_v1_ListSplitJobsRequest, ListSplitJobsRequest__Output as _ferrykv_admin_v1_ListSplitJobsRequest__Output } from './ferrykv/admin/v1/ListSplitJobsRequest.js';
+import type { ListSplitJobsResponse as _ferrykv_admin_v1_ListSplitJobsResponse, ListSplitJobsResponse__Output as _ferrykv_admin_v1_ListSplitJobsResponse__Output } from './ferrykv/admin/v1/ListSplitJobsResponse.js';
 import type { MembershipResponse as _ferrykv_admin_v1_MembershipResponse, MembershipResponse__Output as _ferrykv_admin_v1_MembershipResponse__Output } from './ferrykv/admin/v1/MembershipResponse.js';
 import type { NodeStatusRequest as _ferrykv_admin_v1_NodeStatusRequest, NodeStatusRequest__Output as _ferrykv_admin_v1_NodeStatusRequest__Output } from './ferrykv/admin/v1/NodeStatusRequest.js';
 import type { NodeStatusResponse as _ferrykv_admin_v1_NodeStatusResponse, NodeStatusResponse__Output as _ferrykv_admin_v1_NodeStatusResponse__Output } from './ferrykv/admin/v1/NodeStatusResponse.js';
@@ -14,8 +19,11 @@ import type { PromoteMemberRequest as _ferrykv_admin_v1_PromoteMemberRequest, Pr
 import type { RemoveMemberRequest as _ferrykv_admin_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _ferrykv_admin_v1_RemoveMemberRequest__Output } from './ferrykv/admin/v1/RemoveMemberRequest.js';
 import type { SetFaultsRequest as _ferrykv_admin_v1_SetFaultsRequest, SetFaultsRequest__Output as _ferrykv_admin_v1_SetFaultsRequest__Output } from './ferrykv/admin/v1/SetFaultsRequest.js';
 import type { SetFaultsResponse as _ferrykv_admin_v1_SetFaultsResponse, SetFaultsResponse__Output as _ferrykv_admin_v1_SetFaultsResponse__Output } from './ferrykv/admin/v1/SetFaultsResponse.js';
+import type { SplitJob as _ferrykv_admin_v1_SplitJob, SplitJob__Output as _ferrykv_admin_v1_SplitJob__Output } from './ferrykv/admin/v1/SplitJob.js';
+import type { SplitJobProgress as _ferrykv_admin_v1_SplitJobProgress, SplitJobProgress__Output as _ferrykv_admin_v1_SplitJobProgress__Output } from './ferrykv/admin/v1/SplitJobProgress.js';
 import type { SplitRangeRequest as _ferrykv_admin_v1_SplitRangeRequest, SplitRangeRequest__Output as _ferrykv_admin_v1_SplitRangeRequest__Output } from './ferrykv/admin/v1/SplitRangeRequest.js';
 import type { SplitRangeResponse as _ferrykv_admin_v1_SplitRangeResponse, SplitRangeResponse__Output as _ferrykv_admin_v1_SplitRangeResponse__Output } from './ferrykv/admin/v1/SplitRangeResponse.js';
+import type { StartSplitMigrationRequest as _ferrykv_admin_v1_StartSplitMigrationRequest, StartSplitMigrationRequest__Output as _ferrykv_admin_v1_StartSplitMigrationRequest__Output } from './ferrykv/admin/v1/StartSplitMigrationRequest.js';
 import type { TransferLeaderRequest as _ferrykv_admin_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _ferrykv_admin_v1_TransferLeaderRequest__Output } from './ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse as _ferrykv_admin_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _ferrykv_admin_v1_TransferLeaderResponse__Output } from './ferrykv/admin/v1/TransferLeaderResponse.js';
 import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__Output as _ferrykv_v1_BatchGetRequest__Output } from './ferrykv/v1/BatchGetRequest.js';
@@ -56,9 +64,14 @@ export interface ProtoGrpcType {
   ferrykv: {
     admin: {
       v1: {
+        AbandonSplitJobRequest: MessageTypeDefinition<_ferrykv_admin_v1_AbandonSplitJobRequest, _ferrykv_admin_v1_AbandonSplitJobRequest__Output>
         AddMemberRequest: MessageTypeDefinition<_ferrykv_admin_v1_AddMemberRequest, _ferrykv_admin_v1_AddMemberRequest__Output>
         Admin: SubtypeConstructor<typeof grpc.Client, _ferrykv_admin_v1_AdminClient> & { service: _ferrykv_admin_v1_AdminDefinition }
+        GetSplitJobRequest: MessageTypeDefinition<_ferrykv_admin_v1_GetSplitJobRequest, _ferrykv_admin_v1_GetSplitJobRequest__Output>
         GroupStatus: MessageTypeDefinition<_ferrykv_admin_v1_GroupStatus, _ferrykv_admin_v1_GroupStatus__Output>
+        JobOptions: MessageTypeDefinition<_ferrykv_admin_v1_JobOptions, _ferrykv_admin_v1_JobOptions__Output>
+        ListSplitJobsRequest: MessageTypeDefinition<_ferrykv_admin_v1_ListSplitJobsRequest, _ferrykv_admin_v1_ListSplitJobsRequest__Output>
+        ListSplitJobsResponse: MessageTypeDefinition<_ferrykv_admin_v1_ListSplitJobsResponse, _ferrykv_admin_v1_ListSplitJobsResponse__Output>
         MembershipResponse: MessageTypeDefinition<_ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_MembershipResponse__Output>
         NodeStatusRequest: MessageTypeDefinition<_ferrykv_admin_v1_NodeStatusRequest, _ferrykv_admin_v1_NodeStatusRequest__Output>
         NodeStatusResponse: MessageTypeDefinition<_ferrykv_admin_v1_NodeStatusResponse, _ferrykv_admin_v1_NodeStatusResponse__Output>
@@ -69,8 +82,11 @@ export interface ProtoGrpcType {
         RemoveMemberRequest: MessageTypeDefinition<_ferrykv_admin_v1_RemoveMemberRequest, _ferrykv_admin_v1_RemoveMemberRequest__Output>
         SetFaultsRequest: MessageTypeDefinition<_ferrykv_admin_v1_SetFaultsRequest, _ferrykv_admin_v1_SetFaultsRequest__Output>
         SetFaultsResponse: MessageTypeDefinition<_ferrykv_admin_v1_SetFaultsResponse, _ferrykv_admin_v1_SetFaultsResponse__Output>
+        SplitJob: MessageTypeDefinition<_ferrykv_admin_v1_SplitJob, _ferrykv_admin_v1_SplitJob__Output>
+        SplitJobProgress: MessageTypeDefinition<_ferrykv_admin_v1_SplitJobProgress, _ferrykv_admin_v1_SplitJobProgress__Output>
         SplitRangeRequest: MessageTypeDefinition<_ferrykv_admin_v1_SplitRangeRequest, _ferrykv_admin_v1_SplitRangeRequest__Output>
         SplitRangeResponse: MessageTypeDefinition<_ferrykv_admin_v1_SplitRangeResponse, _ferrykv_admin_v1_SplitRangeResponse__Output>
+        StartSplitMigrationRequest: MessageTypeDefinition<_ferrykv_admin_v1_StartSplitMigrationRequest, _ferrykv_admin_v1_StartSplitMigrationRequest__Output>
         TransferLeaderRequest: MessageTypeDefinition<_ferrykv_admin_v1_TransferLeaderRequest, _ferrykv_admin_v1_TransferLeaderRequest__Output>
         TransferLeaderResponse: MessageTypeDefinition<_ferrykv_admin_v1_TransferLeaderResponse, _ferrykv_admin_v1_TransferLeaderResponse__Output>
       }

@@ -4,8 +4,13 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { CatalogCommand as _ferrykv_internal_v1_CatalogCommand, CatalogCommand__Output as _ferrykv_internal_v1_CatalogCommand__Output } from './ferrykv/internal/v1/CatalogCommand.js';
 import type { CatalogImage as _ferrykv_internal_v1_CatalogImage, CatalogImage__Output as _ferrykv_internal_v1_CatalogImage__Output } from './ferrykv/internal/v1/CatalogImage.js';
 import type { CatalogRoute as _ferrykv_internal_v1_CatalogRoute, CatalogRoute__Output as _ferrykv_internal_v1_CatalogRoute__Output } from './ferrykv/internal/v1/CatalogRoute.js';
+import type { ExportRangeChunk as _ferrykv_internal_v1_ExportRangeChunk, ExportRangeChunk__Output as _ferrykv_internal_v1_ExportRangeChunk__Output } from './ferrykv/internal/v1/ExportRangeChunk.js';
+import type { ExportRangeRequest as _ferrykv_internal_v1_ExportRangeRequest, ExportRangeRequest__Output as _ferrykv_internal_v1_ExportRangeRequest__Output } from './ferrykv/internal/v1/ExportRangeRequest.js';
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from './ferrykv/internal/v1/ForwardRequest.js';
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from './ferrykv/internal/v1/ForwardResponse.js';
+import type { GroupCommandRequest as _ferrykv_internal_v1_GroupCommandRequest, GroupCommandRequest__Output as _ferrykv_internal_v1_GroupCommandRequest__Output } from './ferrykv/internal/v1/GroupCommandRequest.js';
+import type { GroupCommandResponse as _ferrykv_internal_v1_GroupCommandResponse, GroupCommandResponse__Output as _ferrykv_internal_v1_GroupCommandResponse__Output } from './ferrykv/internal/v1/GroupCommandResponse.js';
+import type { ImportRangeRequest as _ferrykv_internal_v1_ImportRangeRequest, ImportRangeRequest__Output as _ferrykv_internal_v1_ImportRangeRequest__Output } from './ferrykv/internal/v1/ImportRangeRequest.js';
 import type { InternalClient as _ferrykv_internal_v1_InternalClient, InternalDefinition as _ferrykv_internal_v1_InternalDefinition } from './ferrykv/internal/v1/Internal.js';
 import type { JobCommand as _ferrykv_internal_v1_JobCommand, JobCommand__Output as _ferrykv_internal_v1_JobCommand__Output } from './ferrykv/internal/v1/JobCommand.js';
 import type { KvCommand as _ferrykv_internal_v1_KvCommand, KvCommand__Output as _ferrykv_internal_v1_KvCommand__Output } from './ferrykv/internal/v1/KvCommand.js';
@@ -32,8 +37,13 @@ export interface ProtoGrpcType {
         CatalogCommand: MessageTypeDefinition<_ferrykv_internal_v1_CatalogCommand, _ferrykv_internal_v1_CatalogCommand__Output>
         CatalogImage: MessageTypeDefinition<_ferrykv_internal_v1_CatalogImage, _ferrykv_internal_v1_CatalogImage__Output>
         CatalogRoute: MessageTypeDefinition<_ferrykv_internal_v1_CatalogRoute, _ferrykv_internal_v1_CatalogRoute__Output>
+        ExportRangeChunk: MessageTypeDefinition<_ferrykv_internal_v1_ExportRangeChunk, _ferrykv_internal_v1_ExportRangeChunk__Output>
+        ExportRangeRequest: MessageTypeDefinition<_ferrykv_internal_v1_ExportRangeRequest, _ferrykv_internal_v1_ExportRangeRequest__Output>
         ForwardRequest: MessageTypeDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardRequest__Output>
         ForwardResponse: MessageTypeDefinition<_ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardResponse__Output>
+        GroupCommandRequest: MessageTypeDefinition<_ferrykv_internal_v1_GroupCommandRequest, _ferrykv_internal_v1_GroupCommandRequest__Output>
+        GroupCommandResponse: MessageTypeDefinition<_ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_GroupCommandResponse__Output>
+        ImportRangeRequest: MessageTypeDefinition<_ferrykv_internal_v1_ImportRangeRequest, _ferrykv_internal_v1_ImportRangeRequest__Output>
         Internal: SubtypeConstructor<typeof grpc.Client, _ferrykv_internal_v1_InternalClient> & { service: _ferrykv_internal_v1_InternalDefinition }
         JobCommand: MessageTypeDefinition<_ferrykv_internal_v1_JobCommand, _ferrykv_internal_v1_JobCommand__Output>
         KvCommand: MessageTypeDefinition<_ferrykv_internal_v1_KvCommand, _ferrykv_internal_v1_KvCommand__Output>

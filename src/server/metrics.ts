@@ -21,6 +21,12 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   });
+  readonly fenceWindow = new Histogram({
+    name: 'ferrykv_migration_fence_window_seconds',
+    help: 'Write-unavailable window of each migration cutover (fence applied to adopt acknowledged), measured by the migrator',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly appliedEntries = new Counter({ name: 'ferrykv_applied_entries_total', help: 'Committed entries applied per group', labelNames: ['group'], registers: [this.registry] });
   readonly confChanges = new Counter({ name: 'ferrykv_raft_conf_changes_total', help: 'Membership changes applied per group', labelNames: ['group'], registers: [this.registry] });
 

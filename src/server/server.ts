@@ -15,7 +15,17 @@ import { RouteCache } from '../distribution/route-cache.js';
 import { RouteWatcher } from '../distribution/route-watcher.js';
 import { KvStateMachine, type CatalogEvent } from '../kv/state-machine.js';
 import { NodeHost } from '../node/node-host.js';
-import { ReplicaError } from '../node/replica.js';
+import { Replica, ReplicaError } from '../node/replica.js';
+import { EMPTY_RESULT, decodeCommand, encodeCommand, encodeResult, type KvCommand, type KvResult } from '../kv/commands.js';
+import { exportRange } from '../migration/exporter.js';
+import { GroupClient } from '../migration/group-client.js';
+import { hex } from '../migration/group-state.js';
+import { AFTER_RELEASE, PHASES, TERMINAL, checkOptions, decodeJob, encodeJob, newJob, type Phase, type SplitJob } from '../migration/job.js';
+import { optionsFrom, toJobMessage } from '../migration/job-proto.js';
+import { Migrator } from '../migration/migrator.js';
+import type { SplitJob as SplitJobMsg } from '../proto-gen/ferrykv/admin/v1/SplitJob.js';
+import type { StartSplitMigrationRequest__Output } from '../proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
+import { fromWireRow, toWireRow } from '../migration/rows.js';
 import type { AdminHandlers } from '../proto-gen/ferrykv/admin/v1/Admin.js';
 import type { GroupStatus } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
 import type { InternalHandlers } from '../proto-gen/ferrykv/internal/v1/Internal.js';
@@ -39,6 +49,10 @@ import { Metrics } from './metrics.js';
 const VERSION = '0.1.0';
 /** The group that holds the route catalog. */
 export const DEFAULT_GROUP = 1;
+/** Live migration jobs at most (checked in the default group's apply). */
+const MAX_LIVE_JOBS = 4;
+/** A source lifts a fence this long after it first saw it (its own monotonic clock). */
+const FENCE_DEADLINE_MS = 5000;
 
 export class FerryServer {
   private grpcServer: grpc.Server | undefined;
@@ -50,6 +64,12 @@ export class FerryServer {
   private readonly routeWatches = new Set<() => void>();
   routes!: RouteCache;
   private watcher!: RouteWatcher;
+  private migrator!: Migrator;
+  private groupClient!: GroupClient;
+  private pauseMigrationAt: Phase | undefined;
+  private fenceWatchTimer: NodeJS.Timeout | undefined;
+  /** When this node, as a source leader, first saw each fence (job:epoch → monotonic ms). */
+  private readonly fenceSeen = new Map<string, number>();
   readonly metrics: Metrics;
   host!: NodeHost;
   kv!: KvService;
@@ -152,6 +172,30 @@ export class FerryServer {
       }
     }, every);
     this.dedupTimer.unref();
+    this.groupClient = new GroupClient({
+      nodes: () => new Map(cfg.cluster.nodes.map((n) => [n.id, this.transport.peerAddress(nodeId(n.id)) ?? n.address])),
+      leaderHint: (g) => this.host.replica(g)?.leader() ?? 0,
+      timeoutMs: cfg.requestTimeoutMs,
+    });
+    this.migrator = new Migrator({
+      nodeId: cfg.nodeId,
+      log: this.log,
+      leaderSm: () => {
+        const r = this.host.replica(DEFAULT_GROUP);
+        return r?.isLeader() ? (r.sm as KvStateMachine) : undefined;
+      },
+      proposeJob: (job) => this.proposeOnLeader(DEFAULT_GROUP, encodeCommand({ kind: 'JOB', requestId: new Uint8Array(0), proposedTs: 0n, job })),
+      groups: this.groupClient,
+      onFenceWindow: (job, ms) => {
+        this.metrics.fenceWindow.observe(ms / 1000);
+        this.log.info({ jobId: job.jobId, fenceWindowMs: ms }, 'cutover: write-unavailable window');
+      },
+      pauseAt: () => this.pauseMigrationAt,
+    });
+    this.migrator.start();
+    // A fence never outlives its deadline: the source's own leader lifts it (MIGRATION.md FENCE).
+    this.fenceWatchTimer = setInterval(() => this.liftExpiredFences(), 200);
+    this.fenceWatchTimer.unref();
     await this.startGrpc();
     this.watcher.start();
     if (cfg.http) await this.startHttp(cfg.http);
@@ -561,6 +605,103 @@ export class FerryServer {
           wake();
         });
       },
+      GroupCommand: (call, callback) => {
+        const req = call.request;
+        const done = (p: Promise<KvResult>): void => {
+          p.then(
+            (res) => callback(null, { result: Buffer.from(encodeResult(res)), error: Buffer.alloc(0) }),
+            (e: unknown) => callback(null, { result: Buffer.alloc(0), error: Buffer.from(encodeKvError(toKvError(e))) }),
+          );
+        };
+        if (Number(req.readJobId) > 0) {
+          done(
+            this.onGroupLeader(req.groupId, async (r) => {
+              await this.withTimeout(r.readBarrier(), `group ${req.groupId} read barrier`);
+              const st = (r.sm as KvStateMachine).jobs.get(Number(req.readJobId));
+              return { ...EMPTY_RESULT, ...(st ? { stateJson: JSON.stringify(st) } : {}) };
+            }),
+          );
+          return;
+        }
+        let cmd: KvCommand;
+        try {
+          cmd = decodeCommand(req.command);
+        } catch (e) {
+          done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: ${(e as Error).message}`)));
+          return;
+        }
+        if (cmd.kind !== 'MIGRATION') {
+          done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: only migration steps travel this way, not ${cmd.kind}`)));
+          return;
+        }
+        done(this.proposeOnLeader(req.groupId, req.command));
+      },
+      ImportRangeVersions: (call, callback) => {
+        const req = call.request;
+        const command = encodeCommand({
+          kind: 'MIGRATION',
+          requestId: new Uint8Array(0),
+          proposedTs: 0n,
+          migration: {
+            kind: 'IMPORT',
+            jobId: Number(req.jobId),
+            attempt: req.attempt,
+            fromCursor: req.fromCursor,
+            toCursor: req.toCursor,
+            rows: req.rows.map((r) => fromWireRow(r)),
+          },
+        });
+        this.proposeOnLeader(req.groupId, command).then(
+          (res) => callback(null, { result: Buffer.from(encodeResult(res)), error: Buffer.alloc(0) }),
+          (e: unknown) => callback(null, { result: Buffer.alloc(0), error: Buffer.from(encodeKvError(toKvError(e))) }),
+        );
+      },
+      ExportRangeVersions: (call) => {
+        const req = call.request;
+        let cancelled = false;
+        call.on('cancelled', () => (cancelled = true));
+        const run = async (): Promise<void> => {
+          const r = this.groupLeader(req.groupId);
+          const sm = r.sm as KvStateMachine;
+          if (req.mode === 'CHANGE_LOG') await this.withTimeout(r.readBarrier(), `group ${req.groupId} read barrier`);
+          if (Number(req.minApplied) > 0) await this.withTimeout(r.waitApplied(Number(req.minApplied)), `group ${req.groupId} applying the capture`);
+          const chunks = exportRange(
+            sm,
+            {
+              mode: req.mode as 'BACKFILL' | 'CHANGE_LOG' | 'VERIFY',
+              jobId: Number(req.jobId),
+              attempt: req.attempt,
+              start: req.start,
+              end: req.end,
+              cursor: req.cursor,
+              afterSeq: Number(req.afterSeq),
+              chunkBytes: req.chunkBytes,
+              rateLimitBytesPerSec: Number(req.rateLimitBytesPerSec),
+              maxTs: BigInt(req.maxTs),
+            },
+            () => cancelled || this.stopping,
+          );
+          for await (const c of chunks) {
+            if (cancelled) return;
+            const ok = call.write({
+              rows: c.rows.map(toWireRow),
+              nextCursor: Buffer.from(c.nextCursor),
+              lastSeq: String(c.lastSeq),
+              done: c.done,
+              scannedBytes: String(c.scannedBytes),
+            });
+            if (!ok) await new Promise<void>((res) => call.once('drain', () => res()));
+          }
+        };
+        run().then(
+          () => {
+            if (!cancelled) call.end();
+          },
+          (e: unknown) => {
+            if (!cancelled) call.emit('error', toServiceError(toKvError(e)));
+          },
+        );
+      },
       Forward: (call, callback) => {
         const m = forwardMethod(call.request.method);
         if (!m) {
@@ -574,6 +715,120 @@ export class FerryServer {
         );
       },
     };
+  }
+
+  // -------------------------------------------------------------- migration
+
+  /** On each group this node leads: UNFENCE every fence older than the deadline (this node's monotonic clock). */
+  private liftExpiredFences(): void {
+    const now = performance.now();
+    const live = new Set<string>();
+    for (const r of this.host.replicas.values()) {
+      if (!r.isLeader()) continue;
+      for (const st of (r.sm as KvStateMachine).jobs.values()) {
+        if (st.role !== 'source' || st.state !== 'fenced') continue;
+        const key = `${r.group}:${st.jobId}:${st.attempt}:${st.fenceEpoch}`;
+        live.add(key);
+        const seen = this.fenceSeen.get(key);
+        if (seen === undefined) {
+          this.fenceSeen.set(key, now);
+          continue;
+        }
+        if (now - seen < FENCE_DEADLINE_MS) continue;
+        this.fenceSeen.set(key, now); // one try per deadline
+        const cmd = encodeCommand({ kind: 'MIGRATION', requestId: new Uint8Array(0), proposedTs: 0n, migration: { kind: 'UNFENCE', jobId: st.jobId, attempt: st.attempt, fenceEpoch: st.fenceEpoch } });
+        this.log.warn({ groupId: r.group, jobId: st.jobId, fenceEpoch: st.fenceEpoch }, 'fence deadline passed; lifting the fence');
+        r.propose(cmd).catch((e: unknown) => this.log.warn({ groupId: r.group, err: (e as Error).message }, 'unfence failed; will retry'));
+      }
+    }
+    for (const k of [...this.fenceSeen.keys()]) if (!live.has(k)) this.fenceSeen.delete(k);
+  }
+
+  private defaultLeaderSm(): { r: Replica; sm: KvStateMachine } {
+    const r = this.groupLeader(DEFAULT_GROUP);
+    return { r, sm: r.sm as KvStateMachine };
+  }
+
+  private async startMigration(req: StartSplitMigrationRequest__Output): Promise<SplitJobMsg> {
+    const { sm } = this.defaultLeaderSm();
+    const target = req.targetGroup;
+    if (!this.cfg.cluster.groups.some((g) => g.id === target)) throw new KvError('INVALID_ARGUMENT', `target_group: group ${target} does not exist`, { field: 'target_group' });
+    const options = optionsFrom(req.options);
+    const problems = checkOptions(options);
+    if (problems.length > 0) throw new KvError('INVALID_ARGUMENT', problems.join('; '), { field: 'options' });
+    let routeId = Number(req.routeId);
+    if (req.splitKey.byteLength > 0) {
+      if (routeId !== 0) throw new KvError('INVALID_ARGUMENT', 'give route_id or split_key, not both', { field: 'split_key' });
+      const key = checkKey('split_key', req.splitKey);
+      await this.kv.catalogCommand('SplitRange', { splitKey: key }, 0, DEFAULT_GROUP, { kind: 'SPLIT', splitKey: key });
+      routeId = sm.catalog!.lookup(key).routeId;
+    }
+    const route = sm.catalog!.list().find((r) => r.routeId === routeId);
+    if (!route) throw new KvError('INVALID_ARGUMENT', `route_id: route ${routeId} does not exist (list routes)`, { field: 'route_id' });
+    if (route.groupId === target) throw new KvError('INVALID_ARGUMENT', `target_group: route ${routeId} is already served by group ${target}`, { field: 'target_group' });
+    const record = newJob({ routeId, sourceGroup: route.groupId, targetGroup: target, start: hex(route.start), end: hex(route.end), createdAt: Date.now(), options });
+    const res = await this.proposeOnLeader(DEFAULT_GROUP, encodeCommand({ kind: 'JOB', requestId: new Uint8Array(0), proposedTs: 0n, job: { kind: 'CREATE', recordJson: encodeJob(record), maxLiveJobs: MAX_LIVE_JOBS } }));
+    if (res.errorCode) throw new KvError(res.errorCode as KvError['code'], res.errorMessage ?? res.errorCode);
+    const job = decodeJob(res.stateJson!);
+    this.log.info({ jobId: job.jobId, routeId, from: job.sourceGroup, to: target, options }, 'migration job created');
+    return toJobMessage(job);
+  }
+
+  private async jobOf(jobId: number): Promise<SplitJob> {
+    const { r, sm } = this.defaultLeaderSm();
+    await this.withTimeout(r.readBarrier(), 'default-group read barrier');
+    const j = sm.splitJobs.get(jobId);
+    if (!j) throw new KvError('INVALID_ARGUMENT', `job_id: job ${jobId} does not exist`, { field: 'job_id' });
+    return j;
+  }
+
+  private async abandonJob(jobId: number): Promise<SplitJobMsg> {
+    for (let i = 0; i < 20; i++) {
+      const j = await this.jobOf(jobId);
+      if (TERMINAL.has(j.phase) || j.abandonRequested) return toJobMessage(j);
+      if (AFTER_RELEASE.has(j.phase)) throw new KvError('INVALID_ARGUMENT', `job ${jobId} is ${j.phase}: the source released the range; the job can only roll forward`, { field: 'job_id', reason: 'released' });
+      const res = await this.proposeOnLeader(
+        DEFAULT_GROUP,
+        encodeCommand({ kind: 'JOB', requestId: new Uint8Array(0), proposedTs: 0n, job: { kind: 'UPDATE', recordJson: encodeJob({ ...j, abandonRequested: true, updatedAt: Date.now() }), expectedVersion: j.version } }),
+      );
+      if (!res.errorCode) {
+        this.log.warn({ jobId, phase: j.phase }, 'migration job abandon requested');
+        return toJobMessage(decodeJob(res.stateJson!));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new KvError('UNAVAILABLE', `job ${jobId} kept changing; retry`, { retryAfterMs: 100 });
+  }
+
+  /** This node's replica of `group` if it leads it; otherwise NOT_LEADER with the leader's address. */
+  private groupLeader(group: number): Replica {
+    const r = this.host.replica(group);
+    if (!r) throw new KvError('UNAVAILABLE', `node ${this.cfg.nodeId} holds no replica of group ${group}`, { groupId: group });
+    if (!r.isLeader()) {
+      const lead = r.leader();
+      if (lead === 0) throw new KvError('UNAVAILABLE', `group ${group} has no leader yet`, { groupId: group, retryAfterMs: 100 });
+      throw new KvError('NOT_LEADER', `node ${this.cfg.nodeId} does not lead group ${group}; node ${lead} does`, {
+        groupId: group,
+        leaderNodeId: lead,
+        leaderAddress: this.transport.peerAddress(lead) ?? '',
+      });
+    }
+    return r;
+  }
+
+  private onGroupLeader<T>(group: number, fn: (r: Replica) => Promise<T>): Promise<T> {
+    try {
+      return fn(this.groupLeader(group));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /** Proposes an encoded command on this node's leader replica of `group`; the result as applied (refusals included). */
+  private proposeOnLeader(group: number, command: Uint8Array): Promise<KvResult> {
+    return this.onGroupLeader(group, (r) => this.withTimeout(r.propose(command), `group ${group} proposal`).then((res) => res as KvResult)).catch((e: unknown) => {
+      throw e instanceof ReplicaError ? toKvError(e) : e;
+    });
   }
 
   // ------------------------------------------------------------------ admin
@@ -660,6 +915,7 @@ export class FerryServer {
           routeCacheVersion: String(this.routes.version),
           staleRouteRetries: String(this.kv.staleRoutes),
           routeWatchOpen: this.watcher.watching,
+          migratingJobs: this.migrator.active.map(String),
         }),
       ),
       AddMember: this.unary('AddMember', (req) => {
@@ -689,6 +945,55 @@ export class FerryServer {
       }),
       ListRoutes: this.unary('ListRoutes', (req) => this.listRoutes(req.local)),
       SplitRange: this.unary('SplitRange', (req) => this.splitRange(req)),
+      StartSplitMigration: this.unary('StartSplitMigration', (req) => this.startMigration(req)),
+      GetSplitJob: this.unary('GetSplitJob', async (req) => toJobMessage(await this.jobOf(Number(req.jobId)))),
+      ListSplitJobs: this.unary('ListSplitJobs', async (req) => {
+        const { r, sm } = this.defaultLeaderSm();
+        await this.withTimeout(r.readBarrier(), 'default-group read barrier');
+        const limit = req.limit === 0 ? 100 : Math.min(1000, req.limit);
+        const bad = req.phases.find((p) => !(PHASES as readonly string[]).includes(p));
+        if (bad) throw new KvError('INVALID_ARGUMENT', `phases: unknown phase ${bad}`, { field: 'phases' });
+        const after = Number(req.afterJobId);
+        const all = [...sm.splitJobs.values()].filter((j) => j.jobId > after && (req.phases.length === 0 || req.phases.includes(j.phase))).sort((a, b) => a.jobId - b.jobId);
+        const page = all.slice(0, limit);
+        return { jobs: page.map(toJobMessage), nextAfterJobId: all.length > limit ? String(page[page.length - 1]!.jobId) : '0' };
+      }),
+      AbandonSplitJob: this.unary('AbandonSplitJob', (req) => this.abandonJob(Number(req.jobId))),
+      WatchSplitJob: (call) => {
+        const jobId = Number(call.request.jobId);
+        this.jobOf(jobId).then(
+          (j) => {
+            const { sm } = this.defaultLeaderSm();
+            call.write(toJobMessage(j));
+            if (TERMINAL.has(j.phase)) return call.end();
+            const stop = (): void => {
+              unsubscribe();
+              clearInterval(check);
+              this.routeWatches.delete(stop);
+            };
+            const unsubscribe = sm.onJobChange((u) => {
+              if (u.jobId !== jobId || call.cancelled) return;
+              call.write(toJobMessage(u));
+              if (TERMINAL.has(u.phase)) {
+                stop();
+                call.end();
+              }
+            });
+            const check = setInterval(() => {
+              if (this.host.replica(DEFAULT_GROUP)?.isLeader() !== true || this.stopping) {
+                stop();
+                call.emit('error', toServiceError(new KvError('UNAVAILABLE', 'this node stopped leading the default group; watch again', { retryAfterMs: 200 })));
+              }
+            }, 500);
+            this.routeWatches.add(() => {
+              stop();
+              call.end();
+            });
+            call.on('cancelled', stop);
+          },
+          (e: unknown) => call.emit('error', toServiceError(toKvError(e))),
+        );
+      },
       SetFaults: this.unary('SetFaults', (req) => {
         if (!this.cfg.testHooks) {
           return Promise.reject(new KvError('INVALID_ARGUMENT', 'SetFaults is a test hook: start the node with FERRYKV_TEST_HOOKS=1', { field: 'faults' }));
@@ -704,6 +1009,7 @@ export class FerryServer {
           if (problem) return Promise.reject(new KvError('INVALID_ARGUMENT', `stale_routes: ${problem}`, { field: 'stale_routes' }));
           this.routes.force(routes);
         }
+        this.pauseMigrationAt = req.pauseMigrationAt ? (req.pauseMigrationAt as Phase) : undefined;
         if (req.pauseRouteWatch) this.watcher.pause();
         else this.watcher.resume();
         this.transport.setFaults(m);
@@ -757,6 +1063,9 @@ export class FerryServer {
     this.stopping = true;
     this.log.info('shutting down');
     if (this.dedupTimer) clearInterval(this.dedupTimer);
+    clearInterval(this.fenceWatchTimer);
+    await this.migrator.stop();
+    this.groupClient.close();
     this.watcher.close();
     for (const close of [...this.routeWatches]) close();
     await this.host.stop();

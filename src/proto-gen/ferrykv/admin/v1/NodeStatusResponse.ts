@@ -14,6 +14,7 @@ export interface NodeStatusResponse {
   'routeCacheVersion'?: (number | string | Long);
   'staleRouteRetries'?: (number | string | Long);
   'routeWatchOpen'?: (boolean);
+  'migratingJobs'?: (number | string | Long)[];
 }
 
 export interface NodeStatusResponse__Output {
@@ -26,4 +27,5 @@ export interface NodeStatusResponse__Output {
   'routeCacheVersion': (string);
   'staleRouteRetries': (string);
   'routeWatchOpen': (boolean);
+  'migratingJobs': (string)[];
 }

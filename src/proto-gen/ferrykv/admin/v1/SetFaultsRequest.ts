@@ -7,10 +7,12 @@ export interface SetFaultsRequest {
   'faults'?: (_ferrykv_admin_v1_PeerFault)[];
   'pauseRouteWatch'?: (boolean);
   'staleRoutes'?: (_ferrykv_v1_Route)[];
+  'pauseMigrationAt'?: (string);
 }
 
 export interface SetFaultsRequest__Output {
   'faults': (_ferrykv_admin_v1_PeerFault__Output)[];
   'pauseRouteWatch': (boolean);
   'staleRoutes': (_ferrykv_v1_Route__Output)[];
+  'pauseMigrationAt': (string);
 }

@@ -2,14 +2,24 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ExportRangeChunk as _ferrykv_internal_v1_ExportRangeChunk, ExportRangeChunk__Output as _ferrykv_internal_v1_ExportRangeChunk__Output } from '../../../ferrykv/internal/v1/ExportRangeChunk.js';
+import type { ExportRangeRequest as _ferrykv_internal_v1_ExportRangeRequest, ExportRangeRequest__Output as _ferrykv_internal_v1_ExportRangeRequest__Output } from '../../../ferrykv/internal/v1/ExportRangeRequest.js';
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from '../../../ferrykv/internal/v1/ForwardRequest.js';
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from '../../../ferrykv/internal/v1/ForwardResponse.js';
+import type { GroupCommandRequest as _ferrykv_internal_v1_GroupCommandRequest, GroupCommandRequest__Output as _ferrykv_internal_v1_GroupCommandRequest__Output } from '../../../ferrykv/internal/v1/GroupCommandRequest.js';
+import type { GroupCommandResponse as _ferrykv_internal_v1_GroupCommandResponse, GroupCommandResponse__Output as _ferrykv_internal_v1_GroupCommandResponse__Output } from '../../../ferrykv/internal/v1/GroupCommandResponse.js';
+import type { ImportRangeRequest as _ferrykv_internal_v1_ImportRangeRequest, ImportRangeRequest__Output as _ferrykv_internal_v1_ImportRangeRequest__Output } from '../../../ferrykv/internal/v1/ImportRangeRequest.js';
 import type { RaftAck as _ferrykv_internal_v1_RaftAck, RaftAck__Output as _ferrykv_internal_v1_RaftAck__Output } from '../../../ferrykv/internal/v1/RaftAck.js';
 import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as _ferrykv_internal_v1_RaftBatch__Output } from '../../../ferrykv/internal/v1/RaftBatch.js';
 import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Output as _ferrykv_internal_v1_SnapshotAck__Output } from '../../../ferrykv/internal/v1/SnapshotAck.js';
 import type { SnapshotChunk as _ferrykv_internal_v1_SnapshotChunk, SnapshotChunk__Output as _ferrykv_internal_v1_SnapshotChunk__Output } from '../../../ferrykv/internal/v1/SnapshotChunk.js';
 
 export interface InternalClient extends grpc.Client {
+  ExportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
+  ExportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
+  exportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
+  exportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
+  
   Forward(argument: _ferrykv_internal_v1_ForwardRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
   Forward(argument: _ferrykv_internal_v1_ForwardRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
   Forward(argument: _ferrykv_internal_v1_ForwardRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
@@ -18,6 +28,24 @@ export interface InternalClient extends grpc.Client {
   forward(argument: _ferrykv_internal_v1_ForwardRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
   forward(argument: _ferrykv_internal_v1_ForwardRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
   forward(argument: _ferrykv_internal_v1_ForwardRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_ForwardResponse__Output>): grpc.ClientUnaryCall;
+  
+  GroupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  GroupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  GroupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  GroupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  groupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  groupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  groupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  groupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  
+  ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  importRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  importRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  importRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
+  importRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
   
   Raft(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_RaftAck__Output>): grpc.ClientWritableStream<_ferrykv_internal_v1_RaftBatch>;
   Raft(metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_RaftAck__Output>): grpc.ClientWritableStream<_ferrykv_internal_v1_RaftBatch>;
@@ -40,7 +68,13 @@ export interface InternalClient extends grpc.Client {
 }
 
 export interface InternalHandlers extends grpc.UntypedServiceImplementation {
+  ExportRangeVersions: grpc.handleServerStreamingCall<_ferrykv_internal_v1_ExportRangeRequest__Output, _ferrykv_internal_v1_ExportRangeChunk>;
+  
   Forward: grpc.handleUnaryCall<_ferrykv_internal_v1_ForwardRequest__Output, _ferrykv_internal_v1_ForwardResponse>;
+  
+  GroupCommand: grpc.handleUnaryCall<_ferrykv_internal_v1_GroupCommandRequest__Output, _ferrykv_internal_v1_GroupCommandResponse>;
+  
+  ImportRangeVersions: grpc.handleUnaryCall<_ferrykv_internal_v1_ImportRangeRequest__Output, _ferrykv_internal_v1_GroupCommandResponse>;
   
   Raft: grpc.handleClientStreamingCall<_ferrykv_internal_v1_RaftBatch__Output, _ferrykv_internal_v1_RaftAck>;
   
@@ -49,7 +83,10 @@ export interface InternalHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface InternalDefinition extends grpc.ServiceDefinition {
+  ExportRangeVersions: MethodDefinition<_ferrykv_internal_v1_ExportRangeRequest, _ferrykv_internal_v1_ExportRangeChunk, _ferrykv_internal_v1_ExportRangeRequest__Output, _ferrykv_internal_v1_ExportRangeChunk__Output>
   Forward: MethodDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardRequest__Output, _ferrykv_internal_v1_ForwardResponse__Output>
+  GroupCommand: MethodDefinition<_ferrykv_internal_v1_GroupCommandRequest, _ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_GroupCommandRequest__Output, _ferrykv_internal_v1_GroupCommandResponse__Output>
+  ImportRangeVersions: MethodDefinition<_ferrykv_internal_v1_ImportRangeRequest, _ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_ImportRangeRequest__Output, _ferrykv_internal_v1_GroupCommandResponse__Output>
   Raft: MethodDefinition<_ferrykv_internal_v1_RaftBatch, _ferrykv_internal_v1_RaftAck, _ferrykv_internal_v1_RaftBatch__Output, _ferrykv_internal_v1_RaftAck__Output>
   Snapshot: MethodDefinition<_ferrykv_internal_v1_SnapshotChunk, _ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotChunk__Output, _ferrykv_internal_v1_SnapshotAck__Output>
 }

@@ -1,0 +1,139 @@
+// The source side of a copy: reads a moving range out of a replica's storage
+// in bounded chunks (MIGRATION.md Contracts → Export). BACKFILL walks every
+// family of the range — MVCC versions in (key, ts) order, then the request-id
+// entries whose footprint touches the range — resuming strictly after the
+// position it last emitted or scanned. CHANGE_LOG reads the job's captured
+// effects after a sequence number. VERIFY reads MVCC versions at or below a
+// timestamp. Chunks are bounded by bytes emitted and bytes scanned, paced by
+// an optional rate limit, and the generator yields to the event loop between
+// chunks, so bulk copying never holds a node for long.
+
+import type { KvStateMachine } from '../kv/state-machine.js';
+import { FAMILY_DEDUP, decodeDedup } from '../kv/state-machine.js';
+import { FAMILY_MVCC, compareBytes, concat, dataPrefix, prefixEnd, unescapeKey } from '../storage/keys.js';
+import type { MigrationRow } from './rows.js';
+import { rowBytes } from './rows.js';
+
+export interface ExportRequest {
+  readonly mode: 'BACKFILL' | 'CHANGE_LOG' | 'VERIFY';
+  readonly jobId: number;
+  readonly attempt: number;
+  readonly start: Uint8Array;
+  /** Empty: +∞. */
+  readonly end: Uint8Array;
+  readonly cursor: Uint8Array;
+  readonly afterSeq: number;
+  readonly chunkBytes: number;
+  readonly rateLimitBytesPerSec: number;
+  readonly maxTs: bigint;
+}
+
+export interface ExportChunkOut {
+  readonly rows: MigrationRow[];
+  /** BACKFILL / VERIFY: where the next chunk resumes. */
+  readonly nextCursor: Uint8Array;
+  /** CHANGE_LOG: the sequence number of the last row. */
+  readonly lastSeq: number;
+  readonly done: boolean;
+  readonly scannedBytes: number;
+}
+
+const POS_MVCC = 1;
+const POS_DEDUP = 2;
+const MAX_TS = (1n << 64n) - 1n;
+
+export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCancelled: () => boolean): AsyncGenerator<ExportChunkOut> {
+  const chunkBytes = Math.max(4096, Math.min(req.chunkBytes || 1 << 20, 16 << 20));
+  const pace = pacer(req.rateLimitBytesPerSec);
+  if (req.mode === 'CHANGE_LOG') {
+    let after = req.afterSeq;
+    for (;;) {
+      if (isCancelled()) return;
+      const got = await sm.readChangeLog(req.jobId, req.attempt, after, chunkBytes);
+      if (got.length === 0) {
+        yield { rows: [], nextCursor: new Uint8Array(0), lastSeq: after, done: true, scannedBytes: 0 };
+        return;
+      }
+      after = got[got.length - 1]!.seq;
+      const rows = got.map((g) => g.row);
+      const bytes = rows.reduce((n, r) => n + rowBytes(r), 0);
+      yield { rows, nextCursor: new Uint8Array(0), lastSeq: after, done: false, scannedBytes: bytes };
+      await pace(bytes);
+    }
+  }
+  // BACKFILL / VERIFY: MVCC first, then (BACKFILL) request-id entries.
+  let phase = req.cursor.byteLength === 0 ? POS_MVCC : req.cursor[0]!;
+  let position: Uint8Array | undefined = req.cursor.byteLength > 1 ? req.cursor.subarray(1) : undefined;
+  while (phase === POS_MVCC) {
+    if (isCancelled()) return;
+    const chunk = await sm.mvcc.export({
+      ...(req.start.byteLength > 0 ? { start: req.start } : {}),
+      ...(req.end.byteLength > 0 ? { end: req.end } : {}),
+      ...(position ? { cursor: position } : {}),
+      maxBytes: chunkBytes,
+      maxScannedBytes: chunkBytes * 4,
+      ...(req.mode === 'VERIFY' ? { maxTs: req.maxTs || MAX_TS } : {}),
+    });
+    const rows: MigrationRow[] = chunk.rows.map((v) => ({ family: FAMILY_MVCC, key: v.key, ts: v.ts, value: v.value ?? new Uint8Array(0), tombstone: v.value === null, delete: false }));
+    if (chunk.done) {
+      phase = req.mode === 'BACKFILL' ? POS_DEDUP : 0;
+      position = undefined;
+      const next = phase === POS_DEDUP ? Uint8Array.of(POS_DEDUP) : new Uint8Array(0);
+      if (rows.length > 0 || phase === 0) yield { rows, nextCursor: next, lastSeq: 0, done: phase === 0, scannedBytes: chunk.scannedBytes };
+      if (phase === 0) return;
+    } else {
+      position = chunk.cursor;
+      yield { rows, nextCursor: concat([Uint8Array.of(POS_MVCC), position ?? new Uint8Array(0)]), lastSeq: 0, done: false, scannedBytes: chunk.scannedBytes };
+    }
+    await pace(chunk.scannedBytes);
+  }
+  // Request-id entries: a small family (bounded by retention); keep those whose footprint touches the range.
+  const prefix = dataPrefix(sm.group, FAMILY_DEDUP);
+  for (;;) {
+    if (isCancelled()) return;
+    const rows: MigrationRow[] = [];
+    let scanned = 0;
+    let last: Uint8Array | undefined;
+    let exhausted = true;
+    const range = position ? { gt: position, lt: prefixEnd(prefix) } : { gte: prefix, lt: prefixEnd(prefix) };
+    for await (const [k, v] of sm.db.level.iterator(range)) {
+      if (scanned >= chunkBytes) {
+        exhausted = false;
+        break;
+      }
+      scanned += k.byteLength + v.byteLength;
+      last = k;
+      const d = decodeDedup(v);
+      const touches = (req.end.byteLength === 0 || compareBytes(d.start, req.end) < 0) && (d.end.byteLength === 0 || compareBytes(d.end, req.start) > 0);
+      if (touches) rows.push({ family: FAMILY_DEDUP, key: unescapeKey(k, prefix.byteLength).key, ts: 0n, value: v, tombstone: false, delete: false });
+    }
+    position = last ?? position;
+    yield {
+      rows,
+      nextCursor: exhausted ? new Uint8Array(0) : concat([Uint8Array.of(POS_DEDUP), position ?? new Uint8Array(0)]),
+      lastSeq: 0,
+      done: exhausted,
+      scannedBytes: scanned,
+    };
+    if (exhausted) return;
+    await pace(scanned);
+  }
+}
+
+/** Sleeps as needed to keep to `bytesPerSec` (0: only yields to the event loop). */
+function pacer(bytesPerSec: number): (bytes: number) => Promise<void> {
+  const started = Date.now();
+  let total = 0;
+  return async (bytes: number) => {
+    total += bytes;
+    if (bytesPerSec > 0) {
+      const due = started + (total / bytesPerSec) * 1000;
+      const wait = due - Date.now();
+      if (wait > 0) {
+        await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+        return;
+      }
+    }
+    await new Promise((r) => setImmediate(r));
+  };
+}

@@ -1,0 +1,180 @@
+// The migrator's way to a group: each call goes to the node it believes leads
+// the group, follows NOT_LEADER hints, and tries the other nodes when one does
+// not answer — within a deadline. Always over gRPC (loopback for this node),
+// so one path is exercised.
+
+import * as grpc from '@grpc/grpc-js';
+import { encodeCommand, decodeResult, type KvResult, type MigrationCommand } from '../kv/commands.js';
+import { KvError, decodeKvError, fromServiceError } from '../kv/errors.js';
+import type { ExportRangeChunk__Output } from '../proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
+import type { ExportRangeRequest } from '../proto-gen/ferrykv/internal/v1/ExportRangeRequest.js';
+import type { GroupCommandResponse__Output } from '../proto-gen/ferrykv/internal/v1/GroupCommandResponse.js';
+import type { InternalClient } from '../proto-gen/ferrykv/internal/v1/Internal.js';
+import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { decodeGroupJobState, type GroupJobState } from './group-state.js';
+import { fromWireRow, type MigrationRow } from './rows.js';
+
+export interface GroupClientOptions {
+  /** Every node's gRPC address, by node id. */
+  readonly nodes: () => ReadonlyMap<number, string>;
+  /** This node's idea of a group's leader (0: unknown). */
+  readonly leaderHint: (group: number) => number;
+  readonly timeoutMs: number;
+}
+
+export interface ExportChunk {
+  readonly rows: MigrationRow[];
+  readonly nextCursor: Uint8Array;
+  readonly lastSeq: number;
+  readonly done: boolean;
+  readonly scannedBytes: number;
+}
+
+export class GroupClient {
+  private readonly clients = new Map<string, InternalClient>();
+  private readonly leaders = new Map<number, number>();
+
+  constructor(private readonly opts: GroupClientOptions) {}
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+
+  private client(address: string): InternalClient {
+    let c = this.clients.get(address);
+    if (!c) {
+      c = new (protos().internal.ferrykv.internal.v1.Internal)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.clients.set(address, c);
+    }
+    return c;
+  }
+
+  /** Nodes to try for `group`, the likely leader first. */
+  private order(group: number): number[] {
+    const nodes = [...this.opts.nodes().keys()];
+    const first = this.leaders.get(group) || this.opts.leaderHint(group);
+    return first ? [first, ...nodes.filter((n) => n !== first)] : nodes;
+  }
+
+  /** Runs `fn` against the group's leader: follows NOT_LEADER, rotates on failures, until the deadline. */
+  private async onLeader<T>(group: number, fn: (c: InternalClient, deadline: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.opts.timeoutMs;
+    let last: KvError | undefined;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      for (const node of this.order(group)) {
+        const address = this.opts.nodes().get(node);
+        if (!address) continue;
+        try {
+          const res = await fn(this.client(address), Math.min(deadline, Date.now() + 5000));
+          this.leaders.set(group, node);
+          return res;
+        } catch (e) {
+          const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
+          last = err;
+          if (err.code === 'NOT_LEADER' && err.detail.leaderNodeId) {
+            this.leaders.set(group, err.detail.leaderNodeId);
+            break; // re-order: the hinted node goes first
+          }
+          if (!err.retryable && err.code !== 'DEADLINE_EXCEEDED') throw err;
+          this.leaders.delete(group);
+        }
+      }
+      await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** Math.min(attempt, 5))));
+    }
+    throw last ?? new KvError('UNAVAILABLE', `group ${group}: no leader answered in ${this.opts.timeoutMs} ms`);
+  }
+
+  /** A migration step in the group's log. Refusals (ABORTED, …) throw with the group's state in `state`. */
+  async command(group: number, m: MigrationCommand): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+    const command = Buffer.from(encodeCommand({ kind: 'MIGRATION', requestId: new Uint8Array(0), proposedTs: 0n, migration: m }));
+    return this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command, readJobId: '0' }, deadline));
+  }
+
+  /** The group's state for a job, read on its leader after a read barrier (undefined: none). */
+  async state(group: number, jobId: number): Promise<GroupJobState | undefined> {
+    const r = await this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command: Buffer.alloc(0), readJobId: String(jobId) }, deadline));
+    return r.state;
+  }
+
+  async import(group: number, jobId: number, attempt: number, from: Uint8Array, to: Uint8Array, rows: readonly MigrationRow[]): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+    const req = {
+      groupId: group,
+      jobId: String(jobId),
+      attempt,
+      fromCursor: Buffer.from(from),
+      toCursor: Buffer.from(to),
+      rows: rows.map((r) => ({ family: r.family, key: Buffer.from(r.key), ts: r.ts.toString(), value: Buffer.from(r.value), tombstone: r.tombstone, delete: r.delete })),
+    };
+    return this.onLeader(group, (c, deadline) => this.unary(c, 'importRangeVersions', req, deadline));
+  }
+
+  private unary(c: InternalClient, method: 'groupCommand' | 'importRangeVersions', req: object, deadline: number): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+    return new Promise((resolve, reject) => {
+      const cb = (err: grpc.ServiceError | null, res?: GroupCommandResponse__Output): void => {
+        if (err) return reject(fromServiceError(err));
+        if (res!.error.byteLength > 0) return reject(decodeKvError(res!.error));
+        const result = decodeResult(res!.result);
+        const state = result.stateJson ? decodeGroupJobState(new TextEncoder().encode(result.stateJson)) : undefined;
+        if (result.errorCode) {
+          const e = new KvError(result.errorCode as KvError['code'], result.errorMessage ?? result.errorCode);
+          (e as KvError & { state?: GroupJobState }).state = state;
+          return reject(e);
+        }
+        resolve({ result, state });
+      };
+      (c[method] as unknown as (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: GroupCommandResponse__Output) => void) => void).call(c, req, { deadline }, cb);
+    });
+  }
+
+  /** Streams an export from the group's leader (one attempt: the caller resumes from its own cursor). */
+  async *export(group: number, req: Omit<ExportRangeRequest, 'groupId'>): AsyncGenerator<ExportChunk> {
+    const call = await this.onLeader(group, (c) => Promise.resolve(c.exportRangeVersions({ ...req, groupId: group })));
+    const queue: ExportRangeChunk__Output[] = [];
+    let ended = false;
+    let failed: KvError | undefined;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    call.on('data', (c: ExportRangeChunk__Output) => {
+      queue.push(c);
+      if (queue.length > 4) call.pause();
+      notify();
+    });
+    call.on('end', () => {
+      ended = true;
+      notify();
+    });
+    call.on('error', (e: grpc.ServiceError) => {
+      const err = fromServiceError(e);
+      if (err.code === 'NOT_LEADER' && err.detail.leaderNodeId) this.leaders.set(group, err.detail.leaderNodeId);
+      else this.leaders.delete(group);
+      failed = err;
+      notify();
+    });
+    try {
+      for (;;) {
+        const c = queue.shift();
+        if (c) {
+          if (queue.length <= 1) call.resume();
+          yield {
+            rows: c.rows.map((r) => fromWireRow(r)),
+            nextCursor: Uint8Array.from(c.nextCursor),
+            lastSeq: Number(c.lastSeq),
+            done: c.done,
+            scannedBytes: Number(c.scannedBytes),
+          };
+          continue;
+        }
+        if (failed) throw failed;
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      call.cancel();
+    }
+  }
+}

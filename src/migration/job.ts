@@ -1,0 +1,193 @@
+// The durable record of one migration job (a SplitJob), kept in the default
+// group. It is the migrator's mirror and to-do list, never the authority: the
+// source's and target's own states decide (MIGRATION.md "The job record").
+
+export type Phase =
+  | 'CLEAR_TARGET'
+  | 'CAPTURE'
+  | 'BACKFILL'
+  | 'CATCHUP'
+  | 'FENCE'
+  | 'FINAL_DELTA'
+  | 'CUTOVER'
+  | 'VERIFY'
+  | 'CLEANUP'
+  | 'DONE'
+  | 'ABANDONING'
+  | 'ABANDONED'
+  | 'FAILED';
+
+export const PHASES: readonly Phase[] = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA', 'CUTOVER', 'VERIFY', 'CLEANUP', 'DONE', 'ABANDONING', 'ABANDONED', 'FAILED'];
+
+export const TERMINAL: ReadonlySet<Phase> = new Set(['DONE', 'ABANDONED', 'FAILED']);
+
+/** Phases after which the source may have released the range: only roll forward. */
+export const AFTER_RELEASE: ReadonlySet<Phase> = new Set(['VERIFY', 'CLEANUP', 'DONE']);
+
+export interface JobOptions {
+  /** Bytes per export chunk (default 1 MiB). */
+  readonly chunkBytes: number;
+  /** Copy pacing; 0: unlimited. */
+  readonly rateLimitBytesPerSec: number;
+  /** Wait between cutover and deleting the source's copy (default 30 s). */
+  readonly cleanupGraceMs: number;
+  /** Fence when the remaining change log would replay within this (default 500 ms). */
+  readonly fenceBudgetMs: number;
+  /** Fence rounds before the attempt retreats (default 5). */
+  readonly maxFenceAttempts: number;
+  /** Attempts before the job fails (default 3). */
+  readonly maxAttempts: number;
+  /** Skip VERIFY (recorded on the job and logged). */
+  readonly skipVerify: boolean;
+}
+
+export const DEFAULT_OPTIONS: JobOptions = {
+  chunkBytes: 1 << 20,
+  rateLimitBytesPerSec: 0,
+  cleanupGraceMs: 30_000,
+  fenceBudgetMs: 500,
+  maxFenceAttempts: 5,
+  maxAttempts: 3,
+  skipVerify: false,
+};
+
+export const OPTION_BOUNDS: Record<keyof Omit<JobOptions, 'skipVerify'>, [number, number]> = {
+  chunkBytes: [4 << 10, 16 << 20],
+  rateLimitBytesPerSec: [0, 2 ** 40],
+  cleanupGraceMs: [0, 7 * 24 * 3600 * 1000],
+  fenceBudgetMs: [10, 60_000],
+  maxFenceAttempts: [1, 100],
+  maxAttempts: [1, 100],
+};
+
+export interface JobProgress {
+  readonly backfillRows: number;
+  readonly backfillBytes: number;
+  readonly replayedRows: number;
+  readonly replayedBytes: number;
+  /** Bytes per second over the last progress interval. */
+  readonly rateBytesPerSec: number;
+  /** Rows in the source's change log not yet replayed (last seen). */
+  readonly changeLogBacklog: number;
+  /** Write-unavailable windows (fence → adopt acknowledged), ms, per cutover attempt. */
+  readonly fenceWindowsMs: readonly number[];
+  /** Wall-clock ms when the current phase began. */
+  readonly phaseStartedAt: number;
+}
+
+export interface SplitJob {
+  readonly jobId: number;
+  /** Bumped by every update (compare-and-set). */
+  readonly version: number;
+  readonly attempt: number;
+  readonly routeId: number;
+  readonly sourceGroup: number;
+  readonly targetGroup: number;
+  /** Hex bounds of the moving range (end empty: +∞). */
+  readonly start: string;
+  readonly end: string;
+  readonly phase: Phase;
+  /** Wall-clock ms, chosen by the proposer (never read in apply). */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly options: JobOptions;
+  /** Mirrors of the groups' states (the groups decide). */
+  readonly captureIndex: number;
+  readonly fenceEpoch: number;
+  readonly releaseTs: string;
+  readonly floor: string;
+  readonly progress: JobProgress;
+  readonly fenceAttempts: number;
+  readonly lastError: string;
+  readonly abandonRequested: boolean;
+  /** The phase a retreat came from (for the report). */
+  readonly retreatedFrom?: Phase;
+  readonly verifyResult: string;
+  /** Node whose migrator drives the job now (taken over on leadership change). */
+  readonly owner: number;
+}
+
+export function newJob(p: Pick<SplitJob, 'routeId' | 'sourceGroup' | 'targetGroup' | 'start' | 'end' | 'createdAt' | 'options'>): SplitJob {
+  return {
+    ...p,
+    jobId: 0,
+    version: 0,
+    attempt: 1,
+    phase: 'CLEAR_TARGET',
+    updatedAt: p.createdAt,
+    captureIndex: 0,
+    fenceEpoch: 0,
+    releaseTs: '0',
+    floor: '0',
+    progress: { backfillRows: 0, backfillBytes: 0, replayedRows: 0, replayedBytes: 0, rateBytesPerSec: 0, changeLogBacklog: 0, fenceWindowsMs: [], phaseStartedAt: p.createdAt },
+    fenceAttempts: 0,
+    lastError: '',
+    abandonRequested: false,
+    verifyResult: '',
+    owner: 0,
+  };
+}
+
+export function encodeJob(j: SplitJob): string {
+  return JSON.stringify(j);
+}
+
+export function decodeJob(s: string): SplitJob {
+  return JSON.parse(s) as SplitJob;
+}
+
+/** The next phase after `phase` completes normally. */
+export function nextPhase(phase: Phase, skipVerify: boolean): Phase {
+  switch (phase) {
+    case 'CLEAR_TARGET':
+      return 'CAPTURE';
+    case 'CAPTURE':
+      return 'BACKFILL';
+    case 'BACKFILL':
+      return 'CATCHUP';
+    case 'CATCHUP':
+      return 'FENCE';
+    case 'FENCE':
+      return 'FINAL_DELTA';
+    case 'FINAL_DELTA':
+      return 'CUTOVER';
+    case 'CUTOVER':
+      return skipVerify ? 'CLEANUP' : 'VERIFY';
+    case 'VERIFY':
+      return 'CLEANUP';
+    case 'CLEANUP':
+      return 'DONE';
+    case 'ABANDONING':
+      return 'ABANDONED';
+    default:
+      return phase;
+  }
+}
+
+/** Whether the change-log backlog is small enough to fence: it would replay within the fence budget. */
+export function smallEnoughToFence(backlogRows: number, backlogBytes: number, rateBytesPerSec: number, fenceBudgetMs: number): boolean {
+  if (backlogRows <= 64) return true;
+  const rate = rateBytesPerSec > 0 ? rateBytesPerSec : 4 << 20;
+  return (backlogBytes / rate) * 1000 <= fenceBudgetMs;
+}
+
+/**
+ * What a retreat does next: a new attempt from CLEAR_TARGET if attempts remain
+ * and the operator did not ask to abandon; otherwise the job ends.
+ */
+export function afterRetreat(job: SplitJob): { phase: Phase; attempt: number } {
+  if (job.abandonRequested) return { phase: 'ABANDONED', attempt: job.attempt };
+  if (job.attempt < job.options.maxAttempts) return { phase: 'CLEAR_TARGET', attempt: job.attempt + 1 };
+  return { phase: 'FAILED', attempt: job.attempt };
+}
+
+/** Validates user options; returns the problems (empty: fine). */
+export function checkOptions(o: Partial<JobOptions>): string[] {
+  const problems: string[] = [];
+  for (const [k, [lo, hi]] of Object.entries(OPTION_BOUNDS) as [keyof typeof OPTION_BOUNDS, [number, number]][]) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < lo || v > hi) problems.push(`options.${k}: ${v} is outside [${lo}, ${hi}]`);
+  }
+  return problems;
+}

@@ -1,0 +1,465 @@
+// The migrator: runs on the default group's leader and drives every live job
+// through its phases (MIGRATION.md). It owns nothing: each step is a command
+// in the source's or target's log, checked there when applied, and after any
+// failure the migrator re-reads what the groups say before acting again. Job
+// records are updated by compare-and-set, so a deposed migrator's late update
+// fails. A new leader takes every live job over on election.
+
+import type { Logger } from 'pino';
+import type { JobCommand, KvResult } from '../kv/commands.js';
+import { KvError } from '../kv/errors.js';
+import type { KvStateMachine } from '../kv/state-machine.js';
+import { compareBytes } from '../storage/keys.js';
+import type { GroupClient } from './group-client.js';
+import { backfillCursor, changeCursor, decodeCursor, hex, unhex, type GroupJobState } from './group-state.js';
+import { AFTER_RELEASE, TERMINAL, afterRetreat, decodeJob, encodeJob, nextPhase, smallEnoughToFence, type Phase, type SplitJob } from './job.js';
+import { rowBytes, type MigrationRow } from './rows.js';
+
+export interface MigratorDeps {
+  readonly nodeId: number;
+  readonly log: Logger;
+  /** The default group's state machine if this node leads the default group now. */
+  readonly leaderSm: () => KvStateMachine | undefined;
+  /** Proposes a job command on the local default-group leader; resolves with the applied result (refusals have errorCode). */
+  readonly proposeJob: (cmd: JobCommand) => Promise<KvResult>;
+  readonly groups: GroupClient;
+  /** Called with each cutover's write-unavailable window (ms). */
+  readonly onFenceWindow?: (job: SplitJob, ms: number) => void;
+  /** TEST HOOK: the migrator waits before working on a job in this phase. */
+  readonly pauseAt?: () => Phase | undefined;
+}
+
+const PROGRESS_EVERY_MS = 1000;
+
+class Stale extends Error {}
+
+export class Migrator {
+  private readonly running = new Map<number, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** When this node's migrator fenced each job (its own monotonic clock). */
+  private readonly fencedAt = new Map<number, number>();
+
+  constructor(private readonly d: MigratorDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), 200);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Jobs being driven here now. */
+  get active(): number[] {
+    return [...this.running.keys()];
+  }
+
+  private tick(): void {
+    const sm = this.d.leaderSm();
+    if (!sm || this.stopped) return;
+    for (const j of sm.splitJobs.values()) {
+      if (TERMINAL.has(j.phase) || this.running.has(j.jobId)) continue;
+      const p = this.drive(j.jobId).finally(() => this.running.delete(j.jobId));
+      this.running.set(j.jobId, p);
+    }
+  }
+
+  private current(jobId: number): SplitJob | undefined {
+    return this.d.leaderSm()?.splitJobs.get(jobId);
+  }
+
+  private async drive(jobId: number): Promise<void> {
+    let failures = 0;
+    for (;;) {
+      if (this.stopped) return;
+      let job = this.current(jobId);
+      if (!job || TERMINAL.has(job.phase)) return;
+      try {
+        if (job.owner !== this.d.nodeId) {
+          job = await this.update(job, { owner: this.d.nodeId });
+          this.d.log.info({ jobId, phase: job.phase, attempt: job.attempt }, 'migrator took the job over');
+        }
+        const pause = this.d.pauseAt?.();
+        if (pause === job.phase) {
+          await sleep(100);
+          continue;
+        }
+        await this.step(job);
+        failures = 0;
+      } catch (e) {
+        if (e instanceof Stale) continue; // someone updated the record: re-read
+        failures++;
+        const msg = e instanceof Error ? e.message : String(e);
+        this.d.log.warn({ jobId, phase: job.phase, err: msg, failures }, 'migration step failed; retrying');
+        if (failures % 5 === 1) await this.update(job, { lastError: `${job.phase}: ${msg}` }).catch(() => {});
+        await sleep(Math.min(2000, 50 * 2 ** Math.min(failures, 5)));
+      }
+    }
+  }
+
+  /** Compare-and-set of the job record (plus an optional catalog change, atomically). */
+  private async update(job: SplitJob, patch: Partial<SplitJob>, catalog?: JobCommand['catalog']): Promise<SplitJob> {
+    const phaseChanged = patch.phase !== undefined && patch.phase !== job.phase;
+    const next: SplitJob = {
+      ...job,
+      ...patch,
+      updatedAt: Date.now(),
+      progress: { ...job.progress, ...(patch.progress ?? {}), ...(phaseChanged ? { phaseStartedAt: Date.now() } : {}) },
+    };
+    const res = await this.d.proposeJob({ kind: 'UPDATE', recordJson: encodeJob(next), expectedVersion: job.version, ...(catalog ? { catalog } : {}) });
+    if (res.errorCode) {
+      if (res.errorMessage?.startsWith('VERSION_MISMATCH') || res.errorMessage?.includes('is DONE') || res.errorMessage?.includes('is ABANDONED')) throw new Stale();
+      throw new KvError(res.errorCode as KvError['code'], res.errorMessage ?? res.errorCode);
+    }
+    const stored = decodeJob(res.stateJson!);
+    if (phaseChanged) this.d.log.info({ jobId: job.jobId, from: job.phase, to: stored.phase, attempt: stored.attempt }, 'migration phase');
+    return stored;
+  }
+
+  private range(job: SplitJob): { start: Uint8Array; end: Uint8Array } {
+    return { start: unhex(job.start), end: unhex(job.end) };
+  }
+
+  private base(job: SplitJob): { jobId: number; attempt: number; start: Uint8Array; end: Uint8Array } {
+    return { jobId: job.jobId, attempt: job.attempt, ...this.range(job) };
+  }
+
+  private async step(job: SplitJob): Promise<void> {
+    if (job.abandonRequested && !AFTER_RELEASE.has(job.phase) && job.phase !== 'ABANDONING' && job.phase !== 'CUTOVER') {
+      await this.update(job, { phase: 'ABANDONING', retreatedFrom: job.phase });
+      return;
+    }
+    switch (job.phase) {
+      case 'CLEAR_TARGET':
+        return this.clearTarget(job);
+      case 'CAPTURE': {
+        const { state } = await this.d.groups.command(job.sourceGroup, { kind: 'BEGIN_CAPTURE', ...this.base(job), peerGroup: job.targetGroup });
+        await this.update(job, { phase: 'BACKFILL', captureIndex: state?.captureIndex ?? 0 });
+        return;
+      }
+      case 'BACKFILL':
+        return this.backfill(job);
+      case 'CATCHUP':
+      case 'FINAL_DELTA':
+        return this.catchUp(job);
+      case 'FENCE': {
+        const { state } = await this.d.groups.command(job.sourceGroup, { kind: 'FENCE', ...this.base(job) });
+        this.fencedAt.set(job.jobId, performance.now());
+        await this.update(job, { phase: 'FINAL_DELTA', fenceEpoch: state?.fenceEpoch ?? 0 });
+        return;
+      }
+      case 'CUTOVER':
+        return this.cutover(job);
+      case 'VERIFY':
+        return this.verify(job);
+      case 'CLEANUP':
+        return this.cleanup(job);
+      case 'ABANDONING':
+        return this.retreat(job);
+      default:
+        return;
+    }
+  }
+
+  private async clearTarget(job: SplitJob): Promise<void> {
+    for (;;) {
+      const { state } = await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 2000 });
+      if (state?.state === 'importing') break;
+      if (state?.state !== 'clearing') throw new Error(`target is ${state?.state ?? 'unknown'} while clearing`);
+      await yieldLoop();
+    }
+    await this.update(job, { phase: 'CAPTURE' });
+  }
+
+  private async backfill(job: SplitJob): Promise<void> {
+    const t = await this.targetState(job);
+    const c = decodeCursor(unhex(t.cursor));
+    if (c.kind === 'change') {
+      await this.update(job, { phase: 'CATCHUP' });
+      return;
+    }
+    let cursor = unhex(t.cursor);
+    let rows = job.progress.backfillRows;
+    let bytes = job.progress.backfillBytes;
+    let lastReport = Date.now();
+    let windowBytes = 0;
+    let rate = job.progress.rateBytesPerSec;
+    const chunks = this.d.groups.export(job.sourceGroup, {
+      jobId: String(job.jobId),
+      attempt: job.attempt,
+      mode: 'BACKFILL',
+      ...this.range(job),
+      cursor: c.kind === 'backfill' ? Buffer.from(c.position) : Buffer.alloc(0),
+      chunkBytes: job.options.chunkBytes,
+      rateLimitBytesPerSec: String(job.options.rateLimitBytesPerSec),
+      minApplied: String(job.captureIndex),
+    });
+    for await (const chunk of chunks) {
+      const to = chunk.done ? changeCursor(0) : backfillCursor(chunk.nextCursor);
+      const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, cursor, to, chunk.rows);
+      if (state?.cursor !== hex(to)) throw new Error('the target did not take the chunk at our cursor; resuming from its cursor');
+      cursor = to;
+      rows += chunk.rows.length;
+      const b = chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
+      bytes += b;
+      windowBytes += b;
+      if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
+        rate = Math.round((windowBytes * 1000) / (Date.now() - lastReport));
+        job = await this.update(job, { progress: { ...job.progress, backfillRows: rows, backfillBytes: bytes, rateBytesPerSec: rate } });
+        lastReport = Date.now();
+        windowBytes = 0;
+      }
+      if (chunk.done) {
+        await this.update(job, { phase: 'CATCHUP', progress: { ...job.progress, backfillRows: rows, backfillBytes: bytes, rateBytesPerSec: rate } });
+        return;
+      }
+    }
+    throw new Error('the backfill stream ended early; resuming from the target cursor');
+  }
+
+  private async targetState(job: SplitJob): Promise<GroupJobState> {
+    const t = await this.d.groups.state(job.targetGroup, job.jobId);
+    if (!t || t.attempt !== job.attempt) throw new Error(`target group ${job.targetGroup} has no state for attempt ${job.attempt}`);
+    return t;
+  }
+
+  private async sourceState(job: SplitJob): Promise<GroupJobState> {
+    const s = await this.d.groups.state(job.sourceGroup, job.jobId);
+    if (!s || s.attempt !== job.attempt) throw new Error(`source group ${job.sourceGroup} has no state for attempt ${job.attempt}`);
+    return s;
+  }
+
+  /** Replays the change log from T's cursor to S's head at the time of the read. Returns T's seq after. */
+  private async replay(job: SplitJob, fromSeq: number): Promise<{ seq: number; rows: number; bytes: number }> {
+    let seq = fromSeq;
+    let rows = 0;
+    let bytes = 0;
+    const chunks = this.d.groups.export(job.sourceGroup, {
+      jobId: String(job.jobId),
+      attempt: job.attempt,
+      mode: 'CHANGE_LOG',
+      afterSeq: String(seq),
+      chunkBytes: job.options.chunkBytes,
+      rateLimitBytesPerSec: String(job.options.rateLimitBytesPerSec),
+    });
+    for await (const chunk of chunks) {
+      if (chunk.rows.length > 0) {
+        const to = changeCursor(chunk.lastSeq);
+        const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, changeCursor(seq), to, chunk.rows);
+        if (state?.cursor !== hex(to)) throw new Error('the target did not take the change-log chunk at our cursor');
+        seq = chunk.lastSeq;
+        rows += chunk.rows.length;
+        bytes += chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
+      }
+      if (chunk.done) break;
+    }
+    // Free what the target holds (bounded batches).
+    for (;;) {
+      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: seq, maxKeys: 5000 });
+      if (!result.more) break;
+    }
+    return { seq, rows, bytes };
+  }
+
+  private async catchUp(job: SplitJob): Promise<void> {
+    const s = await this.sourceState(job);
+    if (s.state === 'abandoned') {
+      // The source gave the attempt up itself (change log over its bound).
+      await this.update(job, { phase: 'ABANDONING', retreatedFrom: job.phase, lastError: 'the source abandoned the attempt: its change log reached the size bound' });
+      return;
+    }
+    if (s.state === 'released') {
+      await this.update(job, { phase: 'CUTOVER' });
+      return;
+    }
+    const t = await this.targetState(job);
+    const c = decodeCursor(unhex(t.cursor));
+    if (c.kind !== 'change') throw new Error('the target has not finished the backfill');
+    if (job.phase === 'FINAL_DELTA' && s.state === 'capturing') {
+      // The source lifted the fence at its deadline: try again, or retreat after too many rounds.
+      const attempts = job.fenceAttempts + 1;
+      if (attempts >= job.options.maxFenceAttempts) {
+        await this.update(job, { phase: 'ABANDONING', retreatedFrom: job.phase, fenceAttempts: attempts, lastError: `the fence was lifted ${attempts} times before cutover` });
+      } else {
+        await this.update(job, { phase: 'CATCHUP', fenceAttempts: attempts });
+      }
+      return;
+    }
+    const backlog = s.head - c.seq;
+    const backlogBytes = s.logBytes;
+    if (job.phase === 'CATCHUP' && smallEnoughToFence(backlog, backlogBytes, job.progress.rateBytesPerSec, job.options.fenceBudgetMs)) {
+      await this.update(job, { phase: 'FENCE', progress: { ...job.progress, changeLogBacklog: backlog } });
+      return;
+    }
+    if (job.phase === 'FINAL_DELTA' && backlog === 0) {
+      await this.update(job, { phase: 'CUTOVER', progress: { ...job.progress, changeLogBacklog: 0 } });
+      return;
+    }
+    const r = await this.replay(job, c.seq);
+    await this.update(job, {
+      progress: { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes, changeLogBacklog: Math.max(0, s.head - r.seq) },
+    });
+  }
+
+  private async cutover(job: SplitJob): Promise<void> {
+    let s = await this.sourceState(job);
+    let t = await this.targetState(job);
+    if (t.state !== 'adopted') {
+      if (s.state === 'capturing') {
+        await this.update(job, { phase: 'CATCHUP', fenceAttempts: job.fenceAttempts + 1 });
+        return;
+      }
+      if (s.state === 'abandoned') {
+        await this.update(job, { phase: 'ABANDONING', retreatedFrom: 'CUTOVER' });
+        return;
+      }
+      if (s.state === 'fenced') {
+        const c = decodeCursor(unhex(t.cursor));
+        const seq = c.kind === 'change' ? c.seq : -1;
+        if (seq !== s.head) {
+          await this.update(job, { phase: 'FINAL_DELTA' });
+          return;
+        }
+        // The replayed head is what T stored, never what we sent.
+        ({ state: s = s } = await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: s.fenceEpoch, head: seq }));
+      }
+      if (s.state !== 'released') throw new Error(`the source is ${s.state}, not released`);
+      ({ state: t = t } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: s.head, releaseTs: BigInt(s.releaseTs) }));
+      if (t.state !== 'adopted') throw new Error(`the target is ${t.state}, not adopted`);
+    }
+    const fenced = this.fencedAt.get(job.jobId);
+    const windows = [...job.progress.fenceWindowsMs];
+    if (fenced !== undefined) {
+      const ms = Math.round(performance.now() - fenced);
+      windows.push(ms);
+      this.fencedAt.delete(job.jobId);
+      this.d.onFenceWindow?.(job, ms);
+    }
+    const route = this.d.leaderSm()?.catalog?.list().find((r) => r.routeId === job.routeId);
+    if (!route) throw new Error(`route ${job.routeId} is gone from the catalog`);
+    const catalog = route.groupId === job.targetGroup ? undefined : { kind: 'REASSIGN' as const, routeId: job.routeId, groupId: job.targetGroup, expectedRouteVersion: route.version };
+    await this.update(
+      job,
+      { phase: nextPhase('CUTOVER', job.options.skipVerify), releaseTs: s.releaseTs, floor: t.floor, progress: { ...job.progress, fenceWindowsMs: windows, changeLogBacklog: 0 } },
+      catalog,
+    );
+  }
+
+  /** S's frozen copy against T: every MVCC version at or below the floor must match. */
+  private async verify(job: SplitJob): Promise<void> {
+    const req = { jobId: String(job.jobId), attempt: job.attempt, mode: 'VERIFY' as const, ...this.range(job), maxTs: job.floor, chunkBytes: job.options.chunkBytes };
+    const a = rowsOf(this.d.groups.export(job.sourceGroup, req));
+    const b = rowsOf(this.d.groups.export(job.targetGroup, req));
+    let n = 0;
+    let diff: string | undefined;
+    try {
+      for (;;) {
+        const [x, y] = await Promise.all([a.next(), b.next()]);
+        if (x.done && y.done) break;
+        diff = x.done ? `only on the target: ${describe(y.value as MigrationRow)}` : y.done ? `only on the source: ${describe(x.value)}` : differ(x.value, y.value);
+        if (diff) break;
+        n++;
+      }
+    } finally {
+      await Promise.allSettled([a.return(undefined), b.return(undefined)]);
+    }
+    if (diff) {
+      await this.update(job, { phase: 'FAILED', retreatedFrom: 'VERIFY', verifyResult: `mismatch after ${n} equal versions: ${diff}`, lastError: 'verification failed; the source copy is kept' });
+      return;
+    }
+    await this.update(job, { phase: 'CLEANUP', verifyResult: `ok: ${n} versions at or below the floor are equal` });
+  }
+
+  private async cleanup(job: SplitJob): Promise<void> {
+    const due = job.progress.phaseStartedAt + job.options.cleanupGraceMs;
+    if (Date.now() < due) {
+      await sleep(Math.min(1000, due - Date.now()));
+      return;
+    }
+    for (;;) {
+      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'CLEANUP', ...this.base(job), maxKeys: 2000 });
+      if (!result.more) break;
+      await yieldLoop();
+    }
+    const s = await this.sourceState(job);
+    for (;;) {
+      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: s.head, maxKeys: 5000 });
+      if (!result.more) break;
+    }
+    await this.update(job, { phase: 'DONE' });
+  }
+
+  /**
+   * One retreat path for abandon, change-log overflow and exhausted fence
+   * rounds: Abandon confirmed at S first (if S answers that it released, roll
+   * forward instead), then T's interval is abandoned and cleared.
+   */
+  private async retreat(job: SplitJob): Promise<void> {
+    try {
+      await this.d.groups.command(job.sourceGroup, { kind: 'ABANDON', ...this.base(job) });
+    } catch (e) {
+      if (e instanceof KvError && e.message.includes('RELEASED')) {
+        await this.update(job, { phase: 'CUTOVER', lastError: 'abandon refused: the source already released the range; rolling forward' });
+        return;
+      }
+      throw e;
+    }
+    try {
+      await this.d.groups.command(job.targetGroup, { kind: 'ABANDON', ...this.base(job) });
+    } catch (e) {
+      if (e instanceof KvError && e.message.includes('ADOPTED')) {
+        await this.update(job, { phase: 'CUTOVER', lastError: 'abandon refused: the target already adopted the range; rolling forward' });
+        return;
+      }
+      if (!(e instanceof KvError && e.message.includes('no such attempt'))) throw e;
+    }
+    for (;;) {
+      const t = await this.d.groups.state(job.targetGroup, job.jobId);
+      if (!t || t.attempt !== job.attempt || t.state === 'removed') break;
+      await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 2000 });
+    }
+    const s = await this.d.groups.state(job.sourceGroup, job.jobId);
+    if (s && s.attempt === job.attempt) {
+      for (;;) {
+        const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: s.head, maxKeys: 5000 });
+        if (!result.more) break;
+      }
+    }
+    const next = afterRetreat(job);
+    if (next.phase === 'CLEAR_TARGET') {
+      await this.update(job, { phase: 'CLEAR_TARGET', attempt: next.attempt, fenceAttempts: 0 });
+      return;
+    }
+    const route = this.d.leaderSm()?.catalog?.list().find((r) => r.routeId === job.routeId);
+    const catalog = route && route.state === 'MOVING' ? { kind: 'SET_STATE' as const, routeId: route.routeId, state: 'ACTIVE' as const, expectedRouteVersion: route.version } : undefined;
+    await this.update(job, { phase: next.phase }, catalog);
+  }
+}
+
+async function* rowsOf(chunks: AsyncIterable<{ rows: MigrationRow[] }>): AsyncGenerator<MigrationRow> {
+  for await (const c of chunks) yield* c.rows;
+}
+
+function describe(r: MigrationRow): string {
+  return `key ${Buffer.from(r.key).toString('hex')} @ ${r.ts}`;
+}
+
+function differ(a: MigrationRow, b: MigrationRow): string | undefined {
+  if (compareBytes(a.key, b.key) !== 0 || a.ts !== b.ts) return `source has ${describe(a)}, target has ${describe(b)}`;
+  if (a.tombstone !== b.tombstone || compareBytes(a.value, b.value) !== 0) return `values differ at ${describe(a)}`;
+  return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function yieldLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+export type { Phase };
