@@ -21,6 +21,12 @@ import type { NodeStatusResponse__Output } from '../../src/proto-gen/ferrykv/adm
 import type { PromoteMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/PromoteMemberRequest.js';
 import type { SetFaultsRequest } from '../../src/proto-gen/ferrykv/admin/v1/SetFaultsRequest.js';
 import type { SplitRangeRequest } from '../../src/proto-gen/ferrykv/admin/v1/SplitRangeRequest.js';
+import type { AbandonSplitJobRequest } from '../../src/proto-gen/ferrykv/admin/v1/AbandonSplitJobRequest.js';
+import type { GetSplitJobRequest } from '../../src/proto-gen/ferrykv/admin/v1/GetSplitJobRequest.js';
+import type { ListSplitJobsRequest } from '../../src/proto-gen/ferrykv/admin/v1/ListSplitJobsRequest.js';
+import type { ListSplitJobsResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/ListSplitJobsResponse.js';
+import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
+import type { StartSplitMigrationRequest } from '../../src/proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
 import type { SplitRangeResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
 import type { ListRoutesRequest } from '../../src/proto-gen/ferrykv/v1/ListRoutesRequest.js';
 import type { ListRoutesResponse__Output } from '../../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
@@ -101,6 +107,10 @@ export interface AdminApi {
   setFaults(req: SetFaultsRequest, timeoutMs?: number): Promise<object>;
   listRoutes(req: ListRoutesRequest, timeoutMs?: number): Promise<ListRoutesResponse__Output>;
   splitRange(req: SplitRangeRequest, timeoutMs?: number): Promise<SplitRangeResponse__Output>;
+  startSplitMigration(req: StartSplitMigrationRequest, timeoutMs?: number): Promise<SplitJob__Output>;
+  getSplitJob(req: GetSplitJobRequest, timeoutMs?: number): Promise<SplitJob__Output>;
+  listSplitJobs(req: ListSplitJobsRequest, timeoutMs?: number): Promise<ListSplitJobsResponse__Output>;
+  abandonSplitJob(req: AbandonSplitJobRequest, timeoutMs?: number): Promise<SplitJob__Output>;
 }
 
 /** Unary call as a promise; failures become KvError. */
@@ -237,6 +247,10 @@ export class TestCluster {
       setFaults: (req, t) => call<SetFaultsRequest, object>((r, o, cb) => a().setFaults(r, o, cb), req, t),
       listRoutes: (req, t) => call<ListRoutesRequest, ListRoutesResponse__Output>((r, o, cb) => a().listRoutes(r, o, cb), req, t),
       splitRange: (req, t) => call<SplitRangeRequest, SplitRangeResponse__Output>((r, o, cb) => a().splitRange(r, o, cb), req, t),
+      startSplitMigration: (req, t) => call<StartSplitMigrationRequest, SplitJob__Output>((r, o, cb) => a().startSplitMigration(r, o, cb), req, t),
+      getSplitJob: (req, t) => call<GetSplitJobRequest, SplitJob__Output>((r, o, cb) => a().getSplitJob(r, o, cb), req, t),
+      listSplitJobs: (req, t) => call<ListSplitJobsRequest, ListSplitJobsResponse__Output>((r, o, cb) => a().listSplitJobs(r, o, cb), req, t),
+      abandonSplitJob: (req, t) => call<AbandonSplitJobRequest, SplitJob__Output>((r, o, cb) => a().abandonSplitJob(r, o, cb), req, t),
     };
   }
 
