@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryClient, KvError } from '../src/client/index.js';
+import { fromRawRoute } from '../src/distribution/codec.js';
 import { TestCluster, sleep } from '../test/integration/cluster.js';
 import { rng } from '../test/sim/simulator.js';
 import type { HistoryEvent, RegisterOp, SetOp } from './checker/history.js';
@@ -21,7 +22,7 @@ import { checkSet, type SetResult } from './checker/set.js';
 import { latencyStats } from './checker/stats.js';
 
 export type Workload = 'register' | 'set';
-export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split';
+export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split' | 'migrate';
 
 export interface RunOptions {
   readonly workloads: readonly Workload[];
@@ -50,6 +51,8 @@ export interface RunReport {
   readonly set?: SetResult;
   readonly nemesis: string[];
   readonly stats: unknown;
+  /** Migration jobs the nemesis started, as they ended (a FAILED job fails the run: VERIFY must be clean). */
+  readonly migrations?: { jobId: string; phase: string; fenceWindowsMs: string[]; lastError: string }[];
 }
 
 class Recorder {
@@ -154,6 +157,8 @@ class Nemesis {
   private partitioned = false;
   private faults = 0;
   private partitions = 0;
+  /** Migration jobs the nemesis started. */
+  readonly jobs: string[] = [];
   private readonly offset: number;
 
   constructor(
@@ -217,6 +222,37 @@ class Nemesis {
           this.say(`transfer leadership of group ${group} from ${leader} to ${to}`);
         } catch (e) {
           this.say(`transfer failed: ${(e as Error).message}`);
+        }
+        break;
+      }
+      case 'migrate': {
+        // Move a route holding workload keys to another group (sometimes
+        // splitting it first), and leave the job running under the next faults.
+        try {
+          const via = this.pick(up);
+          const routes = (await this.c.adminApi(via).listRoutes({ local: false }, 3000)).routes
+            .map(fromRawRoute)
+            .filter((r) => r.state === 'ACTIVE' && Buffer.compare(r.start, Buffer.from('set0')) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, Buffer.from('reg/')) > 0));
+          if (routes.length === 0) {
+            this.say('migrate: every workload route is already moving');
+            break;
+          }
+          const r = this.pick(routes);
+          const to = this.pick(Array.from({ length: this.c.groups }, (_, i) => i + 1).filter((g) => g !== r.groupId));
+          const split = this.rand() < 0.3 ? `${this.pick(['reg/', 'set/'])}${Math.floor(this.rand() * 1000)}` : undefined;
+          const leader = await this.c.leaderOf(1, 3000);
+          const job = await this.c.adminApi(leader).startSplitMigration(
+            {
+              ...(split ? { splitKey: Buffer.from(split) } : { routeId: String(r.routeId) }),
+              targetGroup: to,
+              options: { chunkBytes: 64 << 10, cleanupGraceMs: '0', cleanupGraceSet: true },
+            },
+            5000,
+          );
+          this.jobs.push(job.jobId);
+          this.say(`migrate ${split ? `from "${split}"` : `route ${r.routeId}`} (group ${r.groupId}) to group ${to}: job ${job.jobId}`);
+        } catch (e) {
+          this.say(`migrate failed to start: ${(e as Error).message}`);
         }
         break;
       }
@@ -397,6 +433,27 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     o.log('jepsen: healed; letting the cluster recover');
     await c.waitForLeaders(ids, 60_000);
     await sleep(2000);
+    // Let the migrations finish (bounded), under the workload.
+    const migrations: NonNullable<RunReport['migrations']> = [];
+    const jobsUntil = Date.now() + 60_000;
+    for (const jobId of nemesis.jobs) {
+      for (;;) {
+        try {
+          const j = await c.adminApi(await c.leaderOf(1, 5000)).getSplitJob({ jobId }, 5000);
+          if (['DONE', 'ABANDONED', 'FAILED'].includes(j.phase) || Date.now() > jobsUntil) {
+            migrations.push({ jobId, phase: j.phase, fenceWindowsMs: j.progress?.fenceWindowsMs ?? [], lastError: j.lastError });
+            break;
+          }
+        } catch (e) {
+          if (Date.now() > jobsUntil) {
+            migrations.push({ jobId, phase: 'UNKNOWN', fenceWindowsMs: [], lastError: (e as Error).message });
+            break;
+          }
+        }
+        await sleep(250);
+      }
+    }
+    if (migrations.length > 0) o.log(`jepsen: migrations ${migrations.map((m) => `${m.jobId}:${m.phase}`).join(' ')}`);
     stop = true;
     await Promise.all(workers);
     // Final reads after recovery.
@@ -410,11 +467,12 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     const set = o.workloads.includes('set') ? checkSet(setEvents) : undefined;
     const stats = latencyStats(rec.events);
     let valid: boolean | 'unknown' = true;
-    for (const v of [register?.valid, set?.valid]) {
+    const migrationsOk = migrations.every((m) => m.phase === 'DONE' || m.phase === 'ABANDONED');
+    for (const v of [register?.valid, set?.valid, migrationsOk]) {
       if (v === false) valid = false;
       else if (v === 'unknown' && valid === true) valid = 'unknown';
     }
-    report = { valid, seed: o.seed, dir, ...(register ? { register } : {}), ...(set ? { set } : {}), nemesis: nemesis.log, stats };
+    report = { valid, seed: o.seed, dir, ...(register ? { register } : {}), ...(set ? { set } : {}), nemesis: nemesis.log, stats, migrations };
     writeFileSync(join(dir, 'results.json'), JSON.stringify(report, null, 2));
     writeFileSync(join(dir, 'report.txt'), humanReport(report, rec.events.length));
     o.log(humanReport(report, rec.events.length));
@@ -441,6 +499,10 @@ function humanReport(r: RunReport, events: number): string {
   if (r.set) lines.push(`set: ${r.set.valid}; attempted ${r.set.attempted}, acknowledged ${r.set.acknowledged}, lost ${r.set.lost.length}, unexpected ${r.set.unexpected.length}, stale ${r.set.stale.length}, recovered ${r.set.recovered.length}`);
   lines.push(`nemesis: ${r.nemesis.length} actions`);
   for (const n of r.nemesis) lines.push(`  ${n}`);
+  if (r.migrations && r.migrations.length > 0) {
+    lines.push(`migrations: ${r.migrations.length} started by the nemesis`);
+    for (const m of r.migrations) lines.push(`  job ${m.jobId}: ${m.phase}${m.fenceWindowsMs.length ? `, fence windows ${m.fenceWindowsMs.join(',')} ms` : ''}${m.lastError ? ` (last error: ${m.lastError})` : ''}`);
+  }
   lines.push(`stats: ${JSON.stringify(r.stats)}`);
   if (r.valid !== true) lines.push(`replay: npm run jepsen -- --seed ${r.seed}`);
   return lines.join('\n') + '\n';

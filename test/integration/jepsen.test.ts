@@ -10,10 +10,10 @@ const store = join(tmpdir(), 'ferrykv-jepsen-ci');
 const SEED = 20261124;
 
 describe('Jepsen', () => {
-  it('register + set under kill, pause, partition and leader transfer: linearizable, no lost add', async () => {
+  it('register + set under kill, pause, partition, leader transfer, splits and live migrations: linearizable, no lost add', async () => {
     const r = await runJepsen({
       workloads: ['register', 'set'],
-      nemeses: ['kill', 'pause', 'partition', 'transfer', 'split'],
+      nemeses: ['kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
       timeSec: 60,
       seed: SEED,
       nodes: 3,
