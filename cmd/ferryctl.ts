@@ -4,10 +4,15 @@ import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryClient } from '../src/client/client.js';
 import { KvError, fromServiceError, invalidArgument } from '../src/kv/errors.js';
+import { OPTION_BOUNDS, PHASES, TERMINAL, type Phase } from '../src/migration/job.js';
 import type { AdminClient } from '../src/proto-gen/ferrykv/admin/v1/Admin.js';
+import type { JobOptions } from '../src/proto-gen/ferrykv/admin/v1/JobOptions.js';
+import type { ListSplitJobsResponse__Output } from '../src/proto-gen/ferrykv/admin/v1/ListSplitJobsResponse.js';
 import type { NodeStatusResponse__Output } from '../src/proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
 import type { SplitRangeRequest } from '../src/proto-gen/ferrykv/admin/v1/SplitRangeRequest.js';
+import type { SplitJob__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import type { SplitRangeResponse__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
+import type { StartSplitMigrationRequest } from '../src/proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
 import type { ListRoutesRequest } from '../src/proto-gen/ferrykv/v1/ListRoutesRequest.js';
 import type { ListRoutesResponse__Output } from '../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { Route__Output } from '../src/proto-gen/ferrykv/v1/Route.js';
@@ -17,7 +22,7 @@ const EXIT = { ok: 0, usage: 2, notFound: 3, failed: 1, unavailable: 4 };
 
 const program = new Command()
   .name('ferryctl')
-  .description('Operate a ferrykv cluster: status, keys, membership, leadership, routes.')
+  .description('Operate a ferrykv cluster: status, keys, membership, leadership, routes, migration jobs.')
   .option('--endpoints <list>', 'comma-separated host:port of nodes', process.env.FERRYKV_ENDPOINTS ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003')
   .option('--json', 'machine-readable output', false)
   .option('--timeout-ms <ms>', 'deadline per call', (v) => {
@@ -40,11 +45,11 @@ function out(human: string, json: unknown): void {
   else console.log(human);
 }
 
-function fail(e: unknown): never {
+function fail(e: unknown, exitCode?: number): never {
   const err = e instanceof KvError ? e : new KvError('INTERNAL', e instanceof Error ? e.message : String(e));
   if (g().json) console.log(JSON.stringify({ error: { code: err.code, message: err.message, ...err.detail } }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
   else console.error(`ferryctl: ${err.code}: ${err.message}`);
-  process.exit(err.code === 'INVALID_ARGUMENT' ? EXIT.usage : err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED' ? EXIT.unavailable : EXIT.failed);
+  process.exit(exitCode ?? (err.code === 'INVALID_ARGUMENT' ? EXIT.usage : err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED' ? EXIT.unavailable : EXIT.failed));
 }
 
 async function kv<T>(fn: (c: FerryClient) => Promise<T>): Promise<T> {
@@ -62,10 +67,10 @@ function admin(endpoint: string): AdminClient {
   return new (protos().admin.ferrykv.admin.v1.Admin)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-function adminCall<Req, Res>(endpoint: string, method: Extract<keyof AdminClient, string>, req: Req): Promise<Res> {
+function adminCall<Req, Res>(endpoint: string, method: Extract<keyof AdminClient, string>, req: Req, timeoutMs = g().timeoutMs): Promise<Res> {
   const c = admin(endpoint) as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>;
   return new Promise<Res>((resolve, reject) => {
-    c[method]!.call(c, req, { deadline: Date.now() + g().timeoutMs }, (err, res) => {
+    c[method]!.call(c, req, { deadline: Date.now() + timeoutMs }, (err, res) => {
       (c as unknown as AdminClient).close();
       if (err) reject(fromServiceError(err));
       else resolve(res as Res);
@@ -390,6 +395,628 @@ too long), 4 no node answered, 1 other errors.`,
       left: res.left ? routeJson(res.left) : null,
       right: res.right ? routeJson(res.right) : null,
     });
+  });
+
+// ---- job: migration jobs (move a route, live, to another group).
+
+/** The phases of a job that moves forward, in order (VERIFY is skipped with --skip-verify). */
+const PIPELINE: readonly Phase[] = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA', 'CUTOVER', 'VERIFY', 'CLEANUP', 'DONE'];
+const isTerminal = (phase: string): boolean => TERMINAL.has(phase as Phase);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The default group's leader as last found: job RPCs are served there. */
+let jobLeader: string | undefined;
+
+/** Errors about reaching a node name the endpoint; answers from the leader do not. */
+const tagged = (e: KvError, target: string): KvError =>
+  ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'NOT_LEADER'].includes(e.code) ? new KvError(e.code, `${target}: ${e.message}`, e.detail) : e;
+
+/**
+ * A job RPC on the default group's leader. NOT_LEADER with the leader's
+ * address is followed; NOT_LEADER without one, UNAVAILABLE (also from a
+ * hinted leader that does not answer) and, when `idempotent`, DEADLINE_EXCEEDED
+ * move on to the next endpoint in turn, until --timeout-ms has passed. Any
+ * other error is final.
+ */
+async function jobCall<Req, Res>(method: Extract<keyof AdminClient, string>, req: Req, idempotent = true): Promise<Res> {
+  const eps = endpoints();
+  if (eps.length === 0) fail(invalidArgument('endpoints', 'no endpoints given'));
+  const until = Date.now() + g().timeoutMs;
+  let target = jobLeader ?? eps[0]!;
+  let rot = target === eps[0] ? 1 : 0;
+  let hops = 0;
+  for (;;) {
+    try {
+      const res = await adminCall<Req, Res>(target, method, req, Math.max(1000, until - Date.now()));
+      jobLeader = target;
+      return res;
+    } catch (e) {
+      if (!(e instanceof KvError)) throw e;
+      const again = e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || (idempotent && e.code === 'DEADLINE_EXCEEDED');
+      if (!again || Date.now() >= until) throw tagged(e, target);
+      const hint = e.code === 'NOT_LEADER' ? e.detail.leaderAddress : undefined;
+      if (hint && hint !== target && hops < 3) {
+        hops++;
+        target = hint;
+        continue;
+      }
+      hops = 0;
+      await sleep(Math.min(Math.max(e.detail.retryAfterMs ?? 100, 50), 1000));
+      target = eps[rot++ % eps.length]!;
+    }
+  }
+}
+
+/** A job id argument: a positive decimal integer (as `job list` prints it). */
+function jobIdArg(v: string): string {
+  if (!/^[0-9]{1,20}$/.test(v) || BigInt(v) === 0n || BigInt(v) >= 1n << 64n) {
+    fail(invalidArgument('job id', `"${v}" is not a job id (a positive integer, as \`ferryctl job list\` prints)`));
+  }
+  return BigInt(v).toString();
+}
+
+/** A job that does not exist (never created, or dropped from the history) exits 3; other errors as `fail`. */
+function failJob(e: unknown): never {
+  if (e instanceof KvError && e.code === 'INVALID_ARGUMENT' && e.detail.field === 'job_id' && e.detail.reason === undefined && /does not exist/.test(e.message)) fail(e, EXIT.notFound);
+  fail(e);
+}
+
+function uintOption(min: number, max: number): (v: string) => number {
+  return (v) => {
+    if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError('must be a non-negative integer');
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be in [${min}, ${max}]`);
+    return n;
+  };
+}
+const boundOption = (k: keyof typeof OPTION_BOUNDS): ((v: string) => number) => uintOption(...OPTION_BOUNDS[k]);
+
+function fmtBytes(v: string | number): string {
+  let n = Number(v);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(n >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+function fmtAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const two = (n: number): string => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d${Math.floor(s / 3600) % 24}h`;
+}
+
+const ZERO_PROGRESS = { backfillRows: '0', backfillBytes: '0', replayedRows: '0', replayedBytes: '0', rateBytesPerSec: '0', changeLogBacklog: '0', fenceWindowsMs: [] as string[], phaseStartedAtMs: '0' };
+const progressOf = (j: SplitJob__Output): typeof ZERO_PROGRESS => j.progress ?? ZERO_PROGRESS;
+const rangeOf = (j: SplitJob__Output): string => `[${showStart(j.start)}, ${showEnd(j.end)})`;
+
+function jobJson(j: SplitJob__Output): Record<string, unknown> {
+  return {
+    jobId: j.jobId,
+    attempt: j.attempt,
+    routeId: j.routeId,
+    sourceGroup: j.sourceGroup,
+    targetGroup: j.targetGroup,
+    start: showKey(j.start),
+    startHex: hex(j.start),
+    end: showKey(j.end),
+    endHex: hex(j.end),
+    phase: j.phase,
+    createdAtMs: j.createdAtMs,
+    updatedAtMs: j.updatedAtMs,
+    options: j.options,
+    progress: j.progress,
+    fenceAttempts: j.fenceAttempts,
+    lastError: j.lastError,
+    abandonRequested: j.abandonRequested,
+    verifyResult: j.verifyResult,
+    releaseTs: j.releaseTs,
+    floor: j.floor,
+    owner: j.owner,
+    version: j.version,
+  };
+}
+
+function jobSummary(j: SplitJob__Output, now = Date.now()): string {
+  const p = progressOf(j);
+  const o = j.options;
+  const windows = p.fenceWindowsMs.map((w) => `${w} ms`).join(', ');
+  const inPhase = isTerminal(j.phase) || p.phaseStartedAtMs === '0' ? '' : ` for ${fmtAge(now - Number(p.phaseStartedAtMs))}`;
+  const verify = j.verifyResult || (o?.skipVerify ? '(skipped: started with --skip-verify)' : '(not yet)');
+  return [
+    `job ${j.jobId}: route ${j.routeId} ${rangeOf(j)}, group ${j.sourceGroup} → group ${j.targetGroup}`,
+    `  phase      ${j.phase}${inPhase}${j.abandonRequested && !isTerminal(j.phase) ? ' (abandon requested)' : ''}`,
+    `  attempt    ${j.attempt}${o ? ` of at most ${o.maxAttempts}` : ''}; fences lifted before cutover in this attempt: ${j.fenceAttempts}${o ? ` (it retreats at ${o.maxFenceAttempts})` : ''}`,
+    `  copied     ${p.backfillRows} rows, ${fmtBytes(p.backfillBytes)} (backfill)`,
+    `  replayed   ${p.replayedRows} rows, ${fmtBytes(p.replayedBytes)} (change log)`,
+    `  backlog    ${p.changeLogBacklog} change-log rows not yet replayed (as last seen)`,
+    `  rate       ${fmtBytes(p.rateBytesPerSec)}/s (last progress interval)`,
+    `  fence      ${windows ? `write-unavailable windows: ${windows}` : 'no cutover yet'}`,
+    `  verify     ${verify}`,
+    `  last error ${j.lastError || '-'}`,
+    `  age        created ${fmtAge(now - Number(j.createdAtMs))} ago (${new Date(Number(j.createdAtMs)).toISOString()}), updated ${fmtAge(now - Number(j.updatedAtMs))} ago`,
+    `  driven by  ${j.owner ? `node ${j.owner}` : '-'}`,
+    ...(o
+      ? [
+          `  options    chunk ${fmtBytes(o.chunkBytes)}, rate limit ${o.rateLimitBytesPerSec === '0' ? 'none' : `${fmtBytes(o.rateLimitBytesPerSec)}/s`}, cleanup grace ${o.cleanupGraceMs} ms, fence budget ${o.fenceBudgetMs} ms${o.skipVerify ? ', verify skipped' : ''}`,
+        ]
+      : []),
+    `  version    ${j.version}`,
+  ].join('\n');
+}
+
+/** The phase's place in the pipeline as a bar (no bar while retreating). */
+function phaseBar(phase: string): string {
+  const i = PIPELINE.indexOf(phase as Phase);
+  if (i < 0) return '';
+  const width = 18;
+  const filled = Math.round((i / (PIPELINE.length - 1)) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${i + 1}/${PIPELINE.length} `;
+}
+
+/** One progress line: `tty` adds the phase bar and the time in phase, otherwise a UTC time of day leads. */
+function progressLine(j: SplitJob__Output, tty: boolean, now = Date.now()): string {
+  const p = progressOf(j);
+  const parts = [
+    `copied ${p.backfillRows} rows ${fmtBytes(p.backfillBytes)}`,
+    `replayed ${p.replayedRows} rows ${fmtBytes(p.replayedBytes)}`,
+    `${fmtBytes(p.rateBytesPerSec)}/s`,
+    `backlog ${p.changeLogBacklog}`,
+  ];
+  if (j.abandonRequested && !isTerminal(j.phase)) parts.push('abandon requested');
+  if (j.lastError) parts.push(`last error: ${j.lastError}`);
+  if (tty) {
+    const inPhase = isTerminal(j.phase) || p.phaseStartedAtMs === '0' ? '' : ` (${fmtAge(now - Number(p.phaseStartedAtMs))})`;
+    return `job ${j.jobId} ${phaseBar(j.phase)}${j.phase}${inPhase} attempt ${j.attempt} | ${parts.join(' | ')}`;
+  }
+  return `${new Date(now).toISOString().slice(11, 19)}Z job ${j.jobId} ${j.phase} attempt ${j.attempt}: ${parts.join('; ')}`;
+}
+
+function endLine(j: SplitJob__Output): string {
+  const p = progressOf(j);
+  const took = fmtAge(Number(j.updatedAtMs) - Number(j.createdAtMs));
+  if (j.phase === 'DONE') {
+    const windows = p.fenceWindowsMs.length ? `, write-unavailable ${p.fenceWindowsMs.map((w) => `${w} ms`).join(', ')}` : '';
+    return `job ${j.jobId} DONE: route ${j.routeId} ${rangeOf(j)} moved from group ${j.sourceGroup} to group ${j.targetGroup} in ${took} (verify: ${j.verifyResult || 'skipped'}${windows})`;
+  }
+  if (j.phase === 'ABANDONED') return `job ${j.jobId} ABANDONED after ${took}: route ${j.routeId} ${rangeOf(j)} stays with group ${j.sourceGroup}${j.lastError ? ` (last error: ${j.lastError})` : ''}`;
+  return `job ${j.jobId} FAILED after ${took}: ${j.lastError || 'no error recorded'} (see where the range is: ferryctl routes list)`;
+}
+
+const SILENCE_MS = 5000;
+
+/**
+ * One WatchSplitJob stream on `target`, until it ends, breaks, or falls
+ * behind: after SILENCE_MS without an update the job is read with GetSplitJob,
+ * and a newer version than the stream delivered ends this stream (to reconnect).
+ */
+function watchOnce(target: string, jobId: string, deliver: (j: SplitJob__Output) => void, seen: () => bigint): Promise<{ gotData: boolean; error?: KvError }> {
+  return new Promise((resolve) => {
+    const client = admin(target);
+    const call = client.watchSplitJob({ jobId });
+    let gotData = false;
+    let done = false;
+    let lastData = Date.now();
+    const finish = (error?: KvError): void => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      call.cancel();
+      client.close();
+      resolve({ gotData, ...(error ? { error } : {}) });
+    };
+    call.on('data', (j: SplitJob__Output) => {
+      gotData = true;
+      lastData = Date.now();
+      jobLeader = target;
+      deliver(j);
+      if (isTerminal(j.phase)) finish();
+    });
+    call.on('error', (e: grpc.ServiceError) => finish(fromServiceError(e)));
+    call.on('end', () => finish());
+    const timer = setInterval(() => {
+      if (done || Date.now() - lastData < SILENCE_MS) return;
+      lastData = Date.now();
+      jobCall<object, SplitJob__Output>('getSplitJob', { jobId }).then(
+        (j) => {
+          if (done || BigInt(j.version) <= seen()) return;
+          deliver(j);
+          finish(isTerminal(j.phase) ? undefined : new KvError('UNAVAILABLE', 'the watch stream fell behind the job'));
+        },
+        () => undefined,
+      );
+    }, 1000);
+  });
+}
+
+/**
+ * Follows a job until it ends, calling `show` for each new version (above
+ * `fromVersion`). A stream that breaks or ends early is opened again: on the
+ * leader a NOT_LEADER names, else on the same node once, then on each endpoint
+ * in turn; after 30 s (or 3 × --timeout-ms) without a working stream it gives up.
+ */
+async function watchJob(jobId: string, show: (j: SplitJob__Output) => void, note: (msg: string) => void, fromVersion = 0n): Promise<SplitJob__Output> {
+  const eps = endpoints();
+  if (eps.length === 0) fail(invalidArgument('endpoints', 'no endpoints given'));
+  const giveUpMs = Math.max(30_000, 3 * g().timeoutMs);
+  let seen = fromVersion;
+  let last: SplitJob__Output | undefined;
+  const deliver = (j: SplitJob__Output): void => {
+    if (BigInt(j.version) <= seen) return;
+    seen = BigInt(j.version);
+    last = j;
+    show(j);
+  };
+  let target = jobLeader ?? eps[0]!;
+  let rot = target === eps[0] ? 1 : 0;
+  let hops = 0;
+  let failingSince: number | undefined;
+  for (;;) {
+    const r = await watchOnce(target, jobId, deliver, () => seen);
+    if (last && isTerminal(last.phase)) return last;
+    if (r.error?.code === 'INVALID_ARGUMENT') throw r.error;
+    if (r.gotData) failingSince = undefined;
+    failingSince ??= Date.now();
+    const why = r.error ? `${r.error.code}: ${r.error.message}` : 'the stream ended before the job did';
+    if (Date.now() - failingSince > giveUpMs) {
+      throw new KvError(r.error?.code === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'UNAVAILABLE', `gave up watching job ${jobId} after ${fmtAge(Date.now() - failingSince)} without a working stream; last: ${target}: ${why}`);
+    }
+    const broken = target;
+    const hint = r.error?.code === 'NOT_LEADER' ? r.error.detail.leaderAddress : undefined;
+    if (hint && hint !== target && hops < 3) {
+      hops++;
+      target = hint;
+    } else {
+      hops = 0;
+      await sleep(200);
+      // After a stream that worked, ask the same node again (it names the new leader); otherwise the next endpoint.
+      if (!r.gotData) target = eps[rot++ % eps.length]!;
+    }
+    note(`watch on ${broken}: ${why}; reconnecting to ${target}`);
+  }
+}
+
+/** Shows a job's progress until it ends, then exits 0 (DONE) or 1 (FAILED, ABANDONED). */
+async function runWatch(jobId: string, fromVersion = 0n): Promise<never> {
+  const tty = !g().json && process.stdout.isTTY === true;
+  let current: SplitJob__Output | undefined;
+  const draw = (): void => {
+    if (!current) return;
+    const cols = process.stdout.columns || 120;
+    let line = progressLine(current, true);
+    if (line.length > cols - 1) line = `${line.slice(0, Math.max(0, cols - 2))}…`;
+    process.stdout.write(`\r${line}\x1b[K`);
+  };
+  let redraw: NodeJS.Timeout | undefined;
+  if (tty) {
+    redraw = setInterval(draw, 1000);
+    process.once('SIGINT', () => {
+      process.stdout.write('\n');
+      process.exit(130);
+    });
+  }
+  const show = (j: SplitJob__Output): void => {
+    current = j;
+    if (g().json) console.log(JSON.stringify(jobJson(j)));
+    else if (tty) draw();
+    else console.log(progressLine(j, false));
+  };
+  const note = (msg: string): void => {
+    if (tty) process.stdout.write('\r\x1b[K');
+    console.error(`ferryctl: ${msg}`);
+    if (tty) draw();
+  };
+  let end: SplitJob__Output;
+  try {
+    end = await watchJob(jobId, show, note, fromVersion);
+  } catch (e) {
+    if (tty) process.stdout.write('\n');
+    failJob(e);
+  } finally {
+    clearInterval(redraw);
+  }
+  if (tty) process.stdout.write('\n');
+  if (!g().json) console.log(endLine(end));
+  process.exit(end.phase === 'DONE' ? EXIT.ok : EXIT.failed);
+}
+
+const JOB_JSON_HELP = `--json prints the job as {"jobId", "attempt", "routeId", "sourceGroup",
+"targetGroup", "start", "startHex", "end", "endHex", "phase", "createdAtMs",
+"updatedAtMs", "options", "progress", "fenceAttempts", "lastError",
+"abandonRequested", "verifyResult", "releaseTs", "floor", "owner", "version"}:
+"start"/"end" escaped as in \`routes list\` ("" = beginning / +infinity), the raw
+bytes in hex as "startHex"/"endHex"; uint64 values are decimal strings;
+"progress" has backfillRows, backfillBytes, replayedRows, replayedBytes,
+rateBytesPerSec, changeLogBacklog, fenceWindowsMs[], phaseStartedAtMs.`;
+
+const JOB_ROUTING_HELP = `Job calls go to the default group's leader: a node answering NOT_LEADER names
+it and the call follows; UNAVAILABLE (or NOT_LEADER without a name) moves on to
+the next of --endpoints, until --timeout-ms has passed.`;
+
+const job = program
+  .command('job')
+  .description('migration jobs: move a route (a key range) to another group, live; follow, list, abandon')
+  .addHelpText(
+    'after',
+    `
+A job moves through CLEAR_TARGET, CAPTURE, BACKFILL (copy), CATCHUP (replay the
+change log), FENCE, FINAL_DELTA, CUTOVER, VERIFY, CLEANUP to DONE; writes to the
+range pause only between FENCE and CUTOVER. An abandoned job retreats through
+ABANDONING to ABANDONED (the source keeps the range); one that runs out of
+attempts ends FAILED.`,
+  )
+  .exitOverride(usageExit);
+
+interface StartOpts {
+  route?: string;
+  splitKey?: string;
+  hex: boolean;
+  to: number;
+  chunkBytes?: number;
+  rateLimit?: number;
+  cleanupGraceMs?: number;
+  fenceBudgetMs?: number;
+  maxFenceAttempts?: number;
+  maxAttempts?: number;
+  skipVerify: boolean;
+  watch: boolean;
+}
+
+job
+  .command('start')
+  .description('start moving a route (--route), or the part of a range from a key on (--split-key), to group --to')
+  .option('--route <id>', 'the route to move (ROUTE in `routes list`)')
+  .option('--split-key <key>', 'first split the range holding <key> at <key> (in its group, idempotent), then move the right part [key, end)')
+  .option('--hex', '--split-key is hex bytes (e.g. 00ff61) instead of UTF-8 text', false)
+  .requiredOption('--to <group>', 'the group to move it to', uintOption(1, 2 ** 32 - 1))
+  .option('--chunk-bytes <n>', `bytes per copy chunk, ${OPTION_BOUNDS.chunkBytes.join('..')} (default 1 MiB)`, boundOption('chunkBytes'))
+  .option('--rate-limit <bytesPerSec>', 'pace the copy to this many bytes per second (default 0: unlimited)', boundOption('rateLimitBytesPerSec'))
+  .option('--cleanup-grace-ms <ms>', 'wait this long after cutover before deleting the source copy (default 30000; 0 is honoured)', boundOption('cleanupGraceMs'))
+  .option('--fence-budget-ms <ms>', `fence writes once the rest would replay within this, ${OPTION_BOUNDS.fenceBudgetMs.join('..')} (default 500)`, boundOption('fenceBudgetMs'))
+  .option('--max-fence-attempts <n>', `fence rounds before an attempt retreats and starts over, ${OPTION_BOUNDS.maxFenceAttempts.join('..')} (default 5)`, boundOption('maxFenceAttempts'))
+  .option('--max-attempts <n>', `attempts before the job ends FAILED, ${OPTION_BOUNDS.maxAttempts.join('..')} (default 3)`, boundOption('maxAttempts'))
+  .option('--skip-verify', 'skip the VERIFY phase (comparing source and target after cutover); recorded on the job', false)
+  .option('--watch', 'then follow the job as `job watch` does (and exit as it does)', false)
+  .addHelpText(
+    'after',
+    `
+Give exactly one of --route and --split-key. Prints the new job's id and phase
+(CLEAR_TARGET); the job runs on the default group's leader, without this
+command: follow it with \`ferryctl job watch <id>\`, or add --watch. Only one
+job at a time per route; a route that is not ACTIVE (another job is moving it)
+is refused with ABORTED.
+${KEY_HELP}
+
+${JOB_JSON_HELP}
+With --watch --json, JSON lines follow: each later version of the job.
+
+${JOB_ROUTING_HELP}
+The request is not repeated after DEADLINE_EXCEEDED (it may have created the
+job: check \`ferryctl job list\`).
+
+Exit codes: 0 started (with --watch: ended DONE), 1 other errors (with --watch:
+ended FAILED or ABANDONED), 2 usage (missing --to, both or neither of --route
+and --split-key, bad numbers; also the cluster's INVALID_ARGUMENT: unknown route
+or group, route already in that group), 4 no leader answered.`,
+  )
+  .exitOverride(usageExit)
+  .action(async (o: StartOpts) => {
+    if ((o.route === undefined) === (o.splitKey === undefined)) fail(invalidArgument('route', 'give exactly one of --route <id> and --split-key <key>'));
+    if (o.hex && o.splitKey === undefined) fail(invalidArgument('hex', '--hex applies to --split-key'));
+    let key = Buffer.alloc(0);
+    if (o.splitKey !== undefined) {
+      if (o.hex && !/^([0-9a-fA-F]{2})*$/.test(o.splitKey)) fail(invalidArgument('split_key', `"${o.splitKey}" is not hex (an even number of digits 0-9, a-f)`));
+      key = o.hex ? Buffer.from(o.splitKey, 'hex') : Buffer.from(o.splitKey, 'utf8');
+      if (key.length === 0) fail(invalidArgument('split_key', 'must not be empty (use --route to move a whole route)'));
+    }
+    if (o.route !== undefined && (!/^[0-9]{1,20}$/.test(o.route) || BigInt(o.route) === 0n || BigInt(o.route) >= 1n << 64n)) {
+      fail(invalidArgument('route', `"${o.route}" is not a route id (a positive integer, ROUTE in \`ferryctl routes list\`)`));
+    }
+    const options: JobOptions = {
+      ...(o.chunkBytes !== undefined ? { chunkBytes: o.chunkBytes } : {}),
+      ...(o.rateLimit !== undefined ? { rateLimitBytesPerSec: String(o.rateLimit) } : {}),
+      ...(o.cleanupGraceMs !== undefined ? { cleanupGraceMs: String(o.cleanupGraceMs), cleanupGraceSet: true } : {}),
+      ...(o.fenceBudgetMs !== undefined ? { fenceBudgetMs: o.fenceBudgetMs } : {}),
+      ...(o.maxFenceAttempts !== undefined ? { maxFenceAttempts: o.maxFenceAttempts } : {}),
+      ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
+      skipVerify: o.skipVerify,
+    };
+    const req: StartSplitMigrationRequest = { routeId: o.route !== undefined ? BigInt(o.route).toString() : '0', splitKey: key, targetGroup: o.to, options };
+    let j: SplitJob__Output;
+    try {
+      j = await jobCall<StartSplitMigrationRequest, SplitJob__Output>('startSplitMigration', req, false);
+    } catch (e) {
+      if (e instanceof KvError && ['ABORTED', 'DEADLINE_EXCEEDED', 'UNKNOWN_RESULT'].includes(e.code)) {
+        fail(new KvError(e.code, `${e.message} (a job for this range may already exist: ferryctl job list)`, e.detail));
+      }
+      fail(e);
+    }
+    if (g().json) console.log(JSON.stringify(jobJson(j)));
+    else {
+      console.log(`started job ${j.jobId}: route ${j.routeId} ${rangeOf(j)}, group ${j.sourceGroup} → group ${j.targetGroup}, phase ${j.phase}`);
+      if (!o.watch) console.log(`follow it: ferryctl job watch ${j.jobId}`);
+    }
+    if (o.watch) await runWatch(j.jobId, BigInt(j.version));
+  });
+
+job
+  .command('get <id>')
+  .description('one job: range, source → target, phase, attempt, progress, fence windows, verify result, last error, age')
+  .addHelpText(
+    'after',
+    `
+Progress: rows and bytes copied by BACKFILL, rows and bytes replayed from the
+source's change log, the change-log backlog (rows not yet replayed, as last
+seen), the copy rate over the last progress interval, and each cutover's
+write-unavailable window (fence → adopt).
+${KEY_HELP}
+
+${JOB_JSON_HELP}
+
+${JOB_ROUTING_HELP}
+
+Exit codes: 0 ok, 2 usage (an id that is not a positive integer), 3 no such job
+(never created, or dropped from the history of finished jobs), 4 no leader
+answered, 1 other errors.`,
+  )
+  .exitOverride(usageExit)
+  .action(async (idArg: string) => {
+    const jobId = jobIdArg(idArg);
+    let j: SplitJob__Output;
+    try {
+      j = await jobCall<object, SplitJob__Output>('getSplitJob', { jobId });
+    } catch (e) {
+      failJob(e);
+    }
+    out(jobSummary(j), jobJson(j));
+  });
+
+job
+  .command('list')
+  .description('jobs in id order as a table: JOB, ROUTE, FROM→TO, PHASE, ATTEMPT, COPIED, UPDATED, ERROR')
+  .option('--phase <phases>', `only jobs in these phases, comma-separated (case-insensitive): ${PHASES.join(', ')}`, (v: string, prev: string[] | undefined) => {
+    const ps = v.split(',').map((p) => p.trim().toUpperCase()).filter(Boolean);
+    const bad = ps.filter((p) => !(PHASES as readonly string[]).includes(p));
+    if (bad.length > 0 || ps.length === 0) throw new InvalidArgumentError(`unknown phase ${bad.join(', ') || '(none given)'}; phases: ${PHASES.join(', ')}`);
+    return [...(prev ?? []), ...ps];
+  })
+  .option('--limit <n>', 'print at most N jobs, the lowest ids first', uintOption(1, 1_000_000), 1000)
+  .option('--page-size <n>', 'jobs per request, 1..1000; pages are fetched until --limit or the last job', uintOption(1, 1000), 1000)
+  .addHelpText(
+    'after',
+    `
+COPIED is rows and bytes copied by BACKFILL; UPDATED is the time since the job
+record last changed; ERROR is the last error ("-": none). The cluster keeps
+live and FAILED jobs, and the last 1000 DONE or ABANDONED ones.
+
+--json: {"jobs": [job, ...], "more": bool, "nextAfterJobId"}: each job as in
+\`job get --json\`; "more" says --limit cut the list short ("nextAfterJobId" is
+then the last id printed, "0" otherwise).
+
+${JOB_ROUTING_HELP}
+
+Exit codes: 0 ok (also when no job matches), 2 usage (unknown phase, bad
+number), 4 no leader answered, 1 other errors.`,
+  )
+  .exitOverride(usageExit)
+  .action(async (o: { phase?: string[]; limit: number; pageSize: number }) => {
+    const jobs: SplitJob__Output[] = [];
+    let after = '0';
+    let more = false;
+    try {
+      for (;;) {
+        const want = Math.min(o.pageSize, o.limit - jobs.length);
+        const page = await jobCall<object, ListSplitJobsResponse__Output>('listSplitJobs', { phases: o.phase ?? [], afterJobId: after, limit: want });
+        jobs.push(...page.jobs.slice(0, want));
+        more = page.nextAfterJobId !== '0' && page.nextAfterJobId !== '';
+        if (!more || page.jobs.length === 0) break;
+        after = page.nextAfterJobId;
+        if (jobs.length >= o.limit) break;
+      }
+    } catch (e) {
+      fail(e);
+    }
+    const now = Date.now();
+    const head = ['JOB', 'ROUTE', 'FROM→TO', 'PHASE', 'ATTEMPT', 'COPIED', 'UPDATED', 'ERROR'];
+    const rows = jobs.map((j) => {
+      const p = progressOf(j);
+      return [
+        j.jobId,
+        j.routeId,
+        `${j.sourceGroup}→${j.targetGroup}`,
+        `${j.phase}${j.abandonRequested && !isTerminal(j.phase) ? ' (abandon requested)' : ''}`,
+        String(j.attempt),
+        `${p.backfillRows} rows ${fmtBytes(p.backfillBytes)}`,
+        `${fmtAge(now - Number(j.updatedAtMs))} ago`,
+        j.lastError || '-',
+      ];
+    });
+    const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+    const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, width[i]!))).join('');
+    const filter = o.phase ? ` in ${o.phase.join(', ')}` : '';
+    const human =
+      jobs.length === 0
+        ? `(no jobs${filter})`
+        : [`${jobs.length} job${jobs.length === 1 ? '' : 's'}${filter}${more ? ` (more: raise --limit above ${o.limit})` : ''}`, line(head), ...rows.map(line)].join('\n');
+    out(human, { jobs: jobs.map(jobJson), more, nextAfterJobId: more ? jobs.at(-1)!.jobId : '0' });
+  });
+
+job
+  .command('watch <id>')
+  .description('follow a job until it ends: exit 0 when DONE, 1 when FAILED or ABANDONED')
+  .addHelpText(
+    'after',
+    `
+On a terminal: one line, rewritten in place: the phase and a bar of its place
+in the pipeline (N/10), rows and bytes copied and replayed, the copy rate and
+the change-log backlog. (The API gives no size for the range, so BACKFILL shows
+counts, not a percentage.) Otherwise (output piped, or --json): one line per
+update, with a UTC time of day; --json prints JSON lines, each a version of the
+job as in \`job get --json\` (the last one has the final phase).
+
+When the job ends it prints one line saying how (DONE, ABANDONED or FAILED, with
+the last error). If the stream breaks before that (the leader changed or went
+away), it reconnects: to the leader a NOT_LEADER names, else the same node, then
+each of --endpoints in turn; it gives up after 30 s (or 3 x --timeout-ms)
+without a working stream, exit 4. Notes about reconnecting go to stderr.
+
+Exit codes: 0 DONE, 1 FAILED or ABANDONED (or other errors), 2 usage (an id
+that is not a positive integer), 3 no such job, 4 gave up reconnecting.`,
+  )
+  .exitOverride(usageExit)
+  .action(async (idArg: string) => {
+    await runWatch(jobIdArg(idArg));
+  });
+
+job
+  .command('abandon <id>')
+  .description('ask a job to retreat: the source keeps the range and the target drops what it copied')
+  .addHelpText(
+    'after',
+    `
+The job retreats through ABANDONING to ABANDONED (follow it with \`job watch\`).
+Refused once the source has released the range (from VERIFY on): the job can
+then only roll forward; this prints the reason and exits 2. A job that already
+ended (DONE, ABANDONED, FAILED) is left unchanged: it says so and exits 0 (to
+undo a DONE move, start a job moving the route back). Asking again while a
+job retreats is harmless.
+
+${JOB_JSON_HELP}
+Here it is wrapped: {"outcome": "abandon-requested" | "already-ended", "job": job};
+a refusal prints {"error": {"code": "INVALID_ARGUMENT", "message", "field", "reason"}}.
+
+${JOB_ROUTING_HELP}
+
+Exit codes: 0 requested (or the job had already ended), 2 refused or usage, 3 no
+such job, 4 no leader answered, 1 other errors.`,
+  )
+  .exitOverride(usageExit)
+  .action(async (idArg: string) => {
+    const jobId = jobIdArg(idArg);
+    let j: SplitJob__Output;
+    try {
+      j = await jobCall<object, SplitJob__Output>('abandonSplitJob', { jobId });
+    } catch (e) {
+      if (e instanceof KvError && e.code === 'INVALID_ARGUMENT' && e.detail.reason !== undefined && e.detail.field === 'job_id' && !g().json) {
+        console.error(`ferryctl: job ${jobId} cannot be abandoned: ${e.message}`);
+        process.exit(EXIT.usage);
+      }
+      failJob(e);
+    }
+    if (isTerminal(j.phase)) {
+      const undo = j.phase === 'DONE' ? `; route ${j.routeId} is served by group ${j.targetGroup} (to move it back: ferryctl job start --route ${j.routeId} --to ${j.sourceGroup})` : '';
+      out(`job ${j.jobId} already ended ${j.phase}: nothing to abandon, the job is unchanged${undo}`, { outcome: 'already-ended', job: jobJson(j) });
+    } else {
+      out(
+        `abandon requested: job ${j.jobId} (phase ${j.phase}) retreats to ABANDONED; route ${j.routeId} ${rangeOf(j)} stays with group ${j.sourceGroup}. Follow it: ferryctl job watch ${j.jobId}`,
+        { outcome: 'abandon-requested', job: jobJson(j) },
+      );
+    }
   });
 
 await program.parseAsync();
