@@ -33,6 +33,9 @@ const PROGRESS_EVERY_MS = 1000;
 
 class Stale extends Error {}
 
+/** This node no longer leads the default group: its drivers stop (the new leader's take over). */
+class Deposed extends Error {}
+
 export class Migrator {
   private readonly running = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -92,6 +95,7 @@ export class Migrator {
         failures = 0;
       } catch (e) {
         if (e instanceof Stale) continue; // someone updated the record: re-read
+        if (e instanceof Deposed) return;
         failures++;
         const msg = e instanceof Error ? e.message : String(e);
         this.d.log.warn({ jobId, phase: job.phase, err: msg, failures }, 'migration step failed; retrying');
@@ -118,6 +122,11 @@ export class Migrator {
     const stored = decodeJob(res.stateJson!);
     if (phaseChanged) this.d.log.info({ jobId: job.jobId, from: job.phase, to: stored.phase, attempt: stored.attempt }, 'migration phase');
     return stored;
+  }
+
+  /** Long loops stop as soon as this node stops leading the default group (a deposed migrator only wastes work: the groups' checks keep it harmless). */
+  private stillLeader(): void {
+    if (!this.d.leaderSm() || this.stopped) throw new Deposed('no longer the default-group leader');
   }
 
   private range(job: SplitJob): { start: Uint8Array; end: Uint8Array } {
@@ -199,6 +208,7 @@ export class Migrator {
       minApplied: String(job.captureIndex),
     });
     for await (const chunk of chunks) {
+      this.stillLeader();
       const to = chunk.done ? changeCursor(0) : backfillCursor(chunk.nextCursor);
       const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, cursor, to, chunk.rows);
       if (state?.cursor !== hex(to)) throw new Error('the target did not take the chunk at our cursor; resuming from its cursor');
@@ -247,6 +257,7 @@ export class Migrator {
       rateLimitBytesPerSec: String(job.options.rateLimitBytesPerSec),
     });
     for await (const chunk of chunks) {
+      this.stillLeader();
       if (chunk.rows.length > 0) {
         const to = changeCursor(chunk.lastSeq);
         const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, changeCursor(seq), to, chunk.rows);
