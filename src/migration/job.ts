@@ -17,6 +17,8 @@ export type Phase =
   | 'ABANDONED'
   | 'FAILED';
 
+import { decodeCursor, unhex, type GroupJobState } from './group-state.js';
+
 export const PHASES: readonly Phase[] = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA', 'CUTOVER', 'VERIFY', 'CLEANUP', 'DONE', 'ABANDONING', 'ABANDONED', 'FAILED'];
 
 export const TERMINAL: ReadonlySet<Phase> = new Set(['DONE', 'ABANDONED', 'FAILED']);
@@ -190,4 +192,70 @@ export function checkOptions(o: Partial<JobOptions>): string[] {
     if (!Number.isInteger(v) || v < lo || v > hi) problems.push(`options.${k}: ${v} is outside [${lo}, ${hi}]`);
   }
   return problems;
+}
+
+// ---- Decisions: what the migrator does next, as a pure function of the job
+// and what the groups said (their states for the job). The migrator performs
+// the I/O; these functions hold the rules (MIGRATION.md Phases, Retreat).
+
+export type Decision =
+  /** Record a phase change (or other fields) on the job. */
+  | { readonly do: 'update'; readonly patch: Partial<SplitJob> }
+  /** Replay the change log from this sequence number to the source's head. */
+  | { readonly do: 'replay'; readonly fromSeq: number }
+  /** Release at the source: fenced by this epoch, with T's stored head. */
+  | { readonly do: 'release'; readonly fenceEpoch: number; readonly head: number }
+  /** Adopt at the target with the source's release record. */
+  | { readonly do: 'adopt'; readonly head: number; readonly releaseTs: string }
+  /** Both groups are done: record the cutover (and move the catalog). */
+  | { readonly do: 'finish-cutover' }
+  /** The observations do not fit: try again after re-reading. */
+  | { readonly do: 'retry'; readonly why: string };
+
+const seqOf = (t: GroupJobState): number | undefined => {
+  const c = decodeCursor(unhex(t.cursor));
+  return c.kind === 'change' ? c.seq : undefined;
+};
+
+/** CATCHUP and FINAL_DELTA: replay, fence, cut over, or retreat. */
+export function decideCatchUp(job: SplitJob, s: GroupJobState, t: GroupJobState): Decision {
+  if (s.state === 'abandoned') return { do: 'update', patch: { phase: 'ABANDONING', retreatedFrom: job.phase, lastError: 'the source abandoned the attempt: its change log reached the size bound' } };
+  if (s.state === 'released') return { do: 'update', patch: { phase: 'CUTOVER' } };
+  const seq = seqOf(t);
+  if (seq === undefined) return { do: 'retry', why: 'the target has not finished the backfill' };
+  if (job.phase === 'FINAL_DELTA' && s.state === 'capturing') {
+    // The source lifted the fence at its deadline: fence again, or retreat after too many rounds.
+    const attempts = job.fenceAttempts + 1;
+    return attempts >= job.options.maxFenceAttempts
+      ? { do: 'update', patch: { phase: 'ABANDONING', retreatedFrom: job.phase, fenceAttempts: attempts, lastError: `the fence was lifted ${attempts} times before cutover` } }
+      : { do: 'update', patch: { phase: 'CATCHUP', fenceAttempts: attempts } };
+  }
+  const backlog = s.head - seq;
+  if (job.phase === 'CATCHUP' && smallEnoughToFence(backlog, s.logBytes, job.progress.rateBytesPerSec, job.options.fenceBudgetMs)) {
+    return { do: 'update', patch: { phase: 'FENCE', progress: { ...job.progress, changeLogBacklog: backlog } } };
+  }
+  if (job.phase === 'FINAL_DELTA' && backlog === 0) return { do: 'update', patch: { phase: 'CUTOVER', progress: { ...job.progress, changeLogBacklog: 0 } } };
+  return { do: 'replay', fromSeq: seq };
+}
+
+/** CUTOVER: Release only when fenced with T at the head; Adopt only after a confirmed Release. */
+export function decideCutover(job: SplitJob, s: GroupJobState, t: GroupJobState): Decision {
+  if (t.state === 'adopted') return { do: 'finish-cutover' };
+  if (t.state !== 'importing') return { do: 'retry', why: `the target is ${t.state}` };
+  switch (s.state) {
+    case 'released':
+      return { do: 'adopt', head: s.head, releaseTs: s.releaseTs };
+    case 'capturing':
+      return { do: 'update', patch: { phase: 'CATCHUP', fenceAttempts: job.fenceAttempts + 1 } };
+    case 'abandoned':
+      return { do: 'update', patch: { phase: 'ABANDONING', retreatedFrom: 'CUTOVER' } };
+    case 'fenced': {
+      const seq = seqOf(t);
+      // The replayed head is what T stored, never what the migrator sent.
+      if (seq !== s.head) return { do: 'update', patch: { phase: 'FINAL_DELTA' } };
+      return { do: 'release', fenceEpoch: s.fenceEpoch, head: seq };
+    }
+    default:
+      return { do: 'retry', why: `the source is ${s.state}` };
+  }
 }

@@ -12,7 +12,7 @@ import type { KvStateMachine } from '../kv/state-machine.js';
 import { compareBytes } from '../storage/keys.js';
 import type { GroupClient } from './group-client.js';
 import { backfillCursor, changeCursor, decodeCursor, hex, unhex, type GroupJobState } from './group-state.js';
-import { AFTER_RELEASE, TERMINAL, afterRetreat, decodeJob, encodeJob, nextPhase, smallEnoughToFence, type Phase, type SplitJob } from './job.js';
+import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, type Phase, type SplitJob } from './job.js';
 import { rowBytes, type MigrationRow } from './rows.js';
 
 export interface MigratorDeps {
@@ -278,70 +278,50 @@ export class Migrator {
 
   private async catchUp(job: SplitJob): Promise<void> {
     const s = await this.sourceState(job);
-    if (s.state === 'abandoned') {
-      // The source gave the attempt up itself (change log over its bound).
-      await this.update(job, { phase: 'ABANDONING', retreatedFrom: job.phase, lastError: 'the source abandoned the attempt: its change log reached the size bound' });
-      return;
-    }
-    if (s.state === 'released') {
-      await this.update(job, { phase: 'CUTOVER' });
-      return;
-    }
     const t = await this.targetState(job);
-    const c = decodeCursor(unhex(t.cursor));
-    if (c.kind !== 'change') throw new Error('the target has not finished the backfill');
-    if (job.phase === 'FINAL_DELTA' && s.state === 'capturing') {
-      // The source lifted the fence at its deadline: try again, or retreat after too many rounds.
-      const attempts = job.fenceAttempts + 1;
-      if (attempts >= job.options.maxFenceAttempts) {
-        await this.update(job, { phase: 'ABANDONING', retreatedFrom: job.phase, fenceAttempts: attempts, lastError: `the fence was lifted ${attempts} times before cutover` });
-      } else {
-        await this.update(job, { phase: 'CATCHUP', fenceAttempts: attempts });
+    const d = decideCatchUp(job, s, t);
+    switch (d.do) {
+      case 'update':
+        await this.update(job, d.patch);
+        return;
+      case 'replay': {
+        const r = await this.replay(job, d.fromSeq);
+        await this.update(job, {
+          progress: { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes, changeLogBacklog: Math.max(0, s.head - r.seq) },
+        });
+        return;
       }
-      return;
+      default:
+        throw new Error(d.do === 'retry' ? d.why : `unexpected decision ${d.do} in ${job.phase}`);
     }
-    const backlog = s.head - c.seq;
-    const backlogBytes = s.logBytes;
-    if (job.phase === 'CATCHUP' && smallEnoughToFence(backlog, backlogBytes, job.progress.rateBytesPerSec, job.options.fenceBudgetMs)) {
-      await this.update(job, { phase: 'FENCE', progress: { ...job.progress, changeLogBacklog: backlog } });
-      return;
-    }
-    if (job.phase === 'FINAL_DELTA' && backlog === 0) {
-      await this.update(job, { phase: 'CUTOVER', progress: { ...job.progress, changeLogBacklog: 0 } });
-      return;
-    }
-    const r = await this.replay(job, c.seq);
-    await this.update(job, {
-      progress: { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes, changeLogBacklog: Math.max(0, s.head - r.seq) },
-    });
   }
 
   private async cutover(job: SplitJob): Promise<void> {
-    let s = await this.sourceState(job);
-    let t = await this.targetState(job);
-    if (t.state !== 'adopted') {
-      if (s.state === 'capturing') {
-        await this.update(job, { phase: 'CATCHUP', fenceAttempts: job.fenceAttempts + 1 });
-        return;
-      }
-      if (s.state === 'abandoned') {
-        await this.update(job, { phase: 'ABANDONING', retreatedFrom: 'CUTOVER' });
-        return;
-      }
-      if (s.state === 'fenced') {
-        const c = decodeCursor(unhex(t.cursor));
-        const seq = c.kind === 'change' ? c.seq : -1;
-        if (seq !== s.head) {
-          await this.update(job, { phase: 'FINAL_DELTA' });
+    // Re-read and decide until both groups are done (each step is one command, checked at apply).
+    for (let i = 0; i < 10; i++) {
+      const s = await this.sourceState(job);
+      const t = await this.targetState(job);
+      const d = decideCutover(job, s, t);
+      switch (d.do) {
+        case 'update':
+          await this.update(job, d.patch);
           return;
-        }
-        // The replayed head is what T stored, never what we sent.
-        ({ state: s = s } = await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: s.fenceEpoch, head: seq }));
+        case 'release':
+          await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: d.fenceEpoch, head: d.head });
+          continue;
+        case 'adopt':
+          await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: d.head, releaseTs: BigInt(d.releaseTs) });
+          continue;
+        case 'finish-cutover':
+          return this.finishCutover(job, s, t);
+        default:
+          throw new Error(d.do === 'retry' ? d.why : `unexpected decision ${d.do} at cutover`);
       }
-      if (s.state !== 'released') throw new Error(`the source is ${s.state}, not released`);
-      ({ state: t = t } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: s.head, releaseTs: BigInt(s.releaseTs) }));
-      if (t.state !== 'adopted') throw new Error(`the target is ${t.state}, not adopted`);
     }
+    throw new Error('cutover did not settle; re-reading');
+  }
+
+  private async finishCutover(job: SplitJob, s: GroupJobState, t: GroupJobState): Promise<void> {
     const fenced = this.fencedAt.get(job.jobId);
     const windows = [...job.progress.fenceWindowsMs];
     if (fenced !== undefined) {
