@@ -19,6 +19,8 @@ const program = new Command()
   .option('--snapshot-bytes-per-sec <n>', `snapshot streaming rate limit, 0 = unlimited (default ${DEFAULTS.snapshotBytesPerSec})`)
   .option('--request-timeout-ms <ms>', `longest a request waits for a leader or a commit (default ${DEFAULTS.requestTimeoutMs})`)
   .option('--dedup-retention-ms <ms>', `how long request ids are remembered for safe retries (default ${DEFAULTS.dedupRetentionMs})`)
+  .option('--migration-stall-after-ms <ms>', `report a migration job stalled after this long without progress (default ${DEFAULTS.migrationStallAfterMs})`)
+  .option('--migration-rate-limit <bytes/s>', `cap on migration copying exported by this node across all jobs, 0 = unlimited (default ${DEFAULTS.migrationRateLimit}); jobs also have their own limit`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(

@@ -42,9 +42,30 @@ const POS_MVCC = 1;
 const POS_DEDUP = 2;
 const MAX_TS = (1n << 64n) - 1n;
 
-export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCancelled: () => boolean): AsyncGenerator<ExportChunkOut> {
+/** A node-wide byte budget shared by every export on the node (the cluster-wide rate limit, per node). */
+export class RateLimiter {
+  private next = 0;
+
+  constructor(private readonly bytesPerSec: number) {}
+
+  /** Waits until `bytes` more fit the budget. */
+  async take(bytes: number): Promise<void> {
+    if (this.bytesPerSec <= 0) return;
+    const now = Date.now();
+    const start = Math.max(now, this.next);
+    this.next = start + (bytes / this.bytesPerSec) * 1000;
+    const wait = start - now;
+    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
+  }
+}
+
+export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCancelled: () => boolean, shared?: RateLimiter): AsyncGenerator<ExportChunkOut> {
   const chunkBytes = Math.max(4096, Math.min(req.chunkBytes || 1 << 20, 16 << 20));
-  const pace = pacer(req.rateLimitBytesPerSec);
+  const own = pacer(req.rateLimitBytesPerSec);
+  const pace = async (bytes: number): Promise<void> => {
+    await shared?.take(bytes);
+    await own(bytes);
+  };
   if (req.mode === 'CHANGE_LOG') {
     let after = req.afterSeq;
     for (;;) {

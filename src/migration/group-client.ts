@@ -76,13 +76,14 @@ export class GroupClient {
             this.leaders.set(group, err.detail.leaderNodeId);
             break; // re-order: the hinted node goes first
           }
-          if (!err.retryable && err.code !== 'DEADLINE_EXCEEDED') throw err;
+          if (!err.retryable && err.code !== 'DEADLINE_EXCEEDED') throw err.message.includes(`group ${group}`) ? err : new KvError(err.code, `group ${group}: ${err.message}`, err.detail);
           this.leaders.delete(group);
         }
       }
       await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** Math.min(attempt, 5))));
     }
-    throw last ?? new KvError('UNAVAILABLE', `group ${group}: no leader answered in ${this.opts.timeoutMs} ms`);
+    // Name the group: this is what a stalled job reports.
+    throw new KvError(last?.code ?? 'UNAVAILABLE', `group ${group}: no leader answered in ${this.opts.timeoutMs} ms${last ? ` (last: ${last.message})` : ''}`);
   }
 
   /** A migration step in the group's log. Refusals (ABORTED, …) throw with the group's state in `state`. */

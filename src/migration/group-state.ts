@@ -37,6 +37,8 @@ export interface GroupJobState {
   readonly importedMaxTs: string;
   /** Decimal HLC: the floor set by Adopt. */
   readonly floor: string;
+  /** Not stored: the source's storage size estimate of the range, added when the state is read. */
+  readonly approxBytes?: number;
 }
 
 export function newGroupJobState(p: Pick<GroupJobState, 'jobId' | 'attempt' | 'role' | 'start' | 'end' | 'peerGroup' | 'state'>): GroupJobState {

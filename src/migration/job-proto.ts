@@ -3,7 +3,7 @@
 import type { JobOptions as JobOptionsMsg } from '../proto-gen/ferrykv/admin/v1/JobOptions.js';
 import type { SplitJob as SplitJobMsg } from '../proto-gen/ferrykv/admin/v1/SplitJob.js';
 import { unhex } from './group-state.js';
-import { DEFAULT_OPTIONS, type JobOptions, type SplitJob } from './job.js';
+import { DEFAULT_OPTIONS, etaMs, type JobOptions, type SplitJob } from './job.js';
 
 export function toJobMessage(j: SplitJob): SplitJobMsg {
   return {
@@ -36,6 +36,9 @@ export function toJobMessage(j: SplitJob): SplitJobMsg {
       changeLogBacklog: String(j.progress.changeLogBacklog),
       fenceWindowsMs: j.progress.fenceWindowsMs.map(String),
       phaseStartedAtMs: String(j.progress.phaseStartedAt),
+      estimatedBytes: String(j.progress.estimatedBytes ?? 0),
+      etaMs: String(etaMs(j)),
+      lastProgressAtMs: String(j.progress.lastProgressAt ?? j.progress.phaseStartedAt),
     },
     fenceAttempts: j.fenceAttempts,
     lastError: j.lastError,
@@ -45,6 +48,8 @@ export function toJobMessage(j: SplitJob): SplitJobMsg {
     floor: j.floor,
     owner: j.owner,
     version: String(j.version),
+    stalled: j.stalled ?? false,
+    stallReason: j.stallReason ?? '',
   };
 }
 

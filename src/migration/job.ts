@@ -75,6 +75,10 @@ export interface JobProgress {
   readonly fenceWindowsMs: readonly number[];
   /** Wall-clock ms when the current phase began. */
   readonly phaseStartedAt: number;
+  /** Bytes the range holds: the source's size estimate before the copy, raised as the copy passes it (0: unknown). */
+  readonly estimatedBytes?: number;
+  /** Wall-clock ms when a counter last moved or the phase changed. */
+  readonly lastProgressAt?: number;
 }
 
 export interface SplitJob {
@@ -107,6 +111,31 @@ export interface SplitJob {
   readonly verifyResult: string;
   /** Node whose migrator drives the job now (taken over on leadership change). */
   readonly owner: number;
+  /** No progress for the stall threshold; `stallReason` says what is being retried. */
+  readonly stalled?: boolean;
+  readonly stallReason?: string;
+}
+
+/** Milliseconds to the end of the copy or the catch-up at the current rate; -1: unknown. */
+export function etaMs(job: SplitJob): number {
+  const p = job.progress;
+  if (p.rateBytesPerSec <= 0) return -1;
+  if (job.phase === 'CLEAR_TARGET' || job.phase === 'CAPTURE' || job.phase === 'BACKFILL') {
+    const est = p.estimatedBytes ?? 0;
+    if (est <= 0) return -1;
+    return Math.round((Math.max(0, est - p.backfillBytes) / p.rateBytesPerSec) * 1000);
+  }
+  if (job.phase === 'CATCHUP' || job.phase === 'FENCE' || job.phase === 'FINAL_DELTA') {
+    const avgRow = p.replayedRows > 0 ? p.replayedBytes / p.replayedRows : 100;
+    return Math.round(((p.changeLogBacklog * avgRow) / p.rateBytesPerSec) * 1000);
+  }
+  return TERMINAL.has(job.phase) ? 0 : -1;
+}
+
+/** The size estimate, refined: never below what was copied (plus a margin while the copy runs). */
+export function refinedEstimate(estimated: number, copied: number, done: boolean): number {
+  if (done) return copied;
+  return estimated > copied ? estimated : Math.round(copied * 1.25) + 1;
 }
 
 export function newJob(p: Pick<SplitJob, 'routeId' | 'sourceGroup' | 'targetGroup' | 'start' | 'end' | 'createdAt' | 'options'>): SplitJob {

@@ -12,7 +12,7 @@ import type { KvStateMachine } from '../kv/state-machine.js';
 import { compareBytes } from '../storage/keys.js';
 import type { GroupClient } from './group-client.js';
 import { backfillCursor, changeCursor, decodeCursor, hex, unhex, type GroupJobState } from './group-state.js';
-import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, type Phase, type SplitJob } from './job.js';
+import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, refinedEstimate, type Phase, type SplitJob } from './job.js';
 import { rowBytes, type MigrationRow } from './rows.js';
 
 export interface MigratorDeps {
@@ -27,6 +27,10 @@ export interface MigratorDeps {
   readonly onFenceWindow?: (job: SplitJob, ms: number) => void;
   /** TEST HOOK: the migrator waits before working on a job in this phase. */
   readonly pauseAt?: () => Phase | undefined;
+  /** A job with no progress for this long is marked stalled (default 60 s). */
+  readonly stallAfterMs?: number;
+  /** Rows and bytes copied to a target (backfill and replay), for metrics. */
+  readonly onCopied?: (rows: number, bytes: number) => void;
 }
 
 const PROGRESS_EVERY_MS = 1000;
@@ -42,6 +46,8 @@ export class Migrator {
   private stopped = false;
   /** When this node's migrator fenced each job (its own monotonic clock). */
   private readonly fencedAt = new Map<number, number>();
+  /** When each stalled job was last reported in the log. */
+  private readonly stallLogged = new Map<number, number>();
 
   constructor(private readonly d: MigratorDeps) {}
 
@@ -99,21 +105,50 @@ export class Migrator {
         failures++;
         const msg = e instanceof Error ? e.message : String(e);
         this.d.log.warn({ jobId, phase: job.phase, err: msg, failures }, 'migration step failed; retrying');
-        if (failures % 5 === 1) await this.update(job, { lastError: `${job.phase}: ${msg}` }).catch(() => {});
+        if (failures % 5 === 1) job = await this.update(job, { lastError: `${job.phase}: ${msg}` }).catch(() => job!);
+        await this.checkStall(job, msg);
         await sleep(Math.min(2000, 50 * 2 ** Math.min(failures, 5)));
       }
     }
   }
 
+  /**
+   * A job that has not moved for the stall threshold is marked stalled with
+   * what is being retried (GetSplitJob, /healthz, a metric), and logged once a
+   * minute while it lasts. Progress clears it (see update).
+   */
+  private async checkStall(job: SplitJob, reason: string): Promise<void> {
+    const since = job.progress.lastProgressAt ?? job.progress.phaseStartedAt;
+    const stallAfter = this.d.stallAfterMs ?? 60_000;
+    if (Date.now() - since < stallAfter) return;
+    const why = `${job.phase}: ${reason}`;
+    const logged = this.stallLogged.get(job.jobId) ?? 0;
+    if (Date.now() - logged >= 60_000) {
+      this.stallLogged.set(job.jobId, Date.now());
+      this.d.log.warn({ jobId: job.jobId, phase: job.phase, stalledForMs: Date.now() - since, reason: why }, 'migration job stalled');
+    }
+    if (!job.stalled || job.stallReason !== why) await this.update(job, { stalled: true, stallReason: why }).catch(() => {});
+  }
+
   /** Compare-and-set of the job record (plus an optional catalog change, atomically). */
   private async update(job: SplitJob, patch: Partial<SplitJob>, catalog?: JobCommand['catalog']): Promise<SplitJob> {
     const phaseChanged = patch.phase !== undefined && patch.phase !== job.phase;
+    const p = { ...job.progress, ...(patch.progress ?? {}) };
+    const moved =
+      phaseChanged ||
+      p.backfillRows !== job.progress.backfillRows ||
+      p.backfillBytes !== job.progress.backfillBytes ||
+      p.replayedRows !== job.progress.replayedRows ||
+      p.replayedBytes !== job.progress.replayedBytes;
+    const now = Date.now();
     const next: SplitJob = {
       ...job,
       ...patch,
-      updatedAt: Date.now(),
-      progress: { ...job.progress, ...(patch.progress ?? {}), ...(phaseChanged ? { phaseStartedAt: Date.now() } : {}) },
+      updatedAt: now,
+      ...(moved ? { stalled: false, stallReason: '' } : {}),
+      progress: { ...p, ...(phaseChanged ? { phaseStartedAt: now } : {}), ...(moved ? { lastProgressAt: now } : {}) },
     };
+    if (moved) this.stallLogged.delete(job.jobId);
     const res = await this.d.proposeJob({ kind: 'UPDATE', recordJson: encodeJob(next), expectedVersion: job.version, ...(catalog ? { catalog } : {}) });
     if (res.errorCode) {
       if (res.errorMessage?.startsWith('VERSION_MISMATCH') || res.errorMessage?.includes('is DONE') || res.errorMessage?.includes('is ABANDONED')) throw new Stale();
@@ -194,6 +229,13 @@ export class Migrator {
     let cursor = unhex(t.cursor);
     let rows = job.progress.backfillRows;
     let bytes = job.progress.backfillBytes;
+    // A cheap size estimate before the copy (the source's storage estimate), refined as the copy passes it.
+    let estimate = job.progress.estimatedBytes ?? 0;
+    if (estimate === 0) {
+      const s = await this.sourceState(job);
+      estimate = s.approxBytes ?? 0;
+      if (estimate > 0) job = await this.update(job, { progress: { ...job.progress, estimatedBytes: estimate } });
+    }
     let lastReport = Date.now();
     let windowBytes = 0;
     let rate = job.progress.rateBytesPerSec;
@@ -217,14 +259,17 @@ export class Migrator {
       const b = chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
       bytes += b;
       windowBytes += b;
+      this.d.onCopied?.(chunk.rows.length, b);
+      // Progress is written at most once per interval; a phase's final numbers always are.
       if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
         rate = Math.round((windowBytes * 1000) / (Date.now() - lastReport));
-        job = await this.update(job, { progress: { ...job.progress, backfillRows: rows, backfillBytes: bytes, rateBytesPerSec: rate } });
+        estimate = refinedEstimate(estimate, bytes, false);
+        job = await this.update(job, { progress: { ...job.progress, backfillRows: rows, backfillBytes: bytes, rateBytesPerSec: rate, estimatedBytes: estimate } });
         lastReport = Date.now();
         windowBytes = 0;
       }
       if (chunk.done) {
-        await this.update(job, { phase: 'CATCHUP', progress: { ...job.progress, backfillRows: rows, backfillBytes: bytes, rateBytesPerSec: rate } });
+        await this.update(job, { phase: 'CATCHUP', progress: { ...job.progress, backfillRows: rows, backfillBytes: bytes, rateBytesPerSec: rate, estimatedBytes: refinedEstimate(estimate, bytes, true) } });
         return;
       }
     }
@@ -264,7 +309,9 @@ export class Migrator {
         if (state?.cursor !== hex(to)) throw new Error('the target did not take the change-log chunk at our cursor');
         seq = chunk.lastSeq;
         rows += chunk.rows.length;
-        bytes += chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
+        const b = chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
+        bytes += b;
+        this.d.onCopied?.(chunk.rows.length, b);
       }
       if (chunk.done) break;
     }

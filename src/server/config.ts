@@ -44,6 +44,10 @@ export interface NodeConfig {
   readonly snapshotBytesPerSec: number;
   readonly requestTimeoutMs: number;
   readonly dedupRetentionMs: number;
+  /** A migration job with no progress for this long is reported stalled. */
+  readonly migrationStallAfterMs: number;
+  /** Bytes/s of migration copying this node exports, across all jobs (0: unlimited). */
+  readonly migrationRateLimit: number;
   readonly logLevel: string;
   readonly testHooks: boolean;
 }
@@ -67,6 +71,8 @@ export interface RawOptions {
   snapshotBytesPerSec?: string;
   requestTimeoutMs?: string;
   dedupRetentionMs?: string;
+  migrationStallAfterMs?: string;
+  migrationRateLimit?: string;
   logLevel?: string;
 }
 
@@ -77,6 +83,8 @@ export const DEFAULTS = {
   snapshotBytesPerSec: 64 << 20,
   requestTimeoutMs: 10_000,
   dedupRetentionMs: 600_000,
+  migrationStallAfterMs: 60_000,
+  migrationRateLimit: 0,
   logLevel: 'info',
 };
 
@@ -185,6 +193,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const snapshotBytesPerSec = intOption(problems, '--snapshot-bytes-per-sec', raw.snapshotBytesPerSec, DEFAULTS.snapshotBytesPerSec, 0, 2 ** 40);
   const requestTimeoutMs = intOption(problems, '--request-timeout-ms', raw.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 10, 600_000);
   const dedupRetentionMs = intOption(problems, '--dedup-retention-ms', raw.dedupRetentionMs, DEFAULTS.dedupRetentionMs, 1000, 7 * 24 * 3600 * 1000);
+  const migrationStallAfterMs = intOption(problems, '--migration-stall-after-ms', raw.migrationStallAfterMs, DEFAULTS.migrationStallAfterMs, 1000, 24 * 3600 * 1000);
+  const migrationRateLimit = intOption(problems, '--migration-rate-limit', raw.migrationRateLimit, DEFAULTS.migrationRateLimit, 0, 2 ** 40);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const testHooks = env.FERRYKV_TEST_HOOKS === '1';
@@ -204,6 +214,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     snapshotBytesPerSec,
     requestTimeoutMs,
     dedupRetentionMs,
+    migrationStallAfterMs,
+    migrationRateLimit,
     logLevel,
     testHooks,
   };

@@ -1,5 +1,6 @@
 // Prometheus metrics of one node (prom-client, a registry per node).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SplitJob } from '../migration/job.js';
 import type { NodeHost } from '../node/node-host.js';
 import { StateRole } from '../raft/index.js';
 
@@ -27,11 +28,45 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly migrationRows = new Counter({ name: 'ferrykv_migration_copied_rows_total', help: 'Rows copied to migration targets by this node\'s migrator (backfill and change-log replay)', registers: [this.registry] });
+  readonly migrationBytes = new Counter({ name: 'ferrykv_migration_copied_bytes_total', help: 'Bytes copied to migration targets by this node\'s migrator', registers: [this.registry] });
   readonly appliedEntries = new Counter({ name: 'ferrykv_applied_entries_total', help: 'Committed entries applied per group', labelNames: ['group'], registers: [this.registry] });
   readonly confChanges = new Counter({ name: 'ferrykv_raft_conf_changes_total', help: 'Membership changes applied per group', labelNames: ['group'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'ferrykv_process_' });
+  }
+
+  /** Migration jobs by phase, stalled jobs and copy rates, read from the default group's leader at scrape time. */
+  watchJobs(jobs: () => readonly SplitJob[]): void {
+    new Gauge({
+      name: 'ferrykv_migration_jobs',
+      help: 'Migration jobs by phase (reported by the default group\'s leader)',
+      labelNames: ['phase'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const j of jobs()) this.inc({ phase: j.phase });
+      },
+    });
+    new Gauge({
+      name: 'ferrykv_migration_stalled_jobs',
+      help: 'Live migration jobs without progress for the stall threshold',
+      registers: [this.registry],
+      collect() {
+        this.set(jobs().filter((j) => j.stalled && !['DONE', 'ABANDONED', 'FAILED'].includes(j.phase)).length);
+      },
+    });
+    new Gauge({
+      name: 'ferrykv_migration_rate_bytes_per_second',
+      help: 'Current copy rate of each live migration job',
+      labelNames: ['job'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const j of jobs()) if (!['DONE', 'ABANDONED', 'FAILED'].includes(j.phase)) this.set({ job: String(j.jobId) }, j.progress.rateBytesPerSec);
+      },
+    });
   }
 
   /** Per-group raft gauges, read from the host at scrape time. */

@@ -17,9 +17,9 @@ import { KvStateMachine, type CatalogEvent } from '../kv/state-machine.js';
 import { NodeHost } from '../node/node-host.js';
 import { Replica, ReplicaError } from '../node/replica.js';
 import { EMPTY_RESULT, decodeCommand, encodeCommand, encodeResult, type KvCommand, type KvResult } from '../kv/commands.js';
-import { exportRange } from '../migration/exporter.js';
+import { RateLimiter, exportRange } from '../migration/exporter.js';
 import { GroupClient } from '../migration/group-client.js';
-import { hex } from '../migration/group-state.js';
+import { hex, unhex } from '../migration/group-state.js';
 import { AFTER_RELEASE, PHASES, TERMINAL, checkOptions, decodeJob, encodeJob, newJob, type Phase, type SplitJob } from '../migration/job.js';
 import { optionsFrom, toJobMessage } from '../migration/job-proto.js';
 import { Migrator } from '../migration/migrator.js';
@@ -67,6 +67,7 @@ export class FerryServer {
   private migrator!: Migrator;
   private groupClient!: GroupClient;
   private pauseMigrationAt: Phase | undefined;
+  private readonly exportLimiter: RateLimiter;
   private fenceWatchTimer: NodeJS.Timeout | undefined;
   /** When this node, as a source leader, first saw each fence (job:epoch → monotonic ms). */
   private readonly fenceSeen = new Map<string, number>();
@@ -83,6 +84,7 @@ export class FerryServer {
     readonly log: Logger,
   ) {
     this.metrics = new Metrics();
+    this.exportLimiter = new RateLimiter(cfg.migrationRateLimit);
   }
 
   async start(): Promise<void> {
@@ -191,6 +193,15 @@ export class FerryServer {
         this.log.info({ jobId: job.jobId, fenceWindowMs: ms }, 'cutover: write-unavailable window');
       },
       pauseAt: () => this.pauseMigrationAt,
+      stallAfterMs: cfg.migrationStallAfterMs,
+      onCopied: (rows, bytes) => {
+        this.metrics.migrationRows.inc(rows);
+        this.metrics.migrationBytes.inc(bytes);
+      },
+    });
+    this.metrics.watchJobs(() => {
+      const r = this.host.replica(DEFAULT_GROUP);
+      return r?.isLeader() ? [...(r.sm as KvStateMachine).splitJobs.values()] : [];
     });
     this.migrator.start();
     // A fence never outlives its deadline: the source's own leader lifts it (MIGRATION.md FENCE).
@@ -617,8 +628,12 @@ export class FerryServer {
           done(
             this.onGroupLeader(req.groupId, async (r) => {
               await this.withTimeout(r.readBarrier(), `group ${req.groupId} read barrier`);
-              const st = (r.sm as KvStateMachine).jobs.get(Number(req.readJobId));
-              return { ...EMPTY_RESULT, ...(st ? { stateJson: JSON.stringify(st) } : {}) };
+              const sm = r.sm as KvStateMachine;
+              const st = sm.jobs.get(Number(req.readJobId));
+              if (!st) return { ...EMPTY_RESULT };
+              // The source adds a cheap size estimate of the range (LevelDB's, from its files).
+              const approxBytes = st.role === 'source' ? await sm.mvcc.approximateBytes(unhex(st.start), unhex(st.end)) : undefined;
+              return { ...EMPTY_RESULT, stateJson: JSON.stringify({ ...st, ...(approxBytes !== undefined ? { approxBytes } : {}) }) };
             }),
           );
           return;
@@ -680,6 +695,7 @@ export class FerryServer {
               maxTs: BigInt(req.maxTs),
             },
             () => cancelled || this.stopping,
+            this.exportLimiter,
           );
           for await (const c of chunks) {
             if (cancelled) return;
@@ -1040,9 +1056,13 @@ export class FerryServer {
       if (req.url === '/healthz') {
         const groups = [...this.host.replicas.values()].map((r) => ({ group: r.group, leader: r.leader(), role: r.raft.role }));
         const leaderless = groups.filter((g) => g.leader === 0).map((g) => g.group);
-        const status = this.stopping ? 'stopping' : leaderless.length > 0 ? 'degraded' : 'ok';
+        const d = this.host.replica(DEFAULT_GROUP);
+        const stalledJobs = d?.isLeader()
+          ? [...(d.sm as KvStateMachine).splitJobs.values()].filter((j) => j.stalled && !TERMINAL.has(j.phase)).map((j) => ({ jobId: j.jobId, phase: j.phase, reason: j.stallReason ?? '' }))
+          : [];
+        const status = this.stopping ? 'stopping' : leaderless.length > 0 || stalledJobs.length > 0 ? 'degraded' : 'ok';
         res.writeHead(status === 'stopping' ? 503 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status, nodeId: this.cfg.nodeId, leaderlessGroups: leaderless, groups }));
+        res.end(JSON.stringify({ status, nodeId: this.cfg.nodeId, leaderlessGroups: leaderless, stalledJobs, groups }));
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });

@@ -139,6 +139,11 @@ export class MvccStore {
     b.put(versionKey(this.group, this.family, key, ts), encodeValue(null));
   }
 
+  /** LevelDB's estimate of the bytes [start, end) takes on disk (files only; cheap). */
+  approximateBytes(start: Uint8Array, end: Uint8Array): Promise<number> {
+    return this.db.level.approximateSize(this.lower(start.byteLength > 0 ? start : undefined), this.upper(end.byteLength > 0 ? end : undefined));
+  }
+
   /** Imports versions exactly as given (idempotent: a repeat rewrites the same bytes). */
   importVersions(b: StorageBatch, rows: readonly Version[]): void {
     for (const r of rows) b.put(versionKey(this.group, this.family, r.key, r.ts), encodeValue(r.value));

@@ -74,6 +74,8 @@ export interface ClusterOptions {
   readonly extraArgs?: readonly string[];
   /** Extra environment for every node (e.g. a test-only failpoint). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Voters of particular groups (default: the first `nodes` nodes for every group). */
+  readonly groupVoters?: Readonly<Record<number, readonly number[]>>;
 }
 
 interface NodeProc {
@@ -130,6 +132,8 @@ export class TestCluster {
   private readonly clients = new Map<number, { kv: RawKVClient; admin: AdminClient }>();
   private readonly extraArgs: readonly string[];
   env: Readonly<Record<string, string>> = {};
+  /** Each group's initial voters. */
+  voters = new Map<number, readonly number[]>();
 
   private constructor(dir: string, groups: number, extraArgs: readonly string[]) {
     this.dir = dir;
@@ -151,10 +155,11 @@ export class TestCluster {
     const bounds = ['', ...splits, ''];
     const cluster = {
       nodes: [...c.nodes.values()].map((p) => ({ id: p.id, address: `127.0.0.1:${p.port}`, http: `127.0.0.1:${p.httpPort}` })),
-      groups: Array.from({ length: groups }, (_, i) => ({ id: i + 1, voters })),
+      groups: Array.from({ length: groups }, (_, i) => ({ id: i + 1, voters: opts.groupVoters?.[i + 1] ?? voters })),
       routes: Array.from({ length: groups }, (_, i) => ({ start: bounds[i]!, end: bounds[i + 1]!, group: i + 1 })),
     };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2));
+    c.voters = new Map(Array.from({ length: groups }, (_, i) => [i + 1, opts.groupVoters?.[i + 1] ?? voters]));
     for (const id of voters) c.startNode(id);
     await c.waitForLeaders(voters);
     return c;
@@ -309,7 +314,8 @@ export class TestCluster {
       for (const id of ids) {
         try {
           const s = await this.status(id, 1000);
-          if (s.groups.length < this.groups || s.groups.some((g) => g.leaderId === 0)) ok = false;
+          const hosted = [...this.voters].filter(([, v]) => v.includes(id)).length;
+          if (s.groups.length < (this.voters.size > 0 ? hosted : this.groups) || s.groups.some((g) => g.leaderId === 0)) ok = false;
         } catch {
           ok = false;
         }

@@ -25,6 +25,8 @@ export interface SplitJob {
   'floor'?: (number | string | Long);
   'owner'?: (number);
   'version'?: (number | string | Long);
+  'stalled'?: (boolean);
+  'stallReason'?: (string);
 }
 
 export interface SplitJob__Output {
@@ -48,4 +50,6 @@ export interface SplitJob__Output {
   'floor': (string);
   'owner': (number);
   'version': (string);
+  'stalled': (boolean);
+  'stallReason': (string);
 }

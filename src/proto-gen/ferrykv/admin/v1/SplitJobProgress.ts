@@ -11,6 +11,9 @@ export interface SplitJobProgress {
   'changeLogBacklog'?: (number | string | Long);
   'fenceWindowsMs'?: (number | string | Long)[];
   'phaseStartedAtMs'?: (number | string | Long);
+  'estimatedBytes'?: (number | string | Long);
+  'etaMs'?: (number | string | Long);
+  'lastProgressAtMs'?: (number | string | Long);
 }
 
 export interface SplitJobProgress__Output {
@@ -22,4 +25,7 @@ export interface SplitJobProgress__Output {
   'changeLogBacklog': (string);
   'fenceWindowsMs': (string)[];
   'phaseStartedAtMs': (string);
+  'estimatedBytes': (string);
+  'etaMs': (string);
+  'lastProgressAtMs': (string);
 }
