@@ -193,6 +193,7 @@ export class Migrator {
       case 'FENCE': {
         const { state } = await this.d.groups.command(job.sourceGroup, { kind: 'FENCE', ...this.base(job) });
         this.fencedAt.set(job.jobId, performance.now());
+        if (state?.state === 'fenced' && (await this.fastCutover(job, state))) return;
         await this.update(job, { phase: 'FINAL_DELTA', fenceEpoch: state?.fenceEpoch ?? 0 });
         return;
       }
@@ -288,8 +289,36 @@ export class Migrator {
     return s;
   }
 
+  /**
+   * The write-unavailable window, kept short: right after Fence, replay to the
+   * head the Fence answered with (no write lands in a fenced range), Release,
+   * Adopt — without stopping to record each step. The groups still check
+   * every step; on any surprise this returns false and the job goes the
+   * recorded way (FINAL_DELTA, CUTOVER), which re-reads everything.
+   */
+  private async fastCutover(job: SplitJob, fenced: GroupJobState): Promise<boolean> {
+    const pause = this.d.pauseAt?.();
+    if (pause === 'FINAL_DELTA' || pause === 'CUTOVER') return false; // tests hold the job there
+    try {
+      const t = await this.targetState(job);
+      const c = decodeCursor(unhex(t.cursor));
+      if (c.kind !== 'change') return false;
+      const replayed = c.seq < fenced.head ? (await this.replay(job, c.seq, false)).seq : c.seq;
+      if (replayed !== fenced.head) return false;
+      const { state: released } = await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: fenced.fenceEpoch, head: replayed });
+      if (released?.state !== 'released') return false;
+      const { state: adopted } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: released.head, releaseTs: BigInt(released.releaseTs) });
+      if (adopted?.state !== 'adopted') return false;
+      await this.finishCutover({ ...job, fenceEpoch: fenced.fenceEpoch }, released, adopted);
+      return true;
+    } catch (e) {
+      this.d.log.info({ jobId: job.jobId, err: (e as Error).message }, 'fast cutover did not finish; continuing step by step');
+      return false;
+    }
+  }
+
   /** Replays the change log from T's cursor to S's head at the time of the read. Returns T's seq after. */
-  private async replay(job: SplitJob, fromSeq: number): Promise<{ seq: number; rows: number; bytes: number }> {
+  private async replay(job: SplitJob, fromSeq: number, truncate = true): Promise<{ seq: number; rows: number; bytes: number }> {
     let seq = fromSeq;
     let rows = 0;
     let bytes = 0;
@@ -316,7 +345,7 @@ export class Migrator {
       if (chunk.done) break;
     }
     // Free what the target holds (bounded batches).
-    for (;;) {
+    for (; truncate; ) {
       const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: seq, maxKeys: 5000 });
       if (!result.more) break;
     }
