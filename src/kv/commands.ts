@@ -10,7 +10,7 @@ import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
 
 import { fromWireRow, toWireRow, type MigrationRow } from '../migration/rows.js';
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB';
+export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST';
 
 export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG';
 
@@ -88,6 +88,8 @@ export interface KvResult {
   readonly jobId?: number;
   /** ROUTE_MOVED: where the range went. */
   readonly movedToGroup?: number;
+  /** DIGEST: the log index of the read point. */
+  readonly index?: number;
 }
 
 export const EMPTY_RESULT: KvResult = {
@@ -307,6 +309,7 @@ export function encodeResult(r: KvResult): Uint8Array {
         retryAfterMs: r.retryAfterMs ?? 0,
         jobId: String(r.jobId ?? 0),
         movedToGroup: r.movedToGroup ?? 0,
+        index: String(r.index ?? 0),
       }),
     )
     .finish();
@@ -331,6 +334,7 @@ interface RawResult {
   retryAfterMs: number;
   jobId: string;
   movedToGroup: number;
+  index: string;
 }
 
 export function decodeResult(b: Uint8Array): KvResult {
@@ -352,5 +356,6 @@ export function decodeResult(b: Uint8Array): KvResult {
     ...(o.retryAfterMs ? { retryAfterMs: o.retryAfterMs } : {}),
     ...(o.jobId !== '0' ? { jobId: Number(o.jobId) } : {}),
     ...(o.movedToGroup ? { movedToGroup: o.movedToGroup } : {}),
+    ...(o.index !== '0' ? { index: Number(o.index) } : {}),
   };
 }

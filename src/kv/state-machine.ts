@@ -43,6 +43,8 @@ export const FAMILY_CHANGELOG = 0x30;
 const FENCE_RETRY_MS = 20;
 /** A change log larger than this makes the source abandon the attempt itself (MIGRATION.md CATCHUP). */
 export const MAX_CHANGE_LOG_BYTES = 256 << 20;
+/** How long a replica keeps a verification read point. */
+const DIGEST_TTL_MS = 120_000;
 /** Terminal job records kept (newest first). */
 const JOB_HISTORY = 1000;
 const MAX_TS = (1n << 64n) - 1n;
@@ -91,8 +93,16 @@ export class KvStateMachine implements StateMachine {
     this.maxTsKey = stateKey(group, 'maxts');
   }
 
-  static async open(db: NodeDb, group: number): Promise<KvStateMachine> {
+  /**
+   * TEST-ONLY failpoint (FERRYKV_FAILPOINT_SKIP_APPLY_KEY with test hooks, on
+   * one node): this replica silently skips writing versions of this key, so
+   * replica verification has a real divergence to find.
+   */
+  skipApplyKey: Uint8Array | undefined;
+
+  static async open(db: NodeDb, group: number, opts: { skipApplyKey?: Uint8Array } = {}): Promise<KvStateMachine> {
     const sm = new KvStateMachine(db, group);
+    sm.skipApplyKey = opts.skipApplyKey;
     await sm.reload();
     return sm;
   }
@@ -191,7 +201,7 @@ export class KvStateMachine implements StateMachine {
         }
         if (cmd) {
           if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC')) await flush();
-          if (dirty && cmd.kind === 'MIGRATION') await flush();
+          if (dirty && (cmd.kind === 'MIGRATION' || cmd.kind === 'DIGEST')) await flush();
           results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index, jobEvents));
           dirty = true;
         }
@@ -215,6 +225,30 @@ export class KvStateMachine implements StateMachine {
       }
     }
     return results;
+  }
+
+  /** Digest read points by id: a LevelDB snapshot at the DIGEST entry, released after DIGEST_TTL_MS. */
+  private readonly digests = new Map<string, { snapshot: ReturnType<NodeDb['level']['snapshot']>; index: number; timer: NodeJS.Timeout }>();
+
+  private takeDigest(id: string, index: number): void {
+    if (this.digests.has(id)) return;
+    const snapshot = this.db.level.snapshot();
+    const timer = setTimeout(() => this.releaseDigest(id), DIGEST_TTL_MS);
+    timer.unref();
+    this.digests.set(id, { snapshot, index, timer });
+  }
+
+  /** The snapshot of a digest read point, if this replica applied it (and it has not expired). */
+  digest(id: string): { snapshot: ReturnType<NodeDb['level']['snapshot']>; index: number } | undefined {
+    return this.digests.get(id);
+  }
+
+  releaseDigest(id: string): void {
+    const d = this.digests.get(id);
+    if (!d) return;
+    this.digests.delete(id);
+    clearTimeout(d.timer);
+    d.snapshot.close().catch(() => {});
   }
 
   /** Calls `f` after every applied job record change; returns the unsubscribe function. */
@@ -314,6 +348,7 @@ export class KvStateMachine implements StateMachine {
 
   /** Writes one MVCC version, and records it in the change log of a job capturing its key. */
   private putVersion(b: StorageBatch, key: Uint8Array, ts: bigint, value: Uint8Array | null): void {
+    if (this.skipApplyKey && compareBytes(this.skipApplyKey, key) === 0) return;
     if (value === null) this.mvcc.deleteVersion(b, key, ts);
     else this.mvcc.putVersion(b, key, ts, value);
     this.capture(b, key, undefined, { family: FAMILY_MVCC, key, ts, value: value ?? new Uint8Array(0), tombstone: value === null, delete: false });
@@ -630,6 +665,12 @@ export class KvStateMachine implements StateMachine {
     jobEvents: SplitJob[],
   ): Promise<KvResult> {
     if (cmd.kind === 'MIGRATION') return this.applyMigration(b, cmd.migration, index);
+    if (cmd.kind === 'DIGEST') {
+      // A read point for replica verification: the state as of this entry (the
+      // batch was flushed before it). Not state: a snapshot handle in memory.
+      this.takeDigest(Buffer.from(cmd.key ?? new Uint8Array(0)).toString('hex'), index);
+      return { ...EMPTY_RESULT, index };
+    }
     if (cmd.kind === 'JOB') return this.applyJob(b, cmd, catalogEvents, jobEvents);
     if (cmd.kind === 'BUMP_TS') {
       if (cmd.ts !== undefined && cmd.ts > this.maxTs) this.maxTs = cmd.ts;

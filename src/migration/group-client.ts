@@ -4,7 +4,7 @@
 // so one path is exercised.
 
 import * as grpc from '@grpc/grpc-js';
-import { encodeCommand, decodeResult, type KvResult, type MigrationCommand } from '../kv/commands.js';
+import { encodeCommand, decodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../kv/commands.js';
 import { KvError, decodeKvError, fromServiceError } from '../kv/errors.js';
 import type { ExportRangeChunk__Output } from '../proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
 import type { ExportRangeRequest } from '../proto-gen/ferrykv/internal/v1/ExportRangeRequest.js';
@@ -90,6 +90,18 @@ export class GroupClient {
   async command(group: number, m: MigrationCommand): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
     const command = Buffer.from(encodeCommand({ kind: 'MIGRATION', requestId: new Uint8Array(0), proposedTs: 0n, migration: m }));
     return this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command, readJobId: '0' }, deadline));
+  }
+
+  /** Proposes a command (MIGRATION or DIGEST) on the group's leader; the applied result and the node that led. */
+  async propose(group: number, cmd: KvCommand): Promise<{ result: KvResult; leader: number }> {
+    const command = Buffer.from(encodeCommand(cmd));
+    const r = await this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command, readJobId: '0' }, deadline));
+    return { result: r.result, leader: this.leaders.get(group) ?? 0 };
+  }
+
+  /** A node's Internal client by address (for calls to one particular replica). */
+  clientFor(address: string): InternalClient {
+    return this.client(address);
   }
 
   /** The group's state for a job, read on its leader after a read barrier (undefined: none). */

@@ -4,9 +4,11 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AbandonSplitJobRequest as _ferrykv_admin_v1_AbandonSplitJobRequest, AbandonSplitJobRequest__Output as _ferrykv_admin_v1_AbandonSplitJobRequest__Output } from './ferrykv/admin/v1/AbandonSplitJobRequest.js';
 import type { AddMemberRequest as _ferrykv_admin_v1_AddMemberRequest, AddMemberRequest__Output as _ferrykv_admin_v1_AddMemberRequest__Output } from './ferrykv/admin/v1/AddMemberRequest.js';
 import type { AdminClient as _ferrykv_admin_v1_AdminClient, AdminDefinition as _ferrykv_admin_v1_AdminDefinition } from './ferrykv/admin/v1/Admin.js';
+import type { DifferingKey as _ferrykv_admin_v1_DifferingKey, DifferingKey__Output as _ferrykv_admin_v1_DifferingKey__Output } from './ferrykv/admin/v1/DifferingKey.js';
 import type { GetSplitJobRequest as _ferrykv_admin_v1_GetSplitJobRequest, GetSplitJobRequest__Output as _ferrykv_admin_v1_GetSplitJobRequest__Output } from './ferrykv/admin/v1/GetSplitJobRequest.js';
 import type { GroupStatus as _ferrykv_admin_v1_GroupStatus, GroupStatus__Output as _ferrykv_admin_v1_GroupStatus__Output } from './ferrykv/admin/v1/GroupStatus.js';
 import type { JobOptions as _ferrykv_admin_v1_JobOptions, JobOptions__Output as _ferrykv_admin_v1_JobOptions__Output } from './ferrykv/admin/v1/JobOptions.js';
+import type { KeyRange as _ferrykv_admin_v1_KeyRange, KeyRange__Output as _ferrykv_admin_v1_KeyRange__Output } from './ferrykv/admin/v1/KeyRange.js';
 import type { ListSplitJobsRequest as _ferrykv_admin_v1_ListSplitJobsRequest, ListSplitJobsRequest__Output as _ferrykv_admin_v1_ListSplitJobsRequest__Output } from './ferrykv/admin/v1/ListSplitJobsRequest.js';
 import type { ListSplitJobsResponse as _ferrykv_admin_v1_ListSplitJobsResponse, ListSplitJobsResponse__Output as _ferrykv_admin_v1_ListSplitJobsResponse__Output } from './ferrykv/admin/v1/ListSplitJobsResponse.js';
 import type { MembershipResponse as _ferrykv_admin_v1_MembershipResponse, MembershipResponse__Output as _ferrykv_admin_v1_MembershipResponse__Output } from './ferrykv/admin/v1/MembershipResponse.js';
@@ -17,6 +19,7 @@ import type { PeerStatus as _ferrykv_admin_v1_PeerStatus, PeerStatus__Output as 
 import type { ProgressStatus as _ferrykv_admin_v1_ProgressStatus, ProgressStatus__Output as _ferrykv_admin_v1_ProgressStatus__Output } from './ferrykv/admin/v1/ProgressStatus.js';
 import type { PromoteMemberRequest as _ferrykv_admin_v1_PromoteMemberRequest, PromoteMemberRequest__Output as _ferrykv_admin_v1_PromoteMemberRequest__Output } from './ferrykv/admin/v1/PromoteMemberRequest.js';
 import type { RemoveMemberRequest as _ferrykv_admin_v1_RemoveMemberRequest, RemoveMemberRequest__Output as _ferrykv_admin_v1_RemoveMemberRequest__Output } from './ferrykv/admin/v1/RemoveMemberRequest.js';
+import type { ReplicaDigest as _ferrykv_admin_v1_ReplicaDigest, ReplicaDigest__Output as _ferrykv_admin_v1_ReplicaDigest__Output } from './ferrykv/admin/v1/ReplicaDigest.js';
 import type { SetFaultsRequest as _ferrykv_admin_v1_SetFaultsRequest, SetFaultsRequest__Output as _ferrykv_admin_v1_SetFaultsRequest__Output } from './ferrykv/admin/v1/SetFaultsRequest.js';
 import type { SetFaultsResponse as _ferrykv_admin_v1_SetFaultsResponse, SetFaultsResponse__Output as _ferrykv_admin_v1_SetFaultsResponse__Output } from './ferrykv/admin/v1/SetFaultsResponse.js';
 import type { SplitJob as _ferrykv_admin_v1_SplitJob, SplitJob__Output as _ferrykv_admin_v1_SplitJob__Output } from './ferrykv/admin/v1/SplitJob.js';
@@ -26,6 +29,8 @@ import type { SplitRangeResponse as _ferrykv_admin_v1_SplitRangeResponse, SplitR
 import type { StartSplitMigrationRequest as _ferrykv_admin_v1_StartSplitMigrationRequest, StartSplitMigrationRequest__Output as _ferrykv_admin_v1_StartSplitMigrationRequest__Output } from './ferrykv/admin/v1/StartSplitMigrationRequest.js';
 import type { TransferLeaderRequest as _ferrykv_admin_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _ferrykv_admin_v1_TransferLeaderRequest__Output } from './ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse as _ferrykv_admin_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _ferrykv_admin_v1_TransferLeaderResponse__Output } from './ferrykv/admin/v1/TransferLeaderResponse.js';
+import type { VerifyRangeRequest as _ferrykv_admin_v1_VerifyRangeRequest, VerifyRangeRequest__Output as _ferrykv_admin_v1_VerifyRangeRequest__Output } from './ferrykv/admin/v1/VerifyRangeRequest.js';
+import type { VerifyRangeResponse as _ferrykv_admin_v1_VerifyRangeResponse, VerifyRangeResponse__Output as _ferrykv_admin_v1_VerifyRangeResponse__Output } from './ferrykv/admin/v1/VerifyRangeResponse.js';
 import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__Output as _ferrykv_v1_BatchGetRequest__Output } from './ferrykv/v1/BatchGetRequest.js';
 import type { BatchGetResponse as _ferrykv_v1_BatchGetResponse, BatchGetResponse__Output as _ferrykv_v1_BatchGetResponse__Output } from './ferrykv/v1/BatchGetResponse.js';
 import type { BatchRequest as _ferrykv_v1_BatchRequest, BatchRequest__Output as _ferrykv_v1_BatchRequest__Output } from './ferrykv/v1/BatchRequest.js';
@@ -67,9 +72,11 @@ export interface ProtoGrpcType {
         AbandonSplitJobRequest: MessageTypeDefinition<_ferrykv_admin_v1_AbandonSplitJobRequest, _ferrykv_admin_v1_AbandonSplitJobRequest__Output>
         AddMemberRequest: MessageTypeDefinition<_ferrykv_admin_v1_AddMemberRequest, _ferrykv_admin_v1_AddMemberRequest__Output>
         Admin: SubtypeConstructor<typeof grpc.Client, _ferrykv_admin_v1_AdminClient> & { service: _ferrykv_admin_v1_AdminDefinition }
+        DifferingKey: MessageTypeDefinition<_ferrykv_admin_v1_DifferingKey, _ferrykv_admin_v1_DifferingKey__Output>
         GetSplitJobRequest: MessageTypeDefinition<_ferrykv_admin_v1_GetSplitJobRequest, _ferrykv_admin_v1_GetSplitJobRequest__Output>
         GroupStatus: MessageTypeDefinition<_ferrykv_admin_v1_GroupStatus, _ferrykv_admin_v1_GroupStatus__Output>
         JobOptions: MessageTypeDefinition<_ferrykv_admin_v1_JobOptions, _ferrykv_admin_v1_JobOptions__Output>
+        KeyRange: MessageTypeDefinition<_ferrykv_admin_v1_KeyRange, _ferrykv_admin_v1_KeyRange__Output>
         ListSplitJobsRequest: MessageTypeDefinition<_ferrykv_admin_v1_ListSplitJobsRequest, _ferrykv_admin_v1_ListSplitJobsRequest__Output>
         ListSplitJobsResponse: MessageTypeDefinition<_ferrykv_admin_v1_ListSplitJobsResponse, _ferrykv_admin_v1_ListSplitJobsResponse__Output>
         MembershipResponse: MessageTypeDefinition<_ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_MembershipResponse__Output>
@@ -80,6 +87,7 @@ export interface ProtoGrpcType {
         ProgressStatus: MessageTypeDefinition<_ferrykv_admin_v1_ProgressStatus, _ferrykv_admin_v1_ProgressStatus__Output>
         PromoteMemberRequest: MessageTypeDefinition<_ferrykv_admin_v1_PromoteMemberRequest, _ferrykv_admin_v1_PromoteMemberRequest__Output>
         RemoveMemberRequest: MessageTypeDefinition<_ferrykv_admin_v1_RemoveMemberRequest, _ferrykv_admin_v1_RemoveMemberRequest__Output>
+        ReplicaDigest: MessageTypeDefinition<_ferrykv_admin_v1_ReplicaDigest, _ferrykv_admin_v1_ReplicaDigest__Output>
         SetFaultsRequest: MessageTypeDefinition<_ferrykv_admin_v1_SetFaultsRequest, _ferrykv_admin_v1_SetFaultsRequest__Output>
         SetFaultsResponse: MessageTypeDefinition<_ferrykv_admin_v1_SetFaultsResponse, _ferrykv_admin_v1_SetFaultsResponse__Output>
         SplitJob: MessageTypeDefinition<_ferrykv_admin_v1_SplitJob, _ferrykv_admin_v1_SplitJob__Output>
@@ -89,6 +97,8 @@ export interface ProtoGrpcType {
         StartSplitMigrationRequest: MessageTypeDefinition<_ferrykv_admin_v1_StartSplitMigrationRequest, _ferrykv_admin_v1_StartSplitMigrationRequest__Output>
         TransferLeaderRequest: MessageTypeDefinition<_ferrykv_admin_v1_TransferLeaderRequest, _ferrykv_admin_v1_TransferLeaderRequest__Output>
         TransferLeaderResponse: MessageTypeDefinition<_ferrykv_admin_v1_TransferLeaderResponse, _ferrykv_admin_v1_TransferLeaderResponse__Output>
+        VerifyRangeRequest: MessageTypeDefinition<_ferrykv_admin_v1_VerifyRangeRequest, _ferrykv_admin_v1_VerifyRangeRequest__Output>
+        VerifyRangeResponse: MessageTypeDefinition<_ferrykv_admin_v1_VerifyRangeResponse, _ferrykv_admin_v1_VerifyRangeResponse__Output>
       }
     }
     v1: {

@@ -4,6 +4,11 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { CatalogCommand as _ferrykv_internal_v1_CatalogCommand, CatalogCommand__Output as _ferrykv_internal_v1_CatalogCommand__Output } from './ferrykv/internal/v1/CatalogCommand.js';
 import type { CatalogImage as _ferrykv_internal_v1_CatalogImage, CatalogImage__Output as _ferrykv_internal_v1_CatalogImage__Output } from './ferrykv/internal/v1/CatalogImage.js';
 import type { CatalogRoute as _ferrykv_internal_v1_CatalogRoute, CatalogRoute__Output as _ferrykv_internal_v1_CatalogRoute__Output } from './ferrykv/internal/v1/CatalogRoute.js';
+import type { DigestEntriesRequest as _ferrykv_internal_v1_DigestEntriesRequest, DigestEntriesRequest__Output as _ferrykv_internal_v1_DigestEntriesRequest__Output } from './ferrykv/internal/v1/DigestEntriesRequest.js';
+import type { DigestEntriesResponse as _ferrykv_internal_v1_DigestEntriesResponse, DigestEntriesResponse__Output as _ferrykv_internal_v1_DigestEntriesResponse__Output } from './ferrykv/internal/v1/DigestEntriesResponse.js';
+import type { DigestEntry as _ferrykv_internal_v1_DigestEntry, DigestEntry__Output as _ferrykv_internal_v1_DigestEntry__Output } from './ferrykv/internal/v1/DigestEntry.js';
+import type { DigestLeavesRequest as _ferrykv_internal_v1_DigestLeavesRequest, DigestLeavesRequest__Output as _ferrykv_internal_v1_DigestLeavesRequest__Output } from './ferrykv/internal/v1/DigestLeavesRequest.js';
+import type { DigestLeavesResponse as _ferrykv_internal_v1_DigestLeavesResponse, DigestLeavesResponse__Output as _ferrykv_internal_v1_DigestLeavesResponse__Output } from './ferrykv/internal/v1/DigestLeavesResponse.js';
 import type { ExportRangeChunk as _ferrykv_internal_v1_ExportRangeChunk, ExportRangeChunk__Output as _ferrykv_internal_v1_ExportRangeChunk__Output } from './ferrykv/internal/v1/ExportRangeChunk.js';
 import type { ExportRangeRequest as _ferrykv_internal_v1_ExportRangeRequest, ExportRangeRequest__Output as _ferrykv_internal_v1_ExportRangeRequest__Output } from './ferrykv/internal/v1/ExportRangeRequest.js';
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from './ferrykv/internal/v1/ForwardRequest.js';
@@ -37,6 +42,11 @@ export interface ProtoGrpcType {
         CatalogCommand: MessageTypeDefinition<_ferrykv_internal_v1_CatalogCommand, _ferrykv_internal_v1_CatalogCommand__Output>
         CatalogImage: MessageTypeDefinition<_ferrykv_internal_v1_CatalogImage, _ferrykv_internal_v1_CatalogImage__Output>
         CatalogRoute: MessageTypeDefinition<_ferrykv_internal_v1_CatalogRoute, _ferrykv_internal_v1_CatalogRoute__Output>
+        DigestEntriesRequest: MessageTypeDefinition<_ferrykv_internal_v1_DigestEntriesRequest, _ferrykv_internal_v1_DigestEntriesRequest__Output>
+        DigestEntriesResponse: MessageTypeDefinition<_ferrykv_internal_v1_DigestEntriesResponse, _ferrykv_internal_v1_DigestEntriesResponse__Output>
+        DigestEntry: MessageTypeDefinition<_ferrykv_internal_v1_DigestEntry, _ferrykv_internal_v1_DigestEntry__Output>
+        DigestLeavesRequest: MessageTypeDefinition<_ferrykv_internal_v1_DigestLeavesRequest, _ferrykv_internal_v1_DigestLeavesRequest__Output>
+        DigestLeavesResponse: MessageTypeDefinition<_ferrykv_internal_v1_DigestLeavesResponse, _ferrykv_internal_v1_DigestLeavesResponse__Output>
         ExportRangeChunk: MessageTypeDefinition<_ferrykv_internal_v1_ExportRangeChunk, _ferrykv_internal_v1_ExportRangeChunk__Output>
         ExportRangeRequest: MessageTypeDefinition<_ferrykv_internal_v1_ExportRangeRequest, _ferrykv_internal_v1_ExportRangeRequest__Output>
         ForwardRequest: MessageTypeDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardRequest__Output>

@@ -5,9 +5,15 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Hlc } from '../hlc/hlc.js';
-import { KvError, decodeKvError, encodeKvError, toServiceError } from '../kv/errors.js';
+import { KvError, decodeKvError, encodeKvError, fromServiceError, toServiceError } from '../kv/errors.js';
 import { KvService, toKvError } from '../kv/kv-service.js';
-import { checkKey, checkTimestamp } from '../kv/validate.js';
+import { checkKey, checkRange, checkTimestamp } from '../kv/validate.js';
+import { randomBytes } from 'node:crypto';
+import { compareReplicas, replicaEntries, replicaLeaves, versionsAt } from '../verify/replica-check.js';
+import type { VerifyRangeRequest__Output } from '../proto-gen/ferrykv/admin/v1/VerifyRangeRequest.js';
+import type { VerifyRangeResponse } from '../proto-gen/ferrykv/admin/v1/VerifyRangeResponse.js';
+import type { DigestLeavesResponse__Output } from '../proto-gen/ferrykv/internal/v1/DigestLeavesResponse.js';
+import type { DigestEntriesResponse__Output } from '../proto-gen/ferrykv/internal/v1/DigestEntriesResponse.js';
 import { RouteCatalog, type RouteDescriptor } from '../distribution/catalog.js';
 import { fromRawRoute, toRouteMessage } from '../distribution/codec.js';
 import { OwnershipMap } from '../distribution/ownership.js';
@@ -91,6 +97,8 @@ export class FerryServer {
     const cfg = this.cfg;
     if (cfg.testHooks) this.log.warn('TEST HOOKS ENABLED (FERRYKV_TEST_HOOKS=1): fault injection RPCs are available');
     this.db = await NodeDb.open(cfg.dataDir);
+    const skipApplyKey = cfg.testHooks && process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY ? new TextEncoder().encode(process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY) : undefined;
+    if (skipApplyKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY }, 'UNSAFE FAILPOINT: this node skips applying writes of one key (replica divergence on purpose)');
     const hlc = new Hlc();
     this.transport = new Transport({
       nodeId: nodeId(cfg.nodeId),
@@ -113,7 +121,7 @@ export class FerryServer {
       db: this.db,
       log: this.log,
       transport: this.transport,
-      createStateMachine: (g) => KvStateMachine.open(this.db, g),
+      createStateMachine: (g) => KvStateMachine.open(this.db, g, skipApplyKey ? { skipApplyKey } : {}),
       bootstrap: cfg.cluster.groups.map((g) => ({
         id: g.id,
         voters: g.voters.map(nodeId),
@@ -645,8 +653,8 @@ export class FerryServer {
           done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: ${(e as Error).message}`)));
           return;
         }
-        if (cmd.kind !== 'MIGRATION') {
-          done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: only migration steps travel this way, not ${cmd.kind}`)));
+        if (cmd.kind !== 'MIGRATION' && cmd.kind !== 'DIGEST') {
+          done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: only migration steps and digests travel this way, not ${cmd.kind}`)));
           return;
         }
         done(this.proposeOnLeader(req.groupId, req.command));
@@ -718,6 +726,25 @@ export class FerryServer {
           },
         );
       },
+      DigestLeaves: (call, callback) => {
+        const req = call.request;
+        this.atDigest(req.groupId, req.digestId, Number(req.index))
+          .then(async ({ sm, snapshot }) => {
+            const leaves = await replicaLeaves(sm, snapshot, { start: req.start, end: req.end, readTs: BigInt(req.readTs), boundaries: req.boundaries, maxLeafBytes: req.maxLeafBytes || undefined });
+            callback(null, { boundaries: leaves.boundaries.map((b) => Buffer.from(b)), hashes: [...leaves.hashes], counts: [...leaves.counts], bytes: String(leaves.bytes) });
+          })
+          .catch((e: unknown) => callback(toServiceError(toKvError(e)) as grpc.ServiceError));
+      },
+      DigestEntries: (call, callback) => {
+        const req = call.request;
+        this.atDigest(req.groupId, req.digestId, Number(req.index))
+          .then(async ({ sm, snapshot }) => {
+            const ranges = req.starts.map((start, i) => ({ start, end: req.ends[i] ?? Buffer.alloc(0) }));
+            const { entries, truncated } = await replicaEntries(sm, snapshot, ranges, BigInt(req.readTs), req.maxEntries || 10_000);
+            callback(null, { entries: entries.map((e) => ({ key: Buffer.from(e.key), ts: e.ts.toString(), value: Buffer.from(e.value ?? new Uint8Array(0)), tombstone: e.value === null })), truncated });
+          })
+          .catch((e: unknown) => callback(toServiceError(toKvError(e)) as grpc.ServiceError));
+      },
       Forward: (call, callback) => {
         const m = forwardMethod(call.request.method);
         if (!m) {
@@ -758,6 +785,69 @@ export class FerryServer {
       }
     }
     for (const k of [...this.fenceSeen.keys()]) if (!live.has(k)) this.fenceSeen.delete(k);
+  }
+
+  /** This node's replica of `group` once it applied the digest read point, and the snapshot taken there. */
+  private async atDigest(group: number, digestId: Uint8Array, index: number): Promise<{ sm: KvStateMachine; snapshot: Parameters<typeof versionsAt>[1] }> {
+    const r = this.host.replica(group);
+    if (!r) throw new KvError('UNAVAILABLE', `node ${this.cfg.nodeId} holds no replica of group ${group}`, { groupId: group });
+    await this.withTimeout(r.waitApplied(index), `group ${group} applying the verification read point`);
+    const sm = r.sm as KvStateMachine;
+    const d = sm.digest(Buffer.from(digestId).toString('hex'));
+    if (!d) throw new KvError('UNAVAILABLE', `group ${group} on node ${this.cfg.nodeId}: no read point ${Buffer.from(digestId).toString('hex')} (the replica restarted or got a snapshot since, or it expired)`);
+    return { sm, snapshot: d.snapshot };
+  }
+
+  /** VerifyRange: a DIGEST read point in the group's log, then every replica's Merkle leaves compared with the leader's. */
+  private async verifyRange(req: VerifyRangeRequest__Output): Promise<VerifyRangeResponse> {
+    const started = performance.now();
+    const group = req.groupId;
+    const g = this.cfg.cluster.groups.find((x) => x.id === group);
+    if (!g) throw new KvError('INVALID_ARGUMENT', `group_id: group ${group} does not exist`, { field: 'group_id' });
+    const { start, end } = checkRange(req.start, req.end);
+    const readTs = checkTimestamp('read_ts', req.readTs);
+    const digestId = randomBytes(16);
+    const { result, leader } = await this.groupClient.propose(group, { kind: 'DIGEST', requestId: new Uint8Array(0), proposedTs: 0n, key: digestId });
+    const index = result.index ?? 0;
+    const local = this.host.replica(group)?.raft.confState();
+    const members = local ? [...local.voters, ...local.learners] : g.voters;
+    const address = (n: number): string => this.transport.peerAddress(nodeId(n)) ?? this.cfg.cluster.nodes.find((x) => x.id === n)?.address ?? '';
+    const call = <Res>(n: number, method: 'digestLeaves' | 'digestEntries', body: object): Promise<Res> =>
+      new Promise((resolve, reject) => {
+        const c = this.groupClient.clientFor(address(n)) as unknown as Record<string, (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>;
+        c[method]!.call(c, body, { deadline: Date.now() + this.cfg.requestTimeoutMs * 6 }, (e, r) => (e ? reject(fromServiceError(e)) : resolve(r!)));
+      });
+    const base = { groupId: group, digestId, index: String(index), readTs: String(readTs) };
+    const report = await compareReplicas(
+      leader,
+      members.filter((m) => m !== leader),
+      end,
+      {
+        leaves: async (n, boundaries) => {
+          const r = await call<DigestLeavesResponse__Output>(n, 'digestLeaves', { ...base, start, end, boundaries: boundaries.map((b) => Buffer.from(b)) });
+          // Copies: the decoded bytes may be views of a receive buffer that later messages reuse.
+          return { boundaries: r.boundaries.map((b) => Uint8Array.from(b)), hashes: r.hashes.map((h) => Buffer.from(Uint8Array.from(h))), counts: r.counts, bytes: Number(r.bytes) };
+        },
+        entries: async (n, ranges, max) => {
+          const r = await call<DigestEntriesResponse__Output>(n, 'digestEntries', { ...base, starts: ranges.map((x) => Buffer.from(x.start)), ends: ranges.map((x) => Buffer.from(x.end)), maxEntries: max });
+          return { entries: r.entries.map((e) => ({ key: Uint8Array.from(e.key), ts: BigInt(e.ts), value: e.tombstone ? null : Uint8Array.from(e.value) })), truncated: r.truncated };
+        },
+      },
+      req.maxKeys || 100,
+    );
+    this.log.info({ groupId: group, consistent: report.consistent, differingKeys: report.differingKeys.length, index }, 'replica verification');
+    return {
+      consistent: report.consistent,
+      referenceNodeId: report.referenceNodeId,
+      replicas: report.replicas.map((r) => ({ nodeId: r.nodeId, root: r.root, leaves: r.leaves, bytes: String(r.bytes), error: r.error })),
+      differingRanges: report.differingRanges.map((r) => ({ start: Buffer.from(r.start), end: Buffer.from(r.end) })),
+      differingKeys: report.differingKeys.map((k) => ({ key: Buffer.from(k.key), ts: k.ts.toString(), nodeId: k.nodeId, kind: k.kind })),
+      keysTruncated: report.keysTruncated,
+      durationMs: String(Math.round(performance.now() - started)),
+      bytesScanned: String(report.bytesScanned),
+      index: String(index),
+      nodesCompared: report.nodesCompared,
+    };
   }
 
   private defaultLeaderSm(): { r: Replica; sm: KvStateMachine } {
@@ -962,6 +1052,7 @@ export class FerryServer {
       ListRoutes: this.unary('ListRoutes', (req) => this.listRoutes(req.local)),
       SplitRange: this.unary('SplitRange', (req) => this.splitRange(req)),
       StartSplitMigration: this.unary('StartSplitMigration', (req) => this.startMigration(req)),
+      VerifyRange: this.unary('VerifyRange', (req) => this.verifyRange(req)),
       GetSplitJob: this.unary('GetSplitJob', async (req) => toJobMessage(await this.jobOf(Number(req.jobId)))),
       ListSplitJobs: this.unary('ListSplitJobs', async (req) => {
         const { r, sm } = this.defaultLeaderSm();

@@ -27,6 +27,8 @@ import type { ListSplitJobsRequest } from '../../src/proto-gen/ferrykv/admin/v1/
 import type { ListSplitJobsResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/ListSplitJobsResponse.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import type { StartSplitMigrationRequest } from '../../src/proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
+import type { VerifyRangeRequest } from '../../src/proto-gen/ferrykv/admin/v1/VerifyRangeRequest.js';
+import type { VerifyRangeResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/VerifyRangeResponse.js';
 import type { SplitRangeResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
 import type { ListRoutesRequest } from '../../src/proto-gen/ferrykv/v1/ListRoutesRequest.js';
 import type { ListRoutesResponse__Output } from '../../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
@@ -74,6 +76,8 @@ export interface ClusterOptions {
   readonly extraArgs?: readonly string[];
   /** Extra environment for every node (e.g. a test-only failpoint). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra environment of particular nodes (e.g. a failpoint on one replica). */
+  readonly nodeEnv?: Readonly<Record<number, Readonly<Record<string, string>>>>;
   /** Voters of particular groups (default: the first `nodes` nodes for every group). */
   readonly groupVoters?: Readonly<Record<number, readonly number[]>>;
 }
@@ -113,6 +117,7 @@ export interface AdminApi {
   getSplitJob(req: GetSplitJobRequest, timeoutMs?: number): Promise<SplitJob__Output>;
   listSplitJobs(req: ListSplitJobsRequest, timeoutMs?: number): Promise<ListSplitJobsResponse__Output>;
   abandonSplitJob(req: AbandonSplitJobRequest, timeoutMs?: number): Promise<SplitJob__Output>;
+  verifyRange(req: VerifyRangeRequest, timeoutMs?: number): Promise<VerifyRangeResponse__Output>;
 }
 
 /** Unary call as a promise; failures become KvError. */
@@ -134,6 +139,8 @@ export class TestCluster {
   env: Readonly<Record<string, string>> = {};
   /** Each group's initial voters. */
   voters = new Map<number, readonly number[]>();
+  /** Extra environment of particular nodes. */
+  nodeEnv: Readonly<Record<number, Readonly<Record<string, string>>>> = {};
 
   private constructor(dir: string, groups: number, extraArgs: readonly string[]) {
     this.dir = dir;
@@ -149,6 +156,7 @@ export class TestCluster {
     const dir = mkdtempSync(join(tmpdir(), 'ferrykv-it-'));
     const c = new TestCluster(dir, groups, opts.extraArgs ?? []);
     c.env = opts.env ?? {};
+    c.nodeEnv = opts.nodeEnv ?? {};
     for (let id = 1; id <= n + spare; id++) c.nodes.set(id, { id, port: await freePort(), httpPort: await freePort(), proc: undefined, exited: undefined });
     const voters = Array.from({ length: n }, (_, i) => i + 1);
     const splits = ['h', 'p', 'x'].slice(0, groups - 1);
@@ -186,7 +194,7 @@ export class TestCluster {
         '--log-level', 'info',
         ...this.extraArgs,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRYKV_TEST_HOOKS: '1', ...this.env } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRYKV_TEST_HOOKS: '1', ...this.env, ...(this.nodeEnv[id] ?? {}) } },
     );
     proc.stdout.pipe(log);
     proc.stderr.pipe(log);
@@ -256,6 +264,7 @@ export class TestCluster {
       getSplitJob: (req, t) => call<GetSplitJobRequest, SplitJob__Output>((r, o, cb) => a().getSplitJob(r, o, cb), req, t),
       listSplitJobs: (req, t) => call<ListSplitJobsRequest, ListSplitJobsResponse__Output>((r, o, cb) => a().listSplitJobs(r, o, cb), req, t),
       abandonSplitJob: (req, t) => call<AbandonSplitJobRequest, SplitJob__Output>((r, o, cb) => a().abandonSplitJob(r, o, cb), req, t),
+      verifyRange: (req, t) => call<VerifyRangeRequest, VerifyRangeResponse__Output>((r, o, cb) => a().verifyRange(r, o, cb), req, t),
     };
   }
 

@@ -22,6 +22,8 @@ import type { SplitRangeResponse as _ferrykv_admin_v1_SplitRangeResponse, SplitR
 import type { StartSplitMigrationRequest as _ferrykv_admin_v1_StartSplitMigrationRequest, StartSplitMigrationRequest__Output as _ferrykv_admin_v1_StartSplitMigrationRequest__Output } from '../../../ferrykv/admin/v1/StartSplitMigrationRequest.js';
 import type { TransferLeaderRequest as _ferrykv_admin_v1_TransferLeaderRequest, TransferLeaderRequest__Output as _ferrykv_admin_v1_TransferLeaderRequest__Output } from '../../../ferrykv/admin/v1/TransferLeaderRequest.js';
 import type { TransferLeaderResponse as _ferrykv_admin_v1_TransferLeaderResponse, TransferLeaderResponse__Output as _ferrykv_admin_v1_TransferLeaderResponse__Output } from '../../../ferrykv/admin/v1/TransferLeaderResponse.js';
+import type { VerifyRangeRequest as _ferrykv_admin_v1_VerifyRangeRequest, VerifyRangeRequest__Output as _ferrykv_admin_v1_VerifyRangeRequest__Output } from '../../../ferrykv/admin/v1/VerifyRangeRequest.js';
+import type { VerifyRangeResponse as _ferrykv_admin_v1_VerifyRangeResponse, VerifyRangeResponse__Output as _ferrykv_admin_v1_VerifyRangeResponse__Output } from '../../../ferrykv/admin/v1/VerifyRangeResponse.js';
 
 export interface AdminClient extends grpc.Client {
   AbandonSplitJob(argument: _ferrykv_admin_v1_AbandonSplitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
@@ -132,6 +134,15 @@ export interface AdminClient extends grpc.Client {
   transferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
   transferLeader(argument: _ferrykv_admin_v1_TransferLeaderRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_TransferLeaderResponse__Output>): grpc.ClientUnaryCall;
   
+  VerifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  VerifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  VerifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  VerifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  verifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  verifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  verifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  verifyRange(argument: _ferrykv_admin_v1_VerifyRangeRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_VerifyRangeResponse__Output>): grpc.ClientUnaryCall;
+  
   WatchSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_admin_v1_SplitJob__Output>;
   WatchSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_admin_v1_SplitJob__Output>;
   watchSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_admin_v1_SplitJob__Output>;
@@ -164,6 +175,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   TransferLeader: grpc.handleUnaryCall<_ferrykv_admin_v1_TransferLeaderRequest__Output, _ferrykv_admin_v1_TransferLeaderResponse>;
   
+  VerifyRange: grpc.handleUnaryCall<_ferrykv_admin_v1_VerifyRangeRequest__Output, _ferrykv_admin_v1_VerifyRangeResponse>;
+  
   WatchSplitJob: grpc.handleServerStreamingCall<_ferrykv_admin_v1_GetSplitJobRequest__Output, _ferrykv_admin_v1_SplitJob>;
   
 }
@@ -181,5 +194,6 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   SplitRange: MethodDefinition<_ferrykv_admin_v1_SplitRangeRequest, _ferrykv_admin_v1_SplitRangeResponse, _ferrykv_admin_v1_SplitRangeRequest__Output, _ferrykv_admin_v1_SplitRangeResponse__Output>
   StartSplitMigration: MethodDefinition<_ferrykv_admin_v1_StartSplitMigrationRequest, _ferrykv_admin_v1_SplitJob, _ferrykv_admin_v1_StartSplitMigrationRequest__Output, _ferrykv_admin_v1_SplitJob__Output>
   TransferLeader: MethodDefinition<_ferrykv_admin_v1_TransferLeaderRequest, _ferrykv_admin_v1_TransferLeaderResponse, _ferrykv_admin_v1_TransferLeaderRequest__Output, _ferrykv_admin_v1_TransferLeaderResponse__Output>
+  VerifyRange: MethodDefinition<_ferrykv_admin_v1_VerifyRangeRequest, _ferrykv_admin_v1_VerifyRangeResponse, _ferrykv_admin_v1_VerifyRangeRequest__Output, _ferrykv_admin_v1_VerifyRangeResponse__Output>
   WatchSplitJob: MethodDefinition<_ferrykv_admin_v1_GetSplitJobRequest, _ferrykv_admin_v1_SplitJob, _ferrykv_admin_v1_GetSplitJobRequest__Output, _ferrykv_admin_v1_SplitJob__Output>
 }

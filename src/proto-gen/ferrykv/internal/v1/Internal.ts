@@ -2,6 +2,10 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DigestEntriesRequest as _ferrykv_internal_v1_DigestEntriesRequest, DigestEntriesRequest__Output as _ferrykv_internal_v1_DigestEntriesRequest__Output } from '../../../ferrykv/internal/v1/DigestEntriesRequest.js';
+import type { DigestEntriesResponse as _ferrykv_internal_v1_DigestEntriesResponse, DigestEntriesResponse__Output as _ferrykv_internal_v1_DigestEntriesResponse__Output } from '../../../ferrykv/internal/v1/DigestEntriesResponse.js';
+import type { DigestLeavesRequest as _ferrykv_internal_v1_DigestLeavesRequest, DigestLeavesRequest__Output as _ferrykv_internal_v1_DigestLeavesRequest__Output } from '../../../ferrykv/internal/v1/DigestLeavesRequest.js';
+import type { DigestLeavesResponse as _ferrykv_internal_v1_DigestLeavesResponse, DigestLeavesResponse__Output as _ferrykv_internal_v1_DigestLeavesResponse__Output } from '../../../ferrykv/internal/v1/DigestLeavesResponse.js';
 import type { ExportRangeChunk as _ferrykv_internal_v1_ExportRangeChunk, ExportRangeChunk__Output as _ferrykv_internal_v1_ExportRangeChunk__Output } from '../../../ferrykv/internal/v1/ExportRangeChunk.js';
 import type { ExportRangeRequest as _ferrykv_internal_v1_ExportRangeRequest, ExportRangeRequest__Output as _ferrykv_internal_v1_ExportRangeRequest__Output } from '../../../ferrykv/internal/v1/ExportRangeRequest.js';
 import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequest__Output as _ferrykv_internal_v1_ForwardRequest__Output } from '../../../ferrykv/internal/v1/ForwardRequest.js';
@@ -15,6 +19,24 @@ import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Outp
 import type { SnapshotChunk as _ferrykv_internal_v1_SnapshotChunk, SnapshotChunk__Output as _ferrykv_internal_v1_SnapshotChunk__Output } from '../../../ferrykv/internal/v1/SnapshotChunk.js';
 
 export interface InternalClient extends grpc.Client {
+  DigestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  DigestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  DigestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  DigestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  digestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  digestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  digestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  digestEntries(argument: _ferrykv_internal_v1_DigestEntriesRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestEntriesResponse__Output>): grpc.ClientUnaryCall;
+  
+  DigestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  DigestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  DigestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  DigestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  digestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  digestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  digestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  digestLeaves(argument: _ferrykv_internal_v1_DigestLeavesRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_DigestLeavesResponse__Output>): grpc.ClientUnaryCall;
+  
   ExportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
   ExportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
   exportRangeVersions(argument: _ferrykv_internal_v1_ExportRangeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_ferrykv_internal_v1_ExportRangeChunk__Output>;
@@ -68,6 +90,10 @@ export interface InternalClient extends grpc.Client {
 }
 
 export interface InternalHandlers extends grpc.UntypedServiceImplementation {
+  DigestEntries: grpc.handleUnaryCall<_ferrykv_internal_v1_DigestEntriesRequest__Output, _ferrykv_internal_v1_DigestEntriesResponse>;
+  
+  DigestLeaves: grpc.handleUnaryCall<_ferrykv_internal_v1_DigestLeavesRequest__Output, _ferrykv_internal_v1_DigestLeavesResponse>;
+  
   ExportRangeVersions: grpc.handleServerStreamingCall<_ferrykv_internal_v1_ExportRangeRequest__Output, _ferrykv_internal_v1_ExportRangeChunk>;
   
   Forward: grpc.handleUnaryCall<_ferrykv_internal_v1_ForwardRequest__Output, _ferrykv_internal_v1_ForwardResponse>;
@@ -83,6 +109,8 @@ export interface InternalHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface InternalDefinition extends grpc.ServiceDefinition {
+  DigestEntries: MethodDefinition<_ferrykv_internal_v1_DigestEntriesRequest, _ferrykv_internal_v1_DigestEntriesResponse, _ferrykv_internal_v1_DigestEntriesRequest__Output, _ferrykv_internal_v1_DigestEntriesResponse__Output>
+  DigestLeaves: MethodDefinition<_ferrykv_internal_v1_DigestLeavesRequest, _ferrykv_internal_v1_DigestLeavesResponse, _ferrykv_internal_v1_DigestLeavesRequest__Output, _ferrykv_internal_v1_DigestLeavesResponse__Output>
   ExportRangeVersions: MethodDefinition<_ferrykv_internal_v1_ExportRangeRequest, _ferrykv_internal_v1_ExportRangeChunk, _ferrykv_internal_v1_ExportRangeRequest__Output, _ferrykv_internal_v1_ExportRangeChunk__Output>
   Forward: MethodDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardRequest__Output, _ferrykv_internal_v1_ForwardResponse__Output>
   GroupCommand: MethodDefinition<_ferrykv_internal_v1_GroupCommandRequest, _ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_GroupCommandRequest__Output, _ferrykv_internal_v1_GroupCommandResponse__Output>

@@ -17,6 +17,7 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   CATALOG: 'CATALOG',
   MIGRATION: 'MIGRATION',
   JOB: 'JOB',
+  DIGEST: 'DIGEST',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -36,6 +37,8 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 6
   | 'JOB'
   | 7
+  | 'DIGEST'
+  | 8
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 

@@ -22,6 +22,7 @@ export interface KvResult {
   'retryAfterMs'?: (number);
   'jobId'?: (number | string | Long);
   'movedToGroup'?: (number);
+  'index'?: (number | string | Long);
 }
 
 export interface KvResult__Output {
@@ -43,4 +44,5 @@ export interface KvResult__Output {
   'retryAfterMs': (number);
   'jobId': (string);
   'movedToGroup': (number);
+  'index': (string);
 }
