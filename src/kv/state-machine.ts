@@ -99,10 +99,13 @@ export class KvStateMachine implements StateMachine {
    * replica verification has a real divergence to find.
    */
   skipApplyKey: Uint8Array | undefined;
+  /** TEST-ONLY failpoint (FERRYKV_FAILPOINT_IMPORT_SKIP_KEY): imports drop this key's versions. */
+  skipImportKey: Uint8Array | undefined;
 
-  static async open(db: NodeDb, group: number, opts: { skipApplyKey?: Uint8Array } = {}): Promise<KvStateMachine> {
+  static async open(db: NodeDb, group: number, opts: { skipApplyKey?: Uint8Array; skipImportKey?: Uint8Array } = {}): Promise<KvStateMachine> {
     const sm = new KvStateMachine(db, group);
     sm.skipApplyKey = opts.skipApplyKey;
+    sm.skipImportKey = opts.skipImportKey;
     await sm.reload();
     return sm;
   }
@@ -516,6 +519,8 @@ export class KvStateMachine implements StateMachine {
         let maxTs = BigInt(st.importedMaxTs);
         for (const row of m.rows ?? []) {
           if (row.family === FAMILY_MVCC) {
+            // TEST-ONLY failpoint: the target advances its cursor but drops this key's versions (VERIFY must catch it).
+            if (this.skipImportKey && compareBytes(this.skipImportKey, row.key) === 0) continue;
             if (row.tombstone) this.mvcc.deleteVersion(b, row.key, row.ts);
             else this.mvcc.putVersion(b, row.key, row.ts, row.value);
             if (row.ts > maxTs) maxTs = row.ts;

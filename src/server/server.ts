@@ -98,6 +98,8 @@ export class FerryServer {
     if (cfg.testHooks) this.log.warn('TEST HOOKS ENABLED (FERRYKV_TEST_HOOKS=1): fault injection RPCs are available');
     this.db = await NodeDb.open(cfg.dataDir);
     const skipApplyKey = cfg.testHooks && process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY ? new TextEncoder().encode(process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY) : undefined;
+    const skipImportKey = cfg.testHooks && process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY ? new TextEncoder().encode(process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY) : undefined;
+    if (skipImportKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY }, 'UNSAFE FAILPOINT: migration imports drop one key (VERIFY must fail)');
     if (skipApplyKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY }, 'UNSAFE FAILPOINT: this node skips applying writes of one key (replica divergence on purpose)');
     const hlc = new Hlc();
     this.transport = new Transport({
@@ -121,7 +123,7 @@ export class FerryServer {
       db: this.db,
       log: this.log,
       transport: this.transport,
-      createStateMachine: (g) => KvStateMachine.open(this.db, g, skipApplyKey ? { skipApplyKey } : {}),
+      createStateMachine: (g) => KvStateMachine.open(this.db, g, { ...(skipApplyKey ? { skipApplyKey } : {}), ...(skipImportKey ? { skipImportKey } : {}) }),
       bootstrap: cfg.cluster.groups.map((g) => ({
         id: g.id,
         voters: g.voters.map(nodeId),

@@ -81,3 +81,35 @@ describe('Replica verification (VerifyRange) on a 3-node, 3-group cluster', () =
     db.close();
   });
 });
+
+describe('Migration VERIFY catches a copy that dropped a row', () => {
+  let m: TestCluster;
+  let keep = false;
+  beforeAll(async () => {
+    m = await TestCluster.start({ nodes: 3, groups: 3, env: { FERRYKV_FAILPOINT_IMPORT_SKIP_KEY: 'q/dropped' } });
+  });
+  afterAll(async () => {
+    if (keep) console.error(`verify (migration): node logs kept in ${m?.dir}`);
+    await m?.cleanup(keep);
+  });
+
+  it('the job fails at VERIFY naming the missing key, and the source keeps its copy', async () => {
+    onTestFailed(() => void (keep = true));
+    const db = new FerryClient({ endpoints: NODES.map((n) => m.address(n)), timeoutMs: 10_000 });
+    await db.batchWrite(Array.from({ length: 100 }, (_, j) => ({ op: 'put' as const, key: `q/${String(j).padStart(3, '0')}`, value: 'v' })));
+    await db.put('q/dropped', 'important');
+    const job = await m.adminApi(await m.leaderOf(1)).startSplitMigration({ routeId: '3', targetGroup: 2, options: { cleanupGraceMs: '0', cleanupGraceSet: true } });
+    let last = await m.adminApi(await m.leaderOf(1)).getSplitJob({ jobId: job.jobId });
+    for (let i = 0; i < 300 && !['DONE', 'FAILED', 'ABANDONED'].includes(last.phase); i++) {
+      await sleep(100);
+      last = await m.adminApi(await m.leaderOf(1)).getSplitJob({ jobId: job.jobId });
+    }
+    expect(last.phase).toBe('FAILED');
+    expect(last.verifyResult).toContain(Buffer.from('q/dropped').toString('hex'));
+    // The source's frozen copy is kept (no CLEANUP ran): every version is still there.
+    const s = await m.adminApi(1).verifyRange({ groupId: 3, start: Buffer.from('q/'), end: Buffer.from('q0') });
+    expect(Number(s.replicas[0]!.bytes)).toBeGreaterThan(0);
+    expect(s.consistent).toBe(true);
+    db.close();
+  });
+});
