@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // ferryctl: the operator CLI over ferrykv's admin and KV APIs.
 import * as grpc from '@grpc/grpc-js';
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryClient } from '../src/client/client.js';
 import { KvError, fromServiceError, invalidArgument } from '../src/kv/errors.js';
@@ -491,7 +492,19 @@ function fmtAge(ms: number): string {
   return `${Math.floor(s / 86_400)}d${Math.floor(s / 3600) % 24}h`;
 }
 
-const ZERO_PROGRESS = { backfillRows: '0', backfillBytes: '0', replayedRows: '0', replayedBytes: '0', rateBytesPerSec: '0', changeLogBacklog: '0', fenceWindowsMs: [] as string[], phaseStartedAtMs: '0' };
+const ZERO_PROGRESS = {
+  backfillRows: '0',
+  backfillBytes: '0',
+  replayedRows: '0',
+  replayedBytes: '0',
+  rateBytesPerSec: '0',
+  changeLogBacklog: '0',
+  fenceWindowsMs: [] as string[],
+  phaseStartedAtMs: '0',
+  estimatedBytes: '0',
+  etaMs: '-1',
+  lastProgressAtMs: '0',
+};
 const progressOf = (j: SplitJob__Output): typeof ZERO_PROGRESS => j.progress ?? ZERO_PROGRESS;
 const rangeOf = (j: SplitJob__Output): string => `[${showStart(j.start)}, ${showEnd(j.end)})`;
 
@@ -519,7 +532,33 @@ function jobJson(j: SplitJob__Output): Record<string, unknown> {
     floor: j.floor,
     owner: j.owner,
     version: j.version,
+    stalled: j.stalled,
+    stallReason: j.stallReason,
   };
+}
+
+/** The time of day of a millisecond timestamp, UTC (e.g. 14:03:07Z). */
+const timeOfDay = (ms: number): string => `${new Date(ms).toISOString().slice(11, 19)}Z`;
+
+/**
+ * The ETA the server gave (computed from the progress recorded at
+ * lastProgressAtMs), counted down to `now`; undefined when unknown or stalled.
+ */
+function etaLeft(j: SplitJob__Output, now: number, receivedAt = now): number | undefined {
+  const p = progressOf(j);
+  const eta = Number(p.etaMs);
+  if (!Number.isFinite(eta) || eta < 0 || j.stalled) return undefined;
+  const since = p.lastProgressAtMs !== '0' ? Number(p.lastProgressAtMs) : receivedAt;
+  return Math.max(0, eta - Math.max(0, now - since));
+}
+
+/** The size line of `job get`: the range's estimated size and how much of it is copied. */
+function estimateText(j: SplitJob__Output): string {
+  const p = progressOf(j);
+  const est = Number(p.estimatedBytes);
+  if (!(est > 0)) return 'unknown (the source gave no size estimate yet)';
+  const pct = Math.min(100, Math.floor((Number(p.backfillBytes) / est) * 100));
+  return `${fmtBytes(est)} in the range (the source's estimate, raised as the copy passes it); ${pct}% copied`;
 }
 
 function jobSummary(j: SplitJob__Output, now = Date.now()): string {
@@ -530,12 +569,15 @@ function jobSummary(j: SplitJob__Output, now = Date.now()): string {
   const verify = j.verifyResult || (o?.skipVerify ? '(skipped: started with --skip-verify)' : '(not yet)');
   return [
     `job ${j.jobId}: route ${j.routeId} ${rangeOf(j)}, group ${j.sourceGroup} → group ${j.targetGroup}`,
-    `  phase      ${j.phase}${inPhase}${j.abandonRequested && !isTerminal(j.phase) ? ' (abandon requested)' : ''}`,
+    `  phase      ${j.phase}${inPhase}${j.abandonRequested && !isTerminal(j.phase) ? ' (abandon requested)' : ''}${j.stalled && !isTerminal(j.phase) ? ' STALLED' : ''}`,
     `  attempt    ${j.attempt}${o ? ` of at most ${o.maxAttempts}` : ''}; fences lifted before cutover in this attempt: ${j.fenceAttempts}${o ? ` (it retreats at ${o.maxFenceAttempts})` : ''}`,
     `  copied     ${p.backfillRows} rows, ${fmtBytes(p.backfillBytes)} (backfill)`,
+    `  estimate   ${estimateText(j)}`,
     `  replayed   ${p.replayedRows} rows, ${fmtBytes(p.replayedBytes)} (change log)`,
     `  backlog    ${p.changeLogBacklog} change-log rows not yet replayed (as last seen)`,
     `  rate       ${fmtBytes(p.rateBytesPerSec)}/s (last progress interval)`,
+    `  eta        ${etaLine(j, now)}`,
+    `  stalled    ${j.stalled && !isTerminal(j.phase) ? `YES: ${j.stallReason || '(no reason given)'}` : 'no'}${p.lastProgressAtMs !== '0' ? `; last progress ${fmtAge(now - Number(p.lastProgressAtMs))} ago (${new Date(Number(p.lastProgressAtMs)).toISOString()})` : ''}`,
     `  fence      ${windows ? `write-unavailable windows: ${windows}` : 'no cutover yet'}`,
     `  verify     ${verify}`,
     `  last error ${j.lastError || '-'}`,
@@ -550,17 +592,17 @@ function jobSummary(j: SplitJob__Output, now = Date.now()): string {
   ].join('\n');
 }
 
-/** The phase's place in the pipeline as a bar (no bar while retreating). */
-function phaseBar(phase: string): string {
-  const i = PIPELINE.indexOf(phase as Phase);
-  if (i < 0) return '';
-  const width = 18;
-  const filled = Math.round((i / (PIPELINE.length - 1)) * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${i + 1}/${PIPELINE.length} `;
+/** The `eta` line of `job get`. */
+function etaLine(j: SplitJob__Output, now: number): string {
+  if (isTerminal(j.phase)) return '-';
+  const left = etaLeft(j, now);
+  const what = j.phase === 'BACKFILL' || j.phase === 'CLEAR_TARGET' || j.phase === 'CAPTURE' ? 'to the end of the copy' : 'to the end of the catch-up';
+  if (left === undefined) return j.stalled ? 'unknown (stalled)' : 'unknown';
+  return `${fmtAge(left)} ${what} (at the last recorded rate)`;
 }
 
-/** One progress line: `tty` adds the phase bar and the time in phase, otherwise a UTC time of day leads. */
-function progressLine(j: SplitJob__Output, tty: boolean, now = Date.now()): string {
+/** One progress line of the plain (non-terminal) watch: a UTC time of day leads. */
+function progressLine(j: SplitJob__Output, now = Date.now()): string {
   const p = progressOf(j);
   const parts = [
     `copied ${p.backfillRows} rows ${fmtBytes(p.backfillBytes)}`,
@@ -570,10 +612,6 @@ function progressLine(j: SplitJob__Output, tty: boolean, now = Date.now()): stri
   ];
   if (j.abandonRequested && !isTerminal(j.phase)) parts.push('abandon requested');
   if (j.lastError) parts.push(`last error: ${j.lastError}`);
-  if (tty) {
-    const inPhase = isTerminal(j.phase) || p.phaseStartedAtMs === '0' ? '' : ` (${fmtAge(now - Number(p.phaseStartedAtMs))})`;
-    return `job ${j.jobId} ${phaseBar(j.phase)}${j.phase}${inPhase} attempt ${j.attempt} | ${parts.join(' | ')}`;
-  }
   return `${new Date(now).toISOString().slice(11, 19)}Z job ${j.jobId} ${j.phase} attempt ${j.attempt}: ${parts.join('; ')}`;
 }
 
@@ -586,6 +624,175 @@ function endLine(j: SplitJob__Output): string {
   }
   if (j.phase === 'ABANDONED') return `job ${j.jobId} ABANDONED after ${took}: route ${j.routeId} ${rangeOf(j)} stays with group ${j.sourceGroup}${j.lastError ? ` (last error: ${j.lastError})` : ''}`;
   return `job ${j.jobId} FAILED after ${took}: ${j.lastError || 'no error recorded'} (see where the range is: ferryctl routes list)`;
+}
+
+/** The end summary of `job watch` (plain text), printed before the line saying how the job ended. */
+function endSummary(j: SplitJob__Output): string {
+  const p = progressOf(j);
+  const o = j.options;
+  const created = Number(j.createdAtMs);
+  const ended = Number(j.updatedAtMs);
+  const windows = p.fenceWindowsMs.length ? `${p.fenceWindowsMs.map((w) => `${w} ms`).join(', ')} write-unavailable (fence → adopt)` : 'none (no cutover)';
+  const verify = j.verifyResult || (o?.skipVerify ? 'skipped (--skip-verify)' : 'not run');
+  return [
+    `job ${j.jobId} summary:`,
+    `  outcome    ${j.phase}`,
+    `  duration   ${fmtAge(ended - created)} (created ${timeOfDay(created)}, ended ${timeOfDay(ended)})`,
+    `  copied     ${p.backfillRows} rows, ${fmtBytes(p.backfillBytes)}`,
+    `  replayed   ${p.replayedRows} rows, ${fmtBytes(p.replayedBytes)} (change log)`,
+    `  fence      ${windows}`,
+    `  attempts   ${j.attempt}${o ? ` of at most ${o.maxAttempts}` : ''}`,
+    `  verify     ${verify}`,
+    ...(j.lastError ? [`  last error ${j.lastError}`] : []),
+  ].join('\n');
+}
+
+/** A phase's duration: tenths of a second below 10 s (phases are often that short), else as fmtAge. */
+const fmtDur = (ms: number): string => (ms < 10_000 ? `${(Math.max(0, ms) / 1000).toFixed(1)}s` : fmtAge(ms));
+
+/** What the terminal watch shows of one phase (one bar). */
+interface PhaseView {
+  phase: string;
+  attempt: number;
+  /** When the phase began (the server's phaseStartedAtMs; else when first seen). */
+  startedAt: number;
+  /** When the job left the phase; unset while it is in it. */
+  endedAt?: number;
+  /** The latest version in the phase; once it ended, the first version after it (the phase's final numbers). */
+  job: SplitJob__Output;
+  receivedAt: number;
+  /** Replayed rows when the phase was first seen (CATCHUP/FINAL_DELTA bars count from here). */
+  replayedBase: number;
+}
+
+/** The bar's value and total: bytes copied of the estimate (BACKFILL), rows replayed of replayed + backlog (CATCHUP, FINAL_DELTA). */
+function barValue(v: PhaseView): { value: number; total: number } {
+  const p = progressOf(v.job);
+  if (v.phase === 'BACKFILL') {
+    const copied = Number(p.backfillBytes);
+    const est = Number(p.estimatedBytes);
+    return { value: copied, total: est > 0 ? Math.max(est, copied) : 0 };
+  }
+  if (v.phase === 'CATCHUP' || v.phase === 'FINAL_DELTA') {
+    const replayed = Math.max(0, Number(p.replayedRows) - v.replayedBase);
+    return { value: replayed, total: replayed + Number(p.changeLogBacklog) };
+  }
+  return { value: 0, total: 0 };
+}
+
+/** One frame of a phase's line; `bar` and `progress` come from cli-progress. */
+function phaseFrame(v: PhaseView, bar: string, progress: number, now: number): string {
+  const j = v.job;
+  const p = progressOf(j);
+  const i = PIPELINE.indexOf(v.phase as Phase);
+  const step = i < 0 ? '     ' : `${String(i + 1).padStart(2)}/${PIPELINE.length}`;
+  const ended = v.endedAt !== undefined;
+  const took = ended ? fmtDur(v.endedAt! - v.startedAt) : fmtAge(now - v.startedAt);
+  const pct = `${String(Math.floor(progress * 100)).padStart(3)}%`;
+  const eta = (): string => {
+    const left = etaLeft(j, now, v.receivedAt);
+    return `ETA ${left === undefined ? '?' : fmtAge(left)}`;
+  };
+  let head = '';
+  const parts: string[] = [];
+  if (v.phase === 'BACKFILL') {
+    const est = Number(p.estimatedBytes);
+    if (est > 0) head = `[${bar}] ${pct} `;
+    parts.push(`${fmtBytes(p.backfillBytes)}${est > 0 ? ` of ${fmtBytes(Math.max(est, Number(p.backfillBytes)))}` : ' (size unknown)'}, ${p.backfillRows} rows`);
+    if (ended) {
+      const secs = Math.max(1, v.endedAt! - v.startedAt) / 1000;
+      parts.push(`${fmtBytes(Math.round(Number(p.backfillBytes) / secs))}/s average`, `done in ${took}`);
+    } else parts.push(`${fmtBytes(p.rateBytesPerSec)}/s`, eta(), took);
+  } else if (v.phase === 'CATCHUP' || v.phase === 'FINAL_DELTA') {
+    head = `[${bar}] ${pct} `;
+    const inPhase = Math.max(0, Number(p.replayedRows) - v.replayedBase);
+    parts.push(`replayed ${inPhase} rows${v.replayedBase > 0 ? ` (${p.replayedRows} in all)` : ''}`, `backlog ${p.changeLogBacklog}`);
+    parts.push(...(ended ? [`done in ${took}`] : [eta(), took]));
+  } else {
+    if (ended && v.phase === 'CUTOVER' && p.fenceWindowsMs.length) parts.push(`write-unavailable ${p.fenceWindowsMs.at(-1)} ms`);
+    if (ended && v.phase === 'VERIFY' && j.verifyResult) parts.push(`verify: ${j.verifyResult}`);
+    parts.push(ended ? `done in ${took}` : `running ${took}`);
+  }
+  if (!ended) {
+    if (j.stalled) parts.push(`STALLED: ${j.stallReason || 'no progress'}`);
+    if (j.abandonRequested) parts.push('abandon requested');
+    if (j.lastError) parts.push(`last error: ${j.lastError}`);
+  }
+  return `${step} ${pad(v.phase, 12)} ${head}${parts.join(' | ')}${v.attempt > 1 ? ` (attempt ${v.attempt})` : ''}`;
+}
+
+/**
+ * `job watch` on a terminal: a cli-progress bar per phase, redrawn in place
+ * while the job is in it and left on screen (its last frame) when it moves on.
+ */
+class PhaseBars {
+  private bar: cliProgress.SingleBar | undefined;
+  private view: PhaseView | undefined;
+
+  /** A new version of the job. */
+  show(j: SplitJob__Output): void {
+    const now = Date.now();
+    const p = progressOf(j);
+    const startedAt = p.phaseStartedAtMs !== '0' ? Number(p.phaseStartedAtMs) : now;
+    const v = this.view;
+    if (v && v.phase === j.phase && v.attempt === j.attempt && v.startedAt === startedAt) {
+      v.job = j;
+      v.receivedAt = now;
+      const { value, total } = barValue(v);
+      this.bar?.setTotal(total);
+      this.bar?.update(value, { view: v });
+      return;
+    }
+    // The job moved on: the old phase's line keeps its final numbers.
+    if (v) {
+      v.job = j;
+      v.endedAt = startedAt;
+      this.stop();
+    }
+    this.view = undefined;
+    if (isTerminal(j.phase)) return;
+    this.view = { phase: j.phase, attempt: j.attempt, startedAt, job: j, receivedAt: now, replayedBase: Number(p.replayedRows) };
+    this.start();
+  }
+
+  /** Stops the bar where it is (before a note on stderr, or on exit); `resume` starts it again. */
+  interrupt(): void {
+    this.stop();
+  }
+
+  resume(): void {
+    if (this.view && !this.bar) this.start();
+  }
+
+  private start(): void {
+    const v = this.view!;
+    this.bar = new cliProgress.SingleBar({
+      stream: process.stdout,
+      fps: 2,
+      barsize: 24,
+      hideCursor: true,
+      linewrap: true,
+      barCompleteChar: '\u2588',
+      barIncompleteChar: '\u2591',
+      format: (options, params, payload: { view: PhaseView }) => {
+        const line = phaseFrame(payload.view, cliProgress.Format.BarFormat(params.progress, options), params.progress, Date.now());
+        const cols = params.maxWidth || 120;
+        return line.length > cols - 1 ? `${line.slice(0, Math.max(0, cols - 2))}…` : line;
+      },
+    });
+    const { value, total } = barValue(v);
+    this.bar.start(total, value, { view: v });
+  }
+
+  private stop(): void {
+    const v = this.view;
+    if (!this.bar || !v) return;
+    const { value, total } = barValue(v);
+    this.bar.setTotal(total);
+    this.bar.update(value, { view: v });
+    this.bar.stop();
+    this.bar = undefined;
+  }
 }
 
 const SILENCE_MS = 5000;
@@ -683,56 +890,53 @@ async function watchJob(jobId: string, show: (j: SplitJob__Output) => void, note
 
 /** Shows a job's progress until it ends, then exits 0 (DONE) or 1 (FAILED, ABANDONED). */
 async function runWatch(jobId: string, fromVersion = 0n): Promise<never> {
-  const tty = !g().json && process.stdout.isTTY === true;
-  let current: SplitJob__Output | undefined;
-  const draw = (): void => {
-    if (!current) return;
-    const cols = process.stdout.columns || 120;
-    let line = progressLine(current, true);
-    if (line.length > cols - 1) line = `${line.slice(0, Math.max(0, cols - 2))}…`;
-    process.stdout.write(`\r${line}\x1b[K`);
-  };
-  let redraw: NodeJS.Timeout | undefined;
-  if (tty) {
-    redraw = setInterval(draw, 1000);
+  const json = g().json;
+  const bars = !json && process.stdout.isTTY === true ? new PhaseBars() : undefined;
+  let headed = false;
+  if (bars) {
     process.once('SIGINT', () => {
-      process.stdout.write('\n');
+      bars.interrupt();
       process.exit(130);
     });
   }
   const show = (j: SplitJob__Output): void => {
-    current = j;
-    if (g().json) console.log(JSON.stringify(jobJson(j)));
-    else if (tty) draw();
-    else console.log(progressLine(j, false));
+    if (json) console.log(JSON.stringify(jobJson(j)));
+    else if (bars) {
+      if (!headed) console.log(`job ${j.jobId}: route ${j.routeId} ${rangeOf(j)}, group ${j.sourceGroup} → group ${j.targetGroup}`);
+      headed = true;
+      bars.show(j);
+    } else console.log(progressLine(j));
   };
   const note = (msg: string): void => {
-    if (tty) process.stdout.write('\r\x1b[K');
+    bars?.interrupt();
     console.error(`ferryctl: ${msg}`);
-    if (tty) draw();
+    bars?.resume();
   };
   let end: SplitJob__Output;
   try {
     end = await watchJob(jobId, show, note, fromVersion);
   } catch (e) {
-    if (tty) process.stdout.write('\n');
+    bars?.interrupt();
     failJob(e);
-  } finally {
-    clearInterval(redraw);
   }
-  if (tty) process.stdout.write('\n');
-  if (!g().json) console.log(endLine(end));
+  bars?.interrupt();
+  if (!json) {
+    console.log(endSummary(end));
+    console.log(endLine(end));
+  }
   process.exit(end.phase === 'DONE' ? EXIT.ok : EXIT.failed);
 }
 
 const JOB_JSON_HELP = `--json prints the job as {"jobId", "attempt", "routeId", "sourceGroup",
 "targetGroup", "start", "startHex", "end", "endHex", "phase", "createdAtMs",
 "updatedAtMs", "options", "progress", "fenceAttempts", "lastError",
-"abandonRequested", "verifyResult", "releaseTs", "floor", "owner", "version"}:
+"abandonRequested", "verifyResult", "releaseTs", "floor", "owner", "version",
+"stalled", "stallReason"}:
 "start"/"end" escaped as in \`routes list\` ("" = beginning / +infinity), the raw
 bytes in hex as "startHex"/"endHex"; uint64 values are decimal strings;
 "progress" has backfillRows, backfillBytes, replayedRows, replayedBytes,
-rateBytesPerSec, changeLogBacklog, fenceWindowsMs[], phaseStartedAtMs.`;
+rateBytesPerSec, changeLogBacklog, fenceWindowsMs[], phaseStartedAtMs,
+estimatedBytes ("0": unknown), etaMs ("-1": unknown), lastProgressAtMs.`;
 
 const JOB_ROUTING_HELP = `Job calls go to the default group's leader: a node answering NOT_LEADER names
 it and the call follows; UNAVAILABLE (or NOT_LEADER without a name) moves on to
@@ -846,14 +1050,17 @@ or group, route already in that group), 4 no leader answered.`,
 
 job
   .command('get <id>')
-  .description('one job: range, source → target, phase, attempt, progress, fence windows, verify result, last error, age')
+  .description('one job: range, source → target, phase, attempt, progress, estimate, ETA, stall, fence windows, verify result, last error, age')
   .addHelpText(
     'after',
     `
-Progress: rows and bytes copied by BACKFILL, rows and bytes replayed from the
-source's change log, the change-log backlog (rows not yet replayed, as last
-seen), the copy rate over the last progress interval, and each cutover's
-write-unavailable window (fence → adopt).
+Progress: rows and bytes copied by BACKFILL, the range's estimated size (the
+source's estimate, raised as the copy passes it), rows and bytes replayed from
+the source's change log, the change-log backlog (rows not yet replayed, as last
+seen), the copy rate over the last progress interval, the ETA (to the end of
+the copy or the catch-up), whether the job is STALLED (no progress for the
+cluster's stall threshold) and why, and each cutover's write-unavailable window
+(fence → adopt).
 ${KEY_HELP}
 
 ${JOB_JSON_HELP}
@@ -952,18 +1159,26 @@ job
   .addHelpText(
     'after',
     `
-On a terminal: one line, rewritten in place: the phase and a bar of its place
-in the pipeline (N/10), rows and bytes copied and replayed, the copy rate and
-the change-log backlog. (The API gives no size for the range, so BACKFILL shows
-counts, not a percentage.) Otherwise (output piped, or --json): one line per
-update, with a UTC time of day; --json prints JSON lines, each a version of the
-job as in \`job get --json\` (the last one has the final phase).
+On a terminal: a line per phase as the job moves (N/10: its place in the
+pipeline), redrawn in place while the job is in it and left with its final
+numbers when it moves on. BACKFILL has a bar of bytes copied of the range's
+estimated size (the source's estimate, raised as the copy passes it), rows, the
+copy rate and the ETA; CATCHUP and FINAL_DELTA a bar of change-log rows
+replayed in the phase of those replayed plus the backlog, and the ETA; other
+phases the time in the phase. STALLED and its reason show when the cluster
+reports no progress for its stall threshold. Otherwise (output piped, or
+--json): one line per update, with a UTC time of day; --json prints JSON lines,
+each a version of the job as in \`job get --json\` (the last one has the final
+phase).
 
-When the job ends it prints one line saying how (DONE, ABANDONED or FAILED, with
-the last error). If the stream breaks before that (the leader changed or went
-away), it reconnects: to the leader a NOT_LEADER names, else the same node, then
-each of --endpoints in turn; it gives up after 30 s (or 3 x --timeout-ms)
-without a working stream, exit 4. Notes about reconnecting go to stderr.
+When the job ends (not with --json) it prints a summary (outcome, duration,
+rows and bytes copied, rows replayed, write-unavailable fence windows,
+attempts, verify result), then one line saying how it ended (DONE, ABANDONED
+or FAILED, with the last error). If the stream breaks before that (the leader
+changed or went away), it reconnects: to the leader a NOT_LEADER names, else
+the same node, then each of --endpoints in turn; it gives up after 30 s (or 3 x
+--timeout-ms) without a working stream, exit 4. Notes about reconnecting go to
+stderr.
 
 Exit codes: 0 DONE, 1 FAILED or ABANDONED (or other errors), 2 usage (an id
 that is not a positive integer), 3 no such job, 4 gave up reconnecting.`,

@@ -191,10 +191,11 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
     expect(human.stdout).toMatch(/^ {2}verify +ok/m);
     expect(human.stdout).toMatch(/^ {2}fence +write-unavailable windows: \d+ ms/m);
 
-    // Watching a job that already ended: one line, then how it ended.
+    // Watching a job that already ended: one line, the summary, then how it ended.
     const again = await ctl(['job', 'watch', first]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`Z job ${first} DONE attempt 1: copied \\d+ rows`));
+    expect(again.stdout).toMatch(new RegExp(`^job ${first} summary:\n {2}outcome +DONE\n {2}duration +\\S+ \\(created [0-9:]+Z, ended [0-9:]+Z\\)\n {2}copied +${done.progress.backfillRows} rows, `, 'm'));
     expect(again.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^job ${first} DONE: route 3 \\[p, \\+inf\\) moved from group 3 to group 2 in \\S+ \\(verify: ok`));
 
     const list = await ctlJson<ListJson>('job', 'list');
