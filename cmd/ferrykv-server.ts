@@ -21,6 +21,8 @@ const program = new Command()
   .option('--dedup-retention-ms <ms>', `how long request ids are remembered for safe retries (default ${DEFAULTS.dedupRetentionMs})`)
   .option('--migration-stall-after-ms <ms>', `report a migration job stalled after this long without progress (default ${DEFAULTS.migrationStallAfterMs})`)
   .option('--migration-rate-limit <bytes/s>', `cap on migration copying exported by this node across all jobs, 0 = unlimited (default ${DEFAULTS.migrationRateLimit}); jobs also have their own limit`)
+  .option('--consistency-check-interval-ms <ms>', `check the replicas of every group this node leads this often, 0 = off (default ${DEFAULTS.consistencyCheckIntervalMs})`)
+  .option('--consistency-check-rate-limit <bytes/s>', `scan pace of background replica checks on each replica, 0 = unlimited (default ${DEFAULTS.consistencyCheckRateLimit})`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(

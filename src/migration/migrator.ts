@@ -303,13 +303,15 @@ export class Migrator {
       const t = await this.targetState(job);
       const c = decodeCursor(unhex(t.cursor));
       if (c.kind !== 'change') return false;
-      const replayed = c.seq < fenced.head ? (await this.replay(job, c.seq, false)).seq : c.seq;
+      const r = c.seq < fenced.head ? await this.replay(job, c.seq, false) : { seq: c.seq, rows: 0, bytes: 0 };
+      const replayed = r.seq;
       if (replayed !== fenced.head) return false;
       const { state: released } = await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: fenced.fenceEpoch, head: replayed });
       if (released?.state !== 'released') return false;
       const { state: adopted } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: released.head, releaseTs: BigInt(released.releaseTs) });
       if (adopted?.state !== 'adopted') return false;
-      await this.finishCutover({ ...job, fenceEpoch: fenced.fenceEpoch }, released, adopted);
+      const progress = { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes };
+      await this.finishCutover({ ...job, fenceEpoch: fenced.fenceEpoch, progress }, released, adopted);
       return true;
     } catch (e) {
       this.d.log.info({ jobId: job.jobId, err: (e as Error).message }, 'fast cutover did not finish; continuing step by step');

@@ -48,6 +48,10 @@ export interface NodeConfig {
   readonly migrationStallAfterMs: number;
   /** Bytes/s of migration copying this node exports, across all jobs (0: unlimited). */
   readonly migrationRateLimit: number;
+  /** Background replica checks of the groups this node leads, every this many ms (0: off). */
+  readonly consistencyCheckIntervalMs: number;
+  /** Bytes/s each replica scans for background checks (0: unlimited). */
+  readonly consistencyCheckRateLimit: number;
   readonly logLevel: string;
   readonly testHooks: boolean;
 }
@@ -73,6 +77,8 @@ export interface RawOptions {
   dedupRetentionMs?: string;
   migrationStallAfterMs?: string;
   migrationRateLimit?: string;
+  consistencyCheckIntervalMs?: string;
+  consistencyCheckRateLimit?: string;
   logLevel?: string;
 }
 
@@ -85,6 +91,8 @@ export const DEFAULTS = {
   dedupRetentionMs: 600_000,
   migrationStallAfterMs: 60_000,
   migrationRateLimit: 0,
+  consistencyCheckIntervalMs: 0,
+  consistencyCheckRateLimit: 8 << 20,
   logLevel: 'info',
 };
 
@@ -195,6 +203,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const dedupRetentionMs = intOption(problems, '--dedup-retention-ms', raw.dedupRetentionMs, DEFAULTS.dedupRetentionMs, 1000, 7 * 24 * 3600 * 1000);
   const migrationStallAfterMs = intOption(problems, '--migration-stall-after-ms', raw.migrationStallAfterMs, DEFAULTS.migrationStallAfterMs, 1000, 24 * 3600 * 1000);
   const migrationRateLimit = intOption(problems, '--migration-rate-limit', raw.migrationRateLimit, DEFAULTS.migrationRateLimit, 0, 2 ** 40);
+  const consistencyCheckIntervalMs = intOption(problems, '--consistency-check-interval-ms', raw.consistencyCheckIntervalMs, DEFAULTS.consistencyCheckIntervalMs, 0, 30 * 24 * 3600 * 1000);
+  const consistencyCheckRateLimit = intOption(problems, '--consistency-check-rate-limit', raw.consistencyCheckRateLimit, DEFAULTS.consistencyCheckRateLimit, 0, 2 ** 40);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const testHooks = env.FERRYKV_TEST_HOOKS === '1';
@@ -216,6 +226,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     dedupRetentionMs,
     migrationStallAfterMs,
     migrationRateLimit,
+    consistencyCheckIntervalMs,
+    consistencyCheckRateLimit,
     logLevel,
     testHooks,
   };

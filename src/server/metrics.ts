@@ -69,6 +69,24 @@ export class Metrics {
     });
   }
 
+  readonly consistencyChecks = new Counter({
+    name: 'ferrykv_consistency_checks_total',
+    help: 'Background replica checks run by this node (as the group leader), by group and result',
+    labelNames: ['group', 'result'],
+    registers: [this.registry],
+  });
+
+  watchConsistency(inconsistent: () => number): void {
+    new Gauge({
+      name: 'ferrykv_consistency_inconsistent_groups',
+      help: 'Groups whose latest background replica check on this node found differences',
+      registers: [this.registry],
+      collect() {
+        this.set(inconsistent());
+      },
+    });
+  }
+
   /** Per-group raft gauges, read from the host at scrape time. */
   watchHost(host: NodeHost): void {
     const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {

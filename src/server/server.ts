@@ -74,6 +74,10 @@ export class FerryServer {
   private groupClient!: GroupClient;
   private pauseMigrationAt: Phase | undefined;
   private readonly exportLimiter: RateLimiter;
+  private consistencyTimer: NodeJS.Timeout | undefined;
+  private checkingConsistency = false;
+  /** The latest background check of each group this node led. */
+  private readonly consistency = new Map<number, { consistent: boolean; at: number; differing: number }>();
   private fenceWatchTimer: NodeJS.Timeout | undefined;
   /** When this node, as a source leader, first saw each fence (job:epoch → monotonic ms). */
   private readonly fenceSeen = new Map<string, number>();
@@ -217,6 +221,11 @@ export class FerryServer {
     // A fence never outlives its deadline: the source's own leader lifts it (MIGRATION.md FENCE).
     this.fenceWatchTimer = setInterval(() => this.liftExpiredFences(), 200);
     this.fenceWatchTimer.unref();
+    if (cfg.consistencyCheckIntervalMs > 0) {
+      this.consistencyTimer = setInterval(() => void this.checkConsistency(), cfg.consistencyCheckIntervalMs);
+      this.consistencyTimer.unref();
+    }
+    this.metrics.watchConsistency(() => [...this.consistency.values()].filter((c) => !c.consistent).length);
     await this.startGrpc();
     this.watcher.start();
     if (cfg.http) await this.startHttp(cfg.http);
@@ -732,7 +741,15 @@ export class FerryServer {
         const req = call.request;
         this.atDigest(req.groupId, req.digestId, Number(req.index))
           .then(async ({ sm, snapshot }) => {
-            const leaves = await replicaLeaves(sm, snapshot, { start: req.start, end: req.end, readTs: BigInt(req.readTs), boundaries: req.boundaries, maxLeafBytes: req.maxLeafBytes || undefined });
+            const limiter = Number(req.rateLimitBytesPerSec) > 0 ? new RateLimiter(Number(req.rateLimitBytesPerSec)) : undefined;
+            const leaves = await replicaLeaves(sm, snapshot, {
+              start: req.start,
+              end: req.end,
+              readTs: BigInt(req.readTs),
+              boundaries: req.boundaries,
+              maxLeafBytes: req.maxLeafBytes || undefined,
+              ...(limiter ? { pace: (n: number) => limiter.take(n) } : {}),
+            });
             callback(null, { boundaries: leaves.boundaries.map((b) => Buffer.from(b)), hashes: [...leaves.hashes], counts: [...leaves.counts], bytes: String(leaves.bytes) });
           })
           .catch((e: unknown) => callback(toServiceError(toKvError(e)) as grpc.ServiceError));
@@ -801,7 +818,7 @@ export class FerryServer {
   }
 
   /** VerifyRange: a DIGEST read point in the group's log, then every replica's Merkle leaves compared with the leader's. */
-  private async verifyRange(req: VerifyRangeRequest__Output): Promise<VerifyRangeResponse> {
+  private async verifyRange(req: VerifyRangeRequest__Output, rateLimitBytesPerSec = 0): Promise<VerifyRangeResponse> {
     const started = performance.now();
     const group = req.groupId;
     const g = this.cfg.cluster.groups.find((x) => x.id === group);
@@ -826,7 +843,7 @@ export class FerryServer {
       end,
       {
         leaves: async (n, boundaries) => {
-          const r = await call<DigestLeavesResponse__Output>(n, 'digestLeaves', { ...base, start, end, boundaries: boundaries.map((b) => Buffer.from(b)) });
+          const r = await call<DigestLeavesResponse__Output>(n, 'digestLeaves', { ...base, start, end, boundaries: boundaries.map((b) => Buffer.from(b)), rateLimitBytesPerSec: String(rateLimitBytesPerSec) });
           // Copies: the decoded bytes may be views of a receive buffer that later messages reuse.
           return { boundaries: r.boundaries.map((b) => Uint8Array.from(b)), hashes: r.hashes.map((h) => Buffer.from(Uint8Array.from(h))), counts: r.counts, bytes: Number(r.bytes) };
         },
@@ -850,6 +867,34 @@ export class FerryServer {
       index: String(index),
       nodesCompared: report.nodesCompared,
     };
+  }
+
+  /** Background replica checks: every group this node leads, one at a time, paced; results in metrics, logs, /healthz. */
+  private async checkConsistency(): Promise<void> {
+    if (this.checkingConsistency || this.stopping) return;
+    this.checkingConsistency = true;
+    try {
+      for (const r of [...this.host.replicas.values()]) {
+        if (!r.isLeader() || this.stopping) continue;
+        const group = r.group;
+        try {
+          const rep = await this.verifyRange({ groupId: group, start: Buffer.alloc(0), end: Buffer.alloc(0), readTs: '0', maxKeys: 20 }, this.cfg.consistencyCheckRateLimit);
+          this.consistency.set(group, { consistent: rep.consistent === true, at: Date.now(), differing: (rep.differingKeys ?? []).length });
+          this.metrics.consistencyChecks.inc({ group: String(group), result: rep.consistent ? 'consistent' : 'inconsistent' });
+          if (rep.consistent) this.log.info({ groupId: group, bytes: rep.bytesScanned, durationMs: rep.durationMs }, 'consistency check: replicas agree');
+          else
+            this.log.error(
+              { groupId: group, differingKeys: (rep.differingKeys ?? []).map((k) => ({ key: Buffer.from(k.key as Uint8Array).toString('hex'), nodeId: k.nodeId, kind: k.kind })), replicas: rep.replicas },
+              'consistency check: REPLICAS DIFFER',
+            );
+        } catch (e) {
+          this.metrics.consistencyChecks.inc({ group: String(group), result: 'error' });
+          this.log.warn({ groupId: group, err: (e as Error).message }, 'consistency check could not finish; will retry');
+        }
+      }
+    } finally {
+      this.checkingConsistency = false;
+    }
   }
 
   private defaultLeaderSm(): { r: Replica; sm: KvStateMachine } {
@@ -1153,9 +1198,10 @@ export class FerryServer {
         const stalledJobs = d?.isLeader()
           ? [...(d.sm as KvStateMachine).splitJobs.values()].filter((j) => j.stalled && !TERMINAL.has(j.phase)).map((j) => ({ jobId: j.jobId, phase: j.phase, reason: j.stallReason ?? '' }))
           : [];
-        const status = this.stopping ? 'stopping' : leaderless.length > 0 || stalledJobs.length > 0 ? 'degraded' : 'ok';
+        const inconsistentGroups = [...this.consistency].filter(([, c]) => !c.consistent).map(([g]) => g);
+        const status = this.stopping ? 'stopping' : leaderless.length > 0 || stalledJobs.length > 0 || inconsistentGroups.length > 0 ? 'degraded' : 'ok';
         res.writeHead(status === 'stopping' ? 503 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status, nodeId: this.cfg.nodeId, leaderlessGroups: leaderless, stalledJobs, groups }));
+        res.end(JSON.stringify({ status, nodeId: this.cfg.nodeId, leaderlessGroups: leaderless, stalledJobs, inconsistentGroups, groups }));
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -1177,6 +1223,7 @@ export class FerryServer {
     this.log.info('shutting down');
     if (this.dedupTimer) clearInterval(this.dedupTimer);
     clearInterval(this.fenceWatchTimer);
+    clearInterval(this.consistencyTimer);
     await this.migrator.stop();
     this.groupClient.close();
     this.watcher.close();

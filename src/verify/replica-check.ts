@@ -16,12 +16,25 @@ import { LeafBuilder, buildTree, diffEntries, diffTrees, root, type Leaves, type
 type Snapshot = ReturnType<NodeDb['level']['snapshot']>;
 
 /** Versions of [start, end) in a snapshot, in storage order; readTs 0: all, else the state visible at readTs. */
-export async function* versionsAt(sm: KvStateMachine, snapshot: Snapshot, start: Uint8Array, end: Uint8Array, readTs: bigint): AsyncGenerator<VersionEntry> {
+export async function* versionsAt(
+  sm: KvStateMachine,
+  snapshot: Snapshot,
+  start: Uint8Array,
+  end: Uint8Array,
+  readTs: bigint,
+  pace?: (bytes: number) => Promise<void>,
+): AsyncGenerator<VersionEntry> {
+  let unpaced = 0;
   const fam = dataPrefix(sm.group, FAMILY_MVCC);
   const lo = start.byteLength > 0 ? versionPrefix(sm.group, FAMILY_MVCC, start) : fam;
   const hi = end.byteLength > 0 ? versionPrefix(sm.group, FAMILY_MVCC, end) : prefixEnd(fam);
   let done: Uint8Array | undefined; // the key whose visible version was already decided
   for await (const [k, v] of sm.db.level.iterator({ gte: lo, lt: hi, snapshot })) {
+    unpaced += k.byteLength + v.byteLength;
+    if (pace && unpaced >= 64 << 10) {
+      await pace(unpaced);
+      unpaced = 0;
+    }
     const d = decodeVersionKey(k);
     if (readTs === 0n) {
       yield { key: d.key, ts: d.ts, value: decodeValue(v) };
@@ -39,10 +52,10 @@ export async function* versionsAt(sm: KvStateMachine, snapshot: Snapshot, start:
 export async function replicaLeaves(
   sm: KvStateMachine,
   snapshot: Snapshot,
-  req: { start: Uint8Array; end: Uint8Array; readTs: bigint; boundaries?: readonly Uint8Array[]; maxLeafBytes?: number },
+  req: { start: Uint8Array; end: Uint8Array; readTs: bigint; boundaries?: readonly Uint8Array[]; maxLeafBytes?: number; pace?: (bytes: number) => Promise<void> },
 ): Promise<Leaves> {
   const b = new LeafBuilder(req.start, { ...(req.boundaries && req.boundaries.length > 0 ? { boundaries: req.boundaries } : {}), ...(req.maxLeafBytes ? { maxLeafBytes: req.maxLeafBytes } : {}) });
-  for await (const e of versionsAt(sm, snapshot, req.start, req.end, req.readTs)) b.add(e);
+  for await (const e of versionsAt(sm, snapshot, req.start, req.end, req.readTs, req.pace)) b.add(e);
   return b.finish();
 }
 

@@ -13,7 +13,7 @@ const str = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 describe('Replica verification (VerifyRange) on a 3-node, 3-group cluster', () => {
   beforeAll(async () => {
-    c = await TestCluster.start({ nodes: 3, groups: 3, nodeEnv: { 2: { FERRYKV_FAILPOINT_SKIP_APPLY_KEY: 'i/corrupt' } } });
+    c = await TestCluster.start({ nodes: 3, groups: 3, nodeEnv: { 2: { FERRYKV_FAILPOINT_SKIP_APPLY_KEY: 'i/corrupt' } }, extraArgs: ['--consistency-check-interval-ms', '1500'] });
   });
   afterAll(async () => {
     if (keepLogs) console.error(`verify: node logs kept in ${c?.dir}`);
@@ -51,6 +51,28 @@ describe('Replica verification (VerifyRange) on a 3-node, 3-group cluster', () =
     expect(new Set(atTs.differingKeys.map((k) => str(k.key)))).toEqual(new Set(['i/corrupt']));
     db.close();
   });
+
+  it('the background checker reports the damaged group in /healthz and metrics on its leader', async () => {
+    onTestFailed(() => void (keepLogs = true));
+    const health = await waitForHealth();
+    expect(health.status).toBe('degraded');
+    expect(health.inconsistentGroups).toEqual([2]);
+  });
+
+  async function waitForHealth(): Promise<{ status: string; inconsistentGroups: number[] }> {
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const leader = await c.leaderOf(2);
+      const h = (await (await fetch(`http://127.0.0.1:${c.httpPort(leader)}/healthz`)).json()) as { status: string; inconsistentGroups: number[] };
+      if (h.inconsistentGroups.includes(2)) {
+        const m = await (await fetch(`http://127.0.0.1:${c.httpPort(leader)}/metrics`)).text();
+        expect(m).toMatch(/ferrykv_consistency_checks_total\{group="2",result="inconsistent"\} [1-9]/);
+        return h;
+      }
+      if (Date.now() > until) throw new Error(`the background check did not flag group 2: ${JSON.stringify(h)}`);
+      await sleep(300);
+    }
+  }
 
   it('reports consistent for a group verified under a concurrent write load and a live migration', async () => {
     onTestFailed(() => void (keepLogs = true));

@@ -11,6 +11,7 @@ export interface DigestLeavesRequest {
   'readTs'?: (number | string | Long);
   'boundaries'?: (Buffer | Uint8Array | string)[];
   'maxLeafBytes'?: (number);
+  'rateLimitBytesPerSec'?: (number | string | Long);
 }
 
 export interface DigestLeavesRequest__Output {
@@ -22,4 +23,5 @@ export interface DigestLeavesRequest__Output {
   'readTs': (string);
   'boundaries': (Buffer)[];
   'maxLeafBytes': (number);
+  'rateLimitBytesPerSec': (string);
 }
