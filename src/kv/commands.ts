@@ -12,7 +12,7 @@ import { fromWireRow, toWireRow, type MigrationRow } from '../migration/rows.js'
 
 export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST';
 
-export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG';
+export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG' | 'REPAIR';
 
 /** One step of the migration plane in a group's log (proto/internal.proto MigrationCommand). */
 export interface MigrationCommand {

@@ -570,6 +570,25 @@ export class KvStateMachine implements StateMachine {
         if (next !== st) this.saveJob(b, next);
         return answer(next, { deleted: res.deleted, more: res.cursor !== undefined });
       }
+      case 'REPAIR': {
+        // RepairFromSource (MIGRATION.md VERIFY): after a failed verification the
+        // target gets the versions it lacks from the source's frozen copy. It only
+        // adds: versions are immutable, so rewriting one that exists changes nothing.
+        if (!st || !sameAttempt || st.role !== 'target' || st.state !== 'adopted') return refuse('repair needs a target that adopted the range');
+        const lo = unhex(st.start);
+        const hi = unhex(st.end);
+        const floor = BigInt(st.floor);
+        for (const row of m.rows ?? []) {
+          if (row.family !== FAMILY_MVCC || compareBytes(row.key, lo) < 0 || (hi.byteLength > 0 && compareBytes(row.key, hi) >= 0) || row.ts > floor) {
+            return refuse('a repair row lies outside the range or above the floor');
+          }
+        }
+        for (const row of m.rows ?? []) {
+          if (row.tombstone) this.mvcc.deleteVersion(b, row.key, row.ts);
+          else this.mvcc.putVersion(b, row.key, row.ts, row.value);
+        }
+        return answer(st, { deleted: (m.rows ?? []).length });
+      }
       case 'TRUNCATE_LOG': {
         if (!st || st.role !== 'source') return refuse('no change log of this job here');
         const through = Math.min(m.throughSeq ?? 0, st.head);

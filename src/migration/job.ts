@@ -114,6 +114,8 @@ export interface SplitJob {
   /** No progress for the stall threshold; `stallReason` says what is being retried. */
   readonly stalled?: boolean;
   readonly stallReason?: string;
+  /** RepairFromSource was asked for: VERIFY first adds what the target lacks, then verifies again. */
+  readonly repair?: boolean;
 }
 
 /** Milliseconds to the end of the copy or the catch-up at the current rate; -1: unknown. */

@@ -418,8 +418,43 @@ export class Migrator {
     );
   }
 
+  /** RepairFromSource: copy to T every version of S's frozen copy (at or below the floor) that T lacks. */
+  private async repair(job: SplitJob): Promise<number> {
+    const req = { jobId: String(job.jobId), attempt: job.attempt, mode: 'VERIFY' as const, ...this.range(job), maxTs: job.floor, chunkBytes: job.options.chunkBytes };
+    const a = rowsOf(this.d.groups.export(job.sourceGroup, req));
+    const b = rowsOf(this.d.groups.export(job.targetGroup, req));
+    let added = 0;
+    let batch: MigrationRow[] = [];
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      await this.d.groups.command(job.targetGroup, { kind: 'REPAIR', ...this.base(job), rows: batch });
+      added += batch.length;
+      batch = [];
+    };
+    try {
+      let y = await b.next();
+      for await (const x of a) {
+        // Advance T past versions ordered before x (storage order: key asc, ts desc).
+        while (!y.done && (compareBytes(y.value.key, x.key) < 0 || (compareBytes(y.value.key, x.key) === 0 && y.value.ts > x.ts))) y = await b.next();
+        const present = !y.done && compareBytes(y.value.key, x.key) === 0 && y.value.ts === x.ts;
+        // Only adds: a version T holds with another value stays as it is (VERIFY reports it again).
+        if (!present) batch.push(x);
+        if (batch.length >= 500) await flush();
+      }
+      await flush();
+    } finally {
+      await Promise.allSettled([a.return(undefined), b.return(undefined)]);
+    }
+    return added;
+  }
+
   /** S's frozen copy against T: every MVCC version at or below the floor must match. */
   private async verify(job: SplitJob): Promise<void> {
+    if (job.repair) {
+      const added = await this.repair(job);
+      this.d.log.warn({ jobId: job.jobId, added }, 'repaired the target from the source copy');
+      job = await this.update(job, { repair: false, lastError: `repaired: ${added} versions added to the target from the source copy` });
+    }
     const req = { jobId: String(job.jobId), attempt: job.attempt, mode: 'VERIFY' as const, ...this.range(job), maxTs: job.floor, chunkBytes: job.options.chunkBytes };
     const a = rowsOf(this.d.groups.export(job.sourceGroup, req));
     const b = rowsOf(this.d.groups.export(job.targetGroup, req));

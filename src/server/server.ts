@@ -1113,6 +1113,19 @@ export class FerryServer {
         return { jobs: page.map(toJobMessage), nextAfterJobId: all.length > limit ? String(page[page.length - 1]!.jobId) : '0' };
       }),
       AbandonSplitJob: this.unary('AbandonSplitJob', (req) => this.abandonJob(Number(req.jobId))),
+      RepairSplitJob: this.unary('RepairSplitJob', async (req) => {
+        const j = await this.jobOf(Number(req.jobId));
+        if (j.phase !== 'FAILED' || j.retreatedFrom !== 'VERIFY') {
+          throw new KvError('INVALID_ARGUMENT', `job ${j.jobId} is ${j.phase}${j.retreatedFrom ? ` (from ${j.retreatedFrom})` : ''}: only a job that failed verification can be repaired`, { field: 'job_id' });
+        }
+        const res = await this.proposeOnLeader(
+          DEFAULT_GROUP,
+          encodeCommand({ kind: 'JOB', requestId: new Uint8Array(0), proposedTs: 0n, job: { kind: 'UPDATE', recordJson: encodeJob({ ...j, phase: 'VERIFY', repair: true, updatedAt: Date.now() }), expectedVersion: j.version } }),
+        );
+        if (res.errorCode) throw new KvError(res.errorCode as KvError['code'], res.errorMessage ?? res.errorCode);
+        this.log.warn({ jobId: j.jobId }, 'migration job repair requested (RepairFromSource)');
+        return toJobMessage(decodeJob(res.stateJson!));
+      }),
       WatchSplitJob: (call) => {
         const jobId = Number(call.request.jobId);
         this.jobOf(jobId).then(

@@ -118,6 +118,7 @@ export interface AdminApi {
   listSplitJobs(req: ListSplitJobsRequest, timeoutMs?: number): Promise<ListSplitJobsResponse__Output>;
   abandonSplitJob(req: AbandonSplitJobRequest, timeoutMs?: number): Promise<SplitJob__Output>;
   verifyRange(req: VerifyRangeRequest, timeoutMs?: number): Promise<VerifyRangeResponse__Output>;
+  repairSplitJob(req: GetSplitJobRequest, timeoutMs?: number): Promise<SplitJob__Output>;
 }
 
 /** Unary call as a promise; failures become KvError. */
@@ -265,6 +266,7 @@ export class TestCluster {
       listSplitJobs: (req, t) => call<ListSplitJobsRequest, ListSplitJobsResponse__Output>((r, o, cb) => a().listSplitJobs(r, o, cb), req, t),
       abandonSplitJob: (req, t) => call<AbandonSplitJobRequest, SplitJob__Output>((r, o, cb) => a().abandonSplitJob(r, o, cb), req, t),
       verifyRange: (req, t) => call<VerifyRangeRequest, VerifyRangeResponse__Output>((r, o, cb) => a().verifyRange(r, o, cb), req, t),
+      repairSplitJob: (req, t) => call<GetSplitJobRequest, SplitJob__Output>((r, o, cb) => a().repairSplitJob(r, o, cb), req, t),
     };
   }
 

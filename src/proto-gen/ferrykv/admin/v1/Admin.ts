@@ -98,6 +98,15 @@ export interface AdminClient extends grpc.Client {
   removeMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
   removeMember(argument: _ferrykv_admin_v1_RemoveMemberRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_MembershipResponse__Output>): grpc.ClientUnaryCall;
   
+  RepairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  RepairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  RepairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  RepairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  repairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  repairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  repairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  repairSplitJob(argument: _ferrykv_admin_v1_GetSplitJobRequest, callback: grpc.requestCallback<_ferrykv_admin_v1_SplitJob__Output>): grpc.ClientUnaryCall;
+  
   SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
   SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
   SetFaults(argument: _ferrykv_admin_v1_SetFaultsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_admin_v1_SetFaultsResponse__Output>): grpc.ClientUnaryCall;
@@ -167,6 +176,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   RemoveMember: grpc.handleUnaryCall<_ferrykv_admin_v1_RemoveMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse>;
   
+  RepairSplitJob: grpc.handleUnaryCall<_ferrykv_admin_v1_GetSplitJobRequest__Output, _ferrykv_admin_v1_SplitJob>;
+  
   SetFaults: grpc.handleUnaryCall<_ferrykv_admin_v1_SetFaultsRequest__Output, _ferrykv_admin_v1_SetFaultsResponse>;
   
   SplitRange: grpc.handleUnaryCall<_ferrykv_admin_v1_SplitRangeRequest__Output, _ferrykv_admin_v1_SplitRangeResponse>;
@@ -190,6 +201,7 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   NodeStatus: MethodDefinition<_ferrykv_admin_v1_NodeStatusRequest, _ferrykv_admin_v1_NodeStatusResponse, _ferrykv_admin_v1_NodeStatusRequest__Output, _ferrykv_admin_v1_NodeStatusResponse__Output>
   PromoteMember: MethodDefinition<_ferrykv_admin_v1_PromoteMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_PromoteMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
   RemoveMember: MethodDefinition<_ferrykv_admin_v1_RemoveMemberRequest, _ferrykv_admin_v1_MembershipResponse, _ferrykv_admin_v1_RemoveMemberRequest__Output, _ferrykv_admin_v1_MembershipResponse__Output>
+  RepairSplitJob: MethodDefinition<_ferrykv_admin_v1_GetSplitJobRequest, _ferrykv_admin_v1_SplitJob, _ferrykv_admin_v1_GetSplitJobRequest__Output, _ferrykv_admin_v1_SplitJob__Output>
   SetFaults: MethodDefinition<_ferrykv_admin_v1_SetFaultsRequest, _ferrykv_admin_v1_SetFaultsResponse, _ferrykv_admin_v1_SetFaultsRequest__Output, _ferrykv_admin_v1_SetFaultsResponse__Output>
   SplitRange: MethodDefinition<_ferrykv_admin_v1_SplitRangeRequest, _ferrykv_admin_v1_SplitRangeResponse, _ferrykv_admin_v1_SplitRangeRequest__Output, _ferrykv_admin_v1_SplitRangeResponse__Output>
   StartSplitMigration: MethodDefinition<_ferrykv_admin_v1_StartSplitMigrationRequest, _ferrykv_admin_v1_SplitJob, _ferrykv_admin_v1_StartSplitMigrationRequest__Output, _ferrykv_admin_v1_SplitJob__Output>

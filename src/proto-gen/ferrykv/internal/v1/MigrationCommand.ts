@@ -16,6 +16,7 @@ export const _ferrykv_internal_v1_MigrationCommand_Kind = {
   ABANDON: 'ABANDON',
   CLEANUP: 'CLEANUP',
   TRUNCATE_LOG: 'TRUNCATE_LOG',
+  REPAIR: 'REPAIR',
 } as const;
 
 export type _ferrykv_internal_v1_MigrationCommand_Kind =
@@ -39,6 +40,8 @@ export type _ferrykv_internal_v1_MigrationCommand_Kind =
   | 8
   | 'TRUNCATE_LOG'
   | 9
+  | 'REPAIR'
+  | 10
 
 export type _ferrykv_internal_v1_MigrationCommand_Kind__Output = typeof _ferrykv_internal_v1_MigrationCommand_Kind[keyof typeof _ferrykv_internal_v1_MigrationCommand_Kind]
 
