@@ -14,6 +14,8 @@ import type { SplitRangeRequest } from '../src/proto-gen/ferrykv/admin/v1/SplitR
 import type { SplitJob__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import type { SplitRangeResponse__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
 import type { StartSplitMigrationRequest } from '../src/proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
+import type { VerifyRangeRequest } from '../src/proto-gen/ferrykv/admin/v1/VerifyRangeRequest.js';
+import type { VerifyRangeResponse__Output } from '../src/proto-gen/ferrykv/admin/v1/VerifyRangeResponse.js';
 import type { ListRoutesRequest } from '../src/proto-gen/ferrykv/v1/ListRoutesRequest.js';
 import type { ListRoutesResponse__Output } from '../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { Route__Output } from '../src/proto-gen/ferrykv/v1/Route.js';
@@ -23,7 +25,7 @@ const EXIT = { ok: 0, usage: 2, notFound: 3, failed: 1, unavailable: 4 };
 
 const program = new Command()
   .name('ferryctl')
-  .description('Operate a ferrykv cluster: status, keys, membership, leadership, routes, migration jobs.')
+  .description('Operate a ferrykv cluster: status, keys, membership, leadership, routes, migration jobs, replica verification.')
   .option('--endpoints <list>', 'comma-separated host:port of nodes', process.env.FERRYKV_ENDPOINTS ?? '127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003')
   .option('--json', 'machine-readable output', false)
   .option('--timeout-ms <ms>', 'deadline per call', (v) => {
@@ -1232,6 +1234,330 @@ such job, 4 no leader answered, 1 other errors.`,
         { outcome: 'abandon-requested', job: jobJson(j) },
       );
     }
+  });
+
+// ---- verify: compare the replicas of a group (Merkle trees at one Raft-ordered read point).
+
+/** CONSISTENT: every replica agrees; INCONSISTENT: some differ; UNVERIFIED: no verdict (a node, the group or a replica did not answer). */
+type Verdict = 'CONSISTENT' | 'INCONSISTENT' | 'UNVERIFIED';
+
+interface GroupCheck {
+  groupId: number;
+  verdict: Verdict;
+  /** The endpoint that ran the verification. */
+  node?: string;
+  report?: VerifyRangeResponse__Output;
+  /** Why there is no report. */
+  error?: KvError;
+}
+
+interface VerifyOpts {
+  group?: number;
+  all?: boolean;
+  start?: string;
+  end?: string;
+  hex?: boolean;
+  at?: string;
+  allVersions?: boolean;
+  maxKeys?: number;
+  deadlineMs?: number;
+}
+
+/** Differences found make a group INCONSISTENT even when a replica also failed to answer; a failed replica alone leaves it UNVERIFIED. */
+function verdictOf(r: VerifyRangeResponse__Output): Verdict {
+  if (r.consistent) return 'CONSISTENT';
+  if (r.differingRanges.length > 0 || r.differingKeys.length > 0) return 'INCONSISTENT';
+  return r.replicas.some((x) => x.error) ? 'UNVERIFIED' : 'INCONSISTENT';
+}
+
+/**
+ * VerifyRange on the first endpoint that answers (any node serves it): UNAVAILABLE
+ * and NOT_LEADER move on to the next endpoint; anything else (DEADLINE_EXCEEDED
+ * too: the verification is not started again) is final.
+ */
+async function verifyOnAnyNode(req: VerifyRangeRequest, deadlineMs: number): Promise<{ node: string; report: VerifyRangeResponse__Output }> {
+  let last: KvError | undefined;
+  for (const t of endpoints()) {
+    try {
+      return { node: t, report: await adminCall<VerifyRangeRequest, VerifyRangeResponse__Output>(t, 'verifyRange', req, deadlineMs) };
+    } catch (e) {
+      if (!(e instanceof KvError)) throw e;
+      last = tagged(e, t);
+      if (e.code !== 'UNAVAILABLE' && e.code !== 'NOT_LEADER') throw last;
+    }
+  }
+  throw last ?? invalidArgument('endpoints', 'no endpoints given');
+}
+
+/** One group's verdict; INVALID_ARGUMENT (unknown group, bad range) is thrown, other failures make it UNVERIFIED. */
+async function checkGroup(groupId: number, base: Omit<VerifyRangeRequest, 'groupId'>, deadlineMs: number): Promise<GroupCheck> {
+  try {
+    const { node, report } = await verifyOnAnyNode({ ...base, groupId }, deadlineMs);
+    return { groupId, verdict: verdictOf(report), node, report };
+  } catch (e) {
+    const err = e instanceof KvError ? e : new KvError('INTERNAL', e instanceof Error ? e.message : String(e));
+    if (err.code === 'INVALID_ARGUMENT') throw err;
+    return { groupId, verdict: 'UNVERIFIED', error: err };
+  }
+}
+
+/** The groups of the cluster: every group some endpoint holds a replica of (NodeStatus of each endpoint). */
+async function clusterGroups(): Promise<{ groups: number[]; unreachable: string[] }> {
+  const eps = endpoints();
+  if (eps.length === 0) fail(invalidArgument('endpoints', 'no endpoints given'));
+  const answers = await Promise.allSettled(eps.map((e) => adminCall<object, NodeStatusResponse__Output>(e, 'nodeStatus', {})));
+  const ids = new Set<number>();
+  const unreachable: string[] = [];
+  answers.forEach((a, i) => {
+    if (a.status === 'fulfilled') for (const gs of a.value.groups) ids.add(gs.groupId);
+    else unreachable.push(eps[i]!);
+  });
+  if (unreachable.length === eps.length) fail(new KvError('UNAVAILABLE', `no node answered NodeStatus at ${eps.join(', ')}`));
+  if (ids.size === 0) fail(new KvError('UNAVAILABLE', `the nodes that answered (${eps.filter((e) => !unreachable.includes(e)).join(', ')}) hold no group`));
+  return { groups: [...ids].sort((a, b) => a - b), unreachable };
+}
+
+/** A table with a two-space indent, columns as wide as their widest cell (the last one unpadded). */
+function table(head: string[], rows: string[][], indent = '  '): string[] {
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+  const line = (cells: string[]): string => indent + cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, width[i]!))).join('');
+  return [line(head), ...rows.map(line)];
+}
+
+/** Which replicas hold a root no majority shares (roots are comparable: all are hashed on the reference's leaf boundaries). */
+function oddOneOut(r: VerifyRangeResponse__Output): string | undefined {
+  const answered = r.replicas.filter((x) => !x.error);
+  const byRoot = new Map<string, number[]>();
+  for (const x of answered) byRoot.set(hex(x.root), [...(byRoot.get(hex(x.root)) ?? []), x.nodeId]);
+  if (byRoot.size < 2) return undefined;
+  const top = [...byRoot.values()].sort((a, b) => b.length - a.length)[0]!;
+  if (top.length * 2 <= answered.length) return `no root is shared by a majority of the ${answered.length} replicas that answered`;
+  const odd = answered.filter((x) => !top.includes(x.nodeId)).map((x) => x.nodeId);
+  return `odd one${odd.length > 1 ? 's' : ''} out: node${odd.length > 1 ? 's' : ''} ${odd.join(', ')} (nodes ${top.join(', ')} agree)`;
+}
+
+const MAX_RANGES_SHOWN = 20;
+
+function checkText(c: GroupCheck, scope: string): string {
+  if (!c.report) return `group ${c.groupId}: UNVERIFIED (${scope}): ${c.error!.code}: ${c.error!.message}`;
+  const r = c.report;
+  const lines = [`group ${c.groupId}: ${c.verdict} (${scope}); reference node ${r.referenceNodeId} (the group's leader), asked ${c.node}`];
+  const failed = r.replicas.filter((x) => x.error);
+  lines.push(
+    ...table(
+      ['NODE', 'ROOT', 'LEAVES', 'BYTES', 'ERROR'],
+      r.replicas.map((x) => [String(x.nodeId), x.error ? '-' : hex(x.root).slice(0, 12), x.error ? '-' : String(x.leaves), x.error ? '-' : x.bytes, x.error.trim() || '-']),
+    ),
+  );
+  const odd = c.verdict === 'INCONSISTENT' ? oddOneOut(r) : undefined;
+  if (odd) lines.push(`  ${odd}`);
+  if (failed.length > 0 && c.verdict === 'UNVERIFIED') lines.push(`  node${failed.length > 1 ? 's' : ''} ${failed.map((x) => x.nodeId).join(', ')} did not answer; the replicas that answered agree`);
+  if (r.differingRanges.length > 0) {
+    lines.push(`  differing ranges (${r.differingRanges.length}):`);
+    for (const x of r.differingRanges.slice(0, MAX_RANGES_SHOWN)) lines.push(`    [${showStart(x.start)}, ${showEnd(x.end)})`);
+    if (r.differingRanges.length > MAX_RANGES_SHOWN) lines.push(`    … and ${r.differingRanges.length - MAX_RANGES_SHOWN} more (--json lists them all)`);
+  }
+  if (r.differingKeys.length > 0) {
+    lines.push(`  differing keys (${r.differingKeys.length}${r.keysTruncated ? ', truncated' : ''}):`);
+    lines.push(...table(['KEY', 'TS', 'NODE', 'KIND'], r.differingKeys.map((k) => [showKey(k.key), k.ts, String(k.nodeId), k.kind]), '    '));
+    lines.push(`    (missing: reference node ${r.referenceNodeId} has this version and NODE not; extra: NODE has it and the reference not; changed: same version, another value)`);
+  }
+  if (r.keysTruncated) lines.push('  more differences than listed: raise --max-keys, or verify a narrower --start/--end');
+  lines.push(
+    `  took ${r.durationMs} ms; scanned ${r.bytesScanned} bytes (${fmtBytes(r.bytesScanned)}) on all replicas; read point at log index ${r.index}; ${r.nodesCompared} Merkle node pairs compared`,
+  );
+  return lines.join('\n');
+}
+
+function checkJson(c: GroupCheck): Record<string, unknown> {
+  const r = c.report;
+  return {
+    groupId: c.groupId,
+    status: c.verdict,
+    node: c.node ?? null,
+    error: c.error ? { code: c.error.code, message: c.error.message } : null,
+    report: r
+      ? {
+          consistent: r.consistent,
+          referenceNodeId: r.referenceNodeId,
+          replicas: r.replicas.map((x) => ({ nodeId: x.nodeId, root: hex(x.root), leaves: x.leaves, bytes: x.bytes, error: x.error })),
+          differingRanges: r.differingRanges.map((x) => ({ start: showKey(x.start), startHex: hex(x.start), end: showKey(x.end), endHex: hex(x.end) })),
+          differingKeys: r.differingKeys.map((k) => ({ key: showKey(k.key), keyHex: hex(k.key), ts: k.ts, nodeId: k.nodeId, kind: k.kind })),
+          keysTruncated: r.keysTruncated,
+          durationMs: r.durationMs,
+          bytesScanned: r.bytesScanned,
+          index: r.index,
+          nodesCompared: r.nodesCompared,
+        }
+      : null,
+  };
+}
+
+/** A cli-progress bar over the groups of `verify --all` (on a terminal), cleared when stopped. */
+function groupBar(total: number, done: number, groupId: number, inconsistent: number): cliProgress.SingleBar {
+  const since = Date.now();
+  const bar = new cliProgress.SingleBar({
+    stream: process.stdout,
+    fps: 2,
+    barsize: 24,
+    hideCursor: true,
+    clearOnComplete: true,
+    barCompleteChar: '\u2588',
+    barIncompleteChar: '\u2591',
+    format: (options, params) =>
+      `verifying [${cliProgress.Format.BarFormat(params.progress, options)}] ${params.value}/${params.total} groups | group ${groupId} for ${fmtAge(Date.now() - since)}${inconsistent > 0 ? ` | ${inconsistent} inconsistent so far` : ''}`,
+  });
+  bar.start(total, done);
+  return bar;
+}
+
+function verifyKey(field: string, v: string | undefined, isHex: boolean): Buffer {
+  if (v === undefined) return Buffer.alloc(0);
+  if (!isHex) return Buffer.from(v, 'utf8');
+  if (!/^([0-9a-fA-F]{2})*$/.test(v)) fail(invalidArgument(field, `"${v}" is not hex (an even number of digits 0-9, a-f)`));
+  return Buffer.from(v, 'hex');
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => (n === 1 ? one : many);
+
+program
+  .command('verify')
+  .description('compare every replica of a group (--group) or of every group (--all) at one read point: CONSISTENT or INCONSISTENT, replicas, differing keys')
+  .option('--group <id>', 'the group to verify', uintOption(1, 2 ** 32 - 1))
+  .option('--all', 'verify every group of the cluster (those the endpoints hold replicas of, per NodeStatus), one after another')
+  .option('--start <key>', 'verify only keys >= START (default: the beginning of the key space)')
+  .option('--end <key>', 'verify only keys < END (default: +infinity)')
+  .option('--hex', '--start and --end are hex bytes (e.g. 00ff61) instead of UTF-8 text')
+  .option('--at <ts>', 'compare the state visible at this HLC timestamp (per key the newest version at or before it; keys deleted by then are left out); a positive integer (e.g. a commit ts `put` printed), or "now" (this machine\'s clock)', (v: string) => {
+    if (v === 'now') return v;
+    if (!/^[0-9]{1,20}$/.test(v) || BigInt(v) === 0n || BigInt(v) >= 1n << 64n) throw new InvalidArgumentError('must be an HLC timestamp (a positive 64-bit integer) or "now"');
+    return BigInt(v).toString();
+  })
+  .option('--all-versions', 'compare every stored version, tombstones included (the default)')
+  .option('--max-keys <n>', 'list at most N differing versions per group, 1..100000 (default 100)', uintOption(1, 100_000))
+  .option('--deadline-ms <ms>', 'deadline of each group\'s verification (default 10 x --timeout-ms)', uintOption(1, 2 ** 31 - 1))
+  .addHelpText(
+    'after',
+    `
+One node (the first of --endpoints that answers; UNAVAILABLE or NOT_LEADER moves
+on to the next) runs the verification: the group's leader appends a read point
+to the group's Raft log, each replica hashes its data in [START, END) at that
+point into Merkle leaves on the leader's leaf boundaries, each replica's tree is
+compared with the leader's (the reference), and only in the leaves that differ
+are the versions compared and named. Writes and migrations may go on meanwhile.
+Every replica reads all of the range: on a big group this takes a while, so the
+call's deadline is --deadline-ms (default 10 x --timeout-ms); after
+DEADLINE_EXCEEDED it is not started again. With --all the groups are verified
+one after another; on a terminal a bar over the groups shows (otherwise a line
+per group as it starts), and each group's report prints when it is done.
+
+Report, per group: "group G: CONSISTENT|INCONSISTENT|UNVERIFIED (range, versions);
+reference node R (the group's leader), asked HOST:PORT", then the replicas as
+NODE, ROOT (the first 12 hex digits of its Merkle root), LEAVES, BYTES (bytes
+hashed), ERROR ("-": answered); for an inconsistent group the replicas whose
+root no majority shares ("odd one out"), the differing ranges (leaf ranges
+[START, END)) and the differing keys as KEY, TS (the version's HLC timestamp),
+NODE, KIND: missing (the reference has the version, NODE not), extra (NODE has
+it, the reference not), changed (same version, another value); then the
+duration, bytes scanned (all replicas), the read point's log index and the
+Merkle node pairs compared. The last line says CONSISTENT, INCONSISTENT (naming
+the groups whose replicas differ) or UNVERIFIED. UNVERIFIED: no node answered,
+the group has no leader, a replica did not answer (and those that did agree),
+the deadline passed, or another error.
+${KEY_HELP}
+
+--json: one object {"consistent", "inconsistentGroups", "unverifiedGroups",
+"unreachable", "range": {"start", "startHex", "end", "endHex"}, "readTs",
+"groups": [{"groupId", "status", "node", "error": {"code", "message"} | null,
+"report": {"consistent", "referenceNodeId", "replicas": [{"nodeId", "root" (hex),
+"leaves", "bytes", "error"}], "differingRanges": [{"start", "startHex", "end",
+"endHex"}], "differingKeys": [{"key", "keyHex", "ts", "nodeId", "kind"}],
+"keysTruncated", "durationMs", "bytesScanned", "index", "nodesCompared"} | null}]};
+keys escaped as above and in hex; uint64 values are decimal strings; "readTs" "0"
+is all versions. Without progress lines.
+
+Exit codes: 0 every group verified CONSISTENT; 1 INCONSISTENT: the replicas of
+some group differ (also when another group could not be verified); 4 some group
+UNVERIFIED and none inconsistent (also: no endpoint answered NodeStatus for
+--all); 2 usage: --group with --all or neither, --at with --all-versions, bad
+hex, START >= END, bad numbers, and the cluster's INVALID_ARGUMENT (e.g. an
+unknown group).`,
+  )
+  .exitOverride(usageExit)
+  .action(async (o: VerifyOpts) => {
+    if (o.group !== undefined && o.all === true) fail(invalidArgument('group', '--group and --all exclude each other'));
+    if (o.group === undefined && !o.all) fail(invalidArgument('group', 'give --group <id> or --all'));
+    const all = o.all === true;
+    if (o.at !== undefined && o.allVersions) fail(invalidArgument('at', '--at and --all-versions exclude each other'));
+    if (o.hex && o.start === undefined && o.end === undefined) fail(invalidArgument('hex', '--hex applies to --start and --end'));
+    const start = verifyKey('start', o.start, o.hex === true);
+    const end = verifyKey('end', o.end, o.hex === true);
+    if (end.length > 0 && Buffer.compare(start, end) >= 0) fail(invalidArgument('end', 'must be greater than --start (omit --end for +infinity)'));
+    const readTs = o.at === undefined ? '0' : o.at === 'now' ? (BigInt(Date.now()) << 16n).toString() : o.at;
+    const deadlineMs = o.deadlineMs ?? 10 * g().timeoutMs;
+    const base: Omit<VerifyRangeRequest, 'groupId'> = { start, end, readTs, maxKeys: o.maxKeys ?? 0 };
+    const whole = start.length === 0 && end.length === 0;
+    const physicalMs = Number(BigInt(readTs) >> 16n);
+    const versions = readTs === '0' ? 'all versions' : `visible at ts ${readTs}${physicalMs <= 8.64e15 ? ` (${new Date(physicalMs).toISOString()})` : ''}`;
+    const scope = `${whole ? 'all keys' : `[${showStart(start)}, ${showEnd(end)})`}, ${versions}`;
+
+    const json = g().json;
+    const { groups, unreachable } = all ? await clusterGroups() : { groups: [o.group!], unreachable: [] as string[] };
+    if (!json && unreachable.length > 0) console.error(`ferryctl: no answer from ${unreachable.join(', ')}; verifying the groups the other nodes hold`);
+    const tty = all && !json && process.stdout.isTTY === true;
+    let bar: cliProgress.SingleBar | undefined;
+    const stopBar = (): void => {
+      bar?.stop();
+      bar = undefined;
+    };
+    if (tty) {
+      process.once('SIGINT', () => {
+        stopBar();
+        process.exit(130);
+      });
+    }
+    const checks: GroupCheck[] = [];
+    for (const [i, gid] of groups.entries()) {
+      if (tty) bar = groupBar(groups.length, i, gid, checks.filter((c) => c.verdict === 'INCONSISTENT').length);
+      else if (all && !json) console.log(`${timeOfDay(Date.now())} verifying group ${gid} (${i + 1} of ${groups.length})`);
+      let c: GroupCheck;
+      try {
+        c = await checkGroup(gid, base, deadlineMs);
+      } catch (e) {
+        stopBar();
+        fail(e);
+      }
+      stopBar();
+      checks.push(c);
+      if (!json) console.log(`${checkText(c, scope)}${all ? '\n' : ''}`);
+    }
+
+    const bad = checks.filter((c) => c.verdict === 'INCONSISTENT').map((c) => c.groupId);
+    const unverified = checks.filter((c) => c.verdict === 'UNVERIFIED').map((c) => c.groupId);
+    const exitCode = bad.length > 0 ? EXIT.failed : unverified.length > 0 ? EXIT.unavailable : EXIT.ok;
+    if (json) {
+      console.log(
+        JSON.stringify({
+          consistent: exitCode === EXIT.ok,
+          inconsistentGroups: bad,
+          unverifiedGroups: unverified,
+          unreachable,
+          range: { start: showKey(start), startHex: hex(start), end: showKey(end), endHex: hex(end) },
+          readTs,
+          groups: checks.map(checkJson),
+        }),
+      );
+    } else {
+      const n = groups.length;
+      const notVerified = unverified.length > 0 ? `group${unverified.length > 1 ? 's' : ''} ${unverified.join(', ')} could not be verified` : '';
+      if (bad.length > 0) {
+        console.log(`INCONSISTENT: the replicas differ in ${plural(bad.length, 'group')} ${bad.join(', ')}${all ? ` (${bad.length} of ${n} groups)` : ''}${notVerified ? `; ${notVerified}` : ''}`);
+      } else if (unverified.length > 0) {
+        const agree = n - unverified.length;
+        console.log(`UNVERIFIED: ${notVerified}${agree > 0 ? `; the replicas of the other ${agree} ${plural(agree, 'group')} agree` : ''}`);
+      } else console.log(`CONSISTENT: ${n === 1 ? `group ${groups[0]}` : `all ${n} groups`}: the replicas agree`);
+    }
+    process.exit(exitCode);
   });
 
 await program.parseAsync();
