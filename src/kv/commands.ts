@@ -8,7 +8,8 @@ export const COMMAND_VERSION = 1;
 import type { CatalogCommand, RouteDescriptor } from '../distribution/catalog.js';
 import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
 
-import { fromWireRow, toWireRow, type MigrationRow } from '../migration/rows.js';
+import { packRows, unpackRows } from '../migration/packed-rows.js';
+import { fromWireRow, type MigrationRow } from '../migration/rows.js';
 
 export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST';
 
@@ -180,6 +181,7 @@ interface RawMigrationCommand {
   fromCursor: Uint8Array;
   toCursor: Uint8Array;
   rows: Parameters<typeof fromWireRow>[0][];
+  rowsPacked: Uint8Array;
   releaseTs: string;
   maxKeys: number;
   throughSeq: string;
@@ -197,7 +199,7 @@ function encodeMigrationCommand(m: MigrationCommand): Record<string, unknown> {
     head: String(m.head ?? 0),
     fromCursor: m.fromCursor ?? new Uint8Array(0),
     toCursor: m.toCursor ?? new Uint8Array(0),
-    rows: (m.rows ?? []).map(toWireRow),
+    rowsPacked: packRows(m.rows ?? []),
     releaseTs: (m.releaseTs ?? 0n).toString(),
     maxKeys: m.maxKeys ?? 0,
     throughSeq: String(m.throughSeq ?? 0),
@@ -216,7 +218,7 @@ function decodeMigrationCommand(o: RawMigrationCommand): MigrationCommand {
     head: Number(o.head),
     fromCursor: o.fromCursor,
     toCursor: o.toCursor,
-    rows: o.rows.map(fromWireRow),
+    rows: o.rowsPacked.byteLength > 0 ? unpackRows(o.rowsPacked) : o.rows.map(fromWireRow),
     releaseTs: BigInt(o.releaseTs),
     maxKeys: o.maxKeys,
     throughSeq: Number(o.throughSeq),

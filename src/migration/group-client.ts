@@ -12,6 +12,7 @@ import type { GroupCommandResponse__Output } from '../proto-gen/ferrykv/internal
 import type { InternalClient } from '../proto-gen/ferrykv/internal/v1/Internal.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
 import { decodeGroupJobState, type GroupJobState } from './group-state.js';
+import { packRows, unpackRows } from './packed-rows.js';
 import { fromWireRow, type MigrationRow } from './rows.js';
 
 export interface GroupClientOptions {
@@ -117,7 +118,7 @@ export class GroupClient {
       attempt,
       fromCursor: Buffer.from(from),
       toCursor: Buffer.from(to),
-      rows: rows.map((r) => ({ family: r.family, key: Buffer.from(r.key), ts: r.ts.toString(), value: Buffer.from(r.value), tombstone: r.tombstone, delete: r.delete })),
+      rowsPacked: Buffer.from(packRows(rows)),
     };
     return this.onLeader(group, (c, deadline) => this.unary(c, 'importRangeVersions', req, deadline));
   }
@@ -174,7 +175,7 @@ export class GroupClient {
         if (c) {
           if (queue.length <= 1) call.resume();
           yield {
-            rows: c.rows.map((r) => fromWireRow(r)),
+            rows: c.rowsPacked.byteLength > 0 ? unpackRows(c.rowsPacked) : c.rows.map((r) => fromWireRow(r)),
             nextCursor: Uint8Array.from(c.nextCursor),
             lastSeq: Number(c.lastSeq),
             done: c.done,

@@ -212,7 +212,7 @@ export class Migrator {
 
   private async clearTarget(job: SplitJob): Promise<void> {
     for (;;) {
-      const { state } = await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 2000 });
+      const { state } = await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 10_000 });
       if (state?.state === 'importing') break;
       if (state?.state !== 'clearing') throw new Error(`target is ${state?.state ?? 'unknown'} while clearing`);
       await yieldLoop();
@@ -485,7 +485,7 @@ export class Migrator {
       return;
     }
     for (;;) {
-      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'CLEANUP', ...this.base(job), maxKeys: 2000 });
+      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'CLEANUP', ...this.base(job), maxKeys: 10_000 });
       if (!result.more) break;
       await yieldLoop();
     }
@@ -524,7 +524,7 @@ export class Migrator {
     for (;;) {
       const t = await this.d.groups.state(job.targetGroup, job.jobId);
       if (!t || t.attempt !== job.attempt || t.state === 'removed') break;
-      await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 2000 });
+      await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 10_000 });
     }
     const s = await this.d.groups.state(job.sourceGroup, job.jobId);
     if (s && s.attempt === job.attempt) {

@@ -31,7 +31,8 @@ import { optionsFrom, toJobMessage } from '../migration/job-proto.js';
 import { Migrator } from '../migration/migrator.js';
 import type { SplitJob as SplitJobMsg } from '../proto-gen/ferrykv/admin/v1/SplitJob.js';
 import type { StartSplitMigrationRequest__Output } from '../proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
-import { fromWireRow, toWireRow } from '../migration/rows.js';
+import { packRows, unpackRows } from '../migration/packed-rows.js';
+import { fromWireRow } from '../migration/rows.js';
 import type { AdminHandlers } from '../proto-gen/ferrykv/admin/v1/Admin.js';
 import type { GroupStatus } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
 import type { InternalHandlers } from '../proto-gen/ferrykv/internal/v1/Internal.js';
@@ -682,7 +683,7 @@ export class FerryServer {
             attempt: req.attempt,
             fromCursor: req.fromCursor,
             toCursor: req.toCursor,
-            rows: req.rows.map((r) => fromWireRow(r)),
+            rows: req.rowsPacked.byteLength > 0 ? unpackRows(req.rowsPacked) : req.rows.map((r) => fromWireRow(r)),
           },
         });
         this.proposeOnLeader(req.groupId, command).then(
@@ -719,7 +720,7 @@ export class FerryServer {
           for await (const c of chunks) {
             if (cancelled) return;
             const ok = call.write({
-              rows: c.rows.map(toWireRow),
+              rowsPacked: Buffer.from(packRows(c.rows)),
               nextCursor: Buffer.from(c.nextCursor),
               lastSeq: String(c.lastSeq),
               done: c.done,

@@ -9,6 +9,7 @@ export interface ExportRangeChunk {
   'lastSeq'?: (number | string | Long);
   'done'?: (boolean);
   'scannedBytes'?: (number | string | Long);
+  'rowsPacked'?: (Buffer | Uint8Array | string);
 }
 
 export interface ExportRangeChunk__Output {
@@ -17,4 +18,5 @@ export interface ExportRangeChunk__Output {
   'lastSeq': (string);
   'done': (boolean);
   'scannedBytes': (string);
+  'rowsPacked': (Buffer);
 }

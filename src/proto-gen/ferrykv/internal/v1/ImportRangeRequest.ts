@@ -10,6 +10,7 @@ export interface ImportRangeRequest {
   'fromCursor'?: (Buffer | Uint8Array | string);
   'toCursor'?: (Buffer | Uint8Array | string);
   'rows'?: (_ferrykv_internal_v1_MigrationRow)[];
+  'rowsPacked'?: (Buffer | Uint8Array | string);
 }
 
 export interface ImportRangeRequest__Output {
@@ -19,4 +20,5 @@ export interface ImportRangeRequest__Output {
   'fromCursor': (Buffer);
   'toCursor': (Buffer);
   'rows': (_ferrykv_internal_v1_MigrationRow__Output)[];
+  'rowsPacked': (Buffer);
 }

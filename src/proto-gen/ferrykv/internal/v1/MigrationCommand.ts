@@ -60,6 +60,7 @@ export interface MigrationCommand {
   'releaseTs'?: (number | string | Long);
   'maxKeys'?: (number);
   'throughSeq'?: (number | string | Long);
+  'rowsPacked'?: (Buffer | Uint8Array | string);
 }
 
 export interface MigrationCommand__Output {
@@ -77,4 +78,5 @@ export interface MigrationCommand__Output {
   'releaseTs': (string);
   'maxKeys': (number);
   'throughSeq': (string);
+  'rowsPacked': (Buffer);
 }
