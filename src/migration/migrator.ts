@@ -308,6 +308,8 @@ export class Migrator {
       if (replayed !== fenced.head) return false;
       const { state: released } = await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: fenced.fenceEpoch, head: replayed });
       if (released?.state !== 'released') return false;
+      // TEST HOOK: a migrator that stops between Release and Adopt (the source must drive Adopt itself).
+      while ((this.d.pauseAt?.() as string | undefined) === 'AFTER_RELEASE' && !this.stopped) await sleep(100);
       const { state: adopted } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: released.head, releaseTs: BigInt(released.releaseTs) });
       if (adopted?.state !== 'adopted') return false;
       const progress = { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes };

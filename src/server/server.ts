@@ -82,6 +82,8 @@ export class FerryServer {
   private fenceWatchTimer: NodeJS.Timeout | undefined;
   /** When this node, as a source leader, first saw each fence (job:epoch → monotonic ms). */
   private readonly fenceSeen = new Map<string, number>();
+  /** Source-driven Adopts confirmed or in flight (group:job:attempt:term). */
+  private readonly adoptDriven = new Set<string>();
   readonly metrics: Metrics;
   host!: NodeHost;
   kv!: KvService;
@@ -782,12 +784,37 @@ export class FerryServer {
 
   // -------------------------------------------------------------- migration
 
+  /**
+   * S drives Adopt (MIGRATION.md CUTOVER): a source leader that holds a
+   * released range not yet cleaned up sends the idempotent Adopt to the
+   * target until the target confirms, so the Release→Adopt gap does not
+   * depend on the migrator (a new leader does it again once).
+   */
+  private driveAdopts(r: Replica): void {
+    for (const st of (r.sm as KvStateMachine).jobs.values()) {
+      if (st.role !== 'source' || st.state !== 'released' || st.cleaned) continue;
+      const key = `${r.group}:${st.jobId}:${st.attempt}:${r.raft.term}`;
+      if (this.adoptDriven.has(key)) continue;
+      this.adoptDriven.add(key);
+      this.groupClient
+        .command(st.peerGroup, { kind: 'ADOPT', jobId: st.jobId, attempt: st.attempt, start: unhex(st.start), end: unhex(st.end), head: st.head, releaseTs: BigInt(st.releaseTs) })
+        .then(
+          () => this.log.info({ groupId: r.group, jobId: st.jobId, target: st.peerGroup }, 'source drove adopt: the target confirmed'),
+          (e: unknown) => {
+            setTimeout(() => this.adoptDriven.delete(key), 1000).unref(); // try again in a second
+            this.log.debug({ groupId: r.group, jobId: st.jobId, err: (e as Error).message }, 'source-driven adopt not confirmed yet');
+          },
+        );
+    }
+  }
+
   /** On each group this node leads: UNFENCE every fence older than the deadline (this node's monotonic clock). */
   private liftExpiredFences(): void {
     const now = performance.now();
     const live = new Set<string>();
     for (const r of this.host.replicas.values()) {
       if (!r.isLeader()) continue;
+      this.driveAdopts(r);
       for (const st of (r.sm as KvStateMachine).jobs.values()) {
         if (st.role !== 'source' || st.state !== 'fenced') continue;
         const key = `${r.group}:${st.jobId}:${st.attempt}:${st.fenceEpoch}`;

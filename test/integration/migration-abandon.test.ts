@@ -108,3 +108,33 @@ describe('Abandoning a migration', () => {
     db.close();
   });
 });
+
+describe('Source-driven Adopt', () => {
+  let d: TestCluster;
+  beforeAll(async () => {
+    d = await TestCluster.start({ nodes: 3, groups: 3 });
+  });
+  afterAll(async () => {
+    await d?.cleanup(false);
+  });
+
+  it('a migrator stuck between Release and Adopt does not keep the range unavailable: the source drives Adopt', async () => {
+    const db = new FerryClient({ endpoints: [1, 2, 3].map((n) => d.address(n)), timeoutMs: 20_000 });
+    await db.put('q/k', 'v');
+    for (const n of [1, 2, 3]) await d.adminApi(n).setFaults({ faults: [], pauseMigrationAt: 'AFTER_RELEASE' });
+    const leader = await d.leaderOf(1);
+    const job = await d.adminApi(leader).startSplitMigration({ routeId: '3', targetGroup: 2, options: { cleanupGraceMs: '0', cleanupGraceSet: true } });
+    // While the migrator waits after Release, the key is served (by the target, once the source drove Adopt).
+    await waitFor('the job to reach FENCE (the migrator is held after Release)', async () => (await d.adminApi(await d.leaderOf(1)).getSplitJob({ jobId: job.jobId })).phase === 'FENCE', 30_000);
+    await sleep(500);
+    const t0 = Date.now();
+    expect(str((await db.get('q/k', { timeoutMs: 10_000 }))!.value)).toBe('v');
+    await db.put('q/k2', 'w', { timeoutMs: 10_000 });
+    const servedAfter = Date.now() - t0;
+    expect(servedAfter).toBeLessThan(10_000);
+    for (const n of [1, 2, 3]) await d.adminApi(n).setFaults({ faults: [], pauseMigrationAt: '' });
+    await waitFor('the job to finish', async () => (await d.adminApi(await d.leaderOf(1)).getSplitJob({ jobId: job.jobId })).phase === 'DONE', 60_000);
+    expect(str((await db.get('q/k2'))!.value)).toBe('w');
+    db.close();
+  });
+});
