@@ -324,3 +324,38 @@ describe('routesOverlapping / findRouteIndex', () => {
     ]);
   });
 });
+
+describe('ROUTE_MOVED overrides', () => {
+  const E = new Uint8Array(0);
+  const k = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const base = [
+    { routeId: 1, start: E, end: k('h'), groupId: 1, state: 'ACTIVE' as const, version: 1 },
+    { routeId: 2, start: k('h'), end: E, groupId: 2, state: 'ACTIVE' as const, version: 1 },
+  ];
+
+  it('routes a moved interval to its new group until the catalog changes, keeping the tiling for scans', () => {
+    const c = new RouteCache(base);
+    c.noteMoved(k('m'), k('p'), 3);
+    expect(c.lookup(k('n')).groupId).toBe(3);
+    expect(c.lookup(k('l')).groupId).toBe(2);
+    expect(c.lookup(k('p')).groupId).toBe(2);
+    const parts = c.overlapping(k('a'), E).map((p) => [new TextDecoder().decode(p.start), new TextDecoder().decode(p.end), p.route.groupId]);
+    expect(parts).toEqual([
+      ['a', 'h', 1],
+      ['h', 'm', 2],
+      ['m', 'p', 3],
+      ['p', '', 2],
+    ]);
+    // The next catalog change drops the override (the catalog has caught up, or a new ROUTE_MOVED will say so again).
+    expect(c.apply({ version: 1, reset: true, routes: base })).toBe(true);
+    expect(c.lookup(k('n')).groupId).toBe(2);
+  });
+
+  it('an override to +∞ and a repeated override of the same interval replace, not stack', () => {
+    const c = new RouteCache(base);
+    c.noteMoved(k('q'), E, 3);
+    c.noteMoved(k('q'), E, 1);
+    expect(c.lookup(k('z')).groupId).toBe(1);
+    expect(c.overlapping(k('p'), E).map((p) => p.route.groupId)).toEqual([2, 1]);
+  });
+});
