@@ -100,6 +100,34 @@ export class GroupClient {
     return { result: r.result, leader: this.leaders.get(group) ?? 0 };
   }
 
+  /**
+   * Merkle leaves of one node's replica at a digest read point (migration
+   * VERIFY: all versions at or below `upToTs`). Copies what it keeps.
+   */
+  digestLeaves(nodeId: number, req: { groupId: number; digestId: Uint8Array; index: number; start: Uint8Array; end: Uint8Array; upToTs: bigint; boundaries: readonly Uint8Array[] }): Promise<{ boundaries: Uint8Array[]; hashes: Buffer[] }> {
+    const address = this.opts.nodes().get(nodeId);
+    if (!address) return Promise.reject(new KvError('UNAVAILABLE', `node ${nodeId} has no known address`));
+    return new Promise((resolve, reject) => {
+      this.client(address).digestLeaves(
+        {
+          groupId: req.groupId,
+          digestId: Buffer.from(req.digestId),
+          index: String(req.index),
+          start: Buffer.from(req.start),
+          end: Buffer.from(req.end),
+          readTs: req.upToTs.toString(),
+          versionsUpTo: true,
+          boundaries: req.boundaries.map((b) => Buffer.from(b)),
+        },
+        { deadline: Date.now() + this.opts.timeoutMs * 6 },
+        (err, res) => {
+          if (err) return reject(fromServiceError(err));
+          resolve({ boundaries: res!.boundaries.map((b) => Uint8Array.from(b)), hashes: res!.hashes.map((h) => Buffer.from(Uint8Array.from(h))) });
+        },
+      );
+    });
+  }
+
   /** A node's Internal client by address (for calls to one particular replica). */
   clientFor(address: string): InternalClient {
     return this.client(address);

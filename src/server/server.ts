@@ -751,6 +751,7 @@ export class FerryServer {
               readTs: BigInt(req.readTs),
               boundaries: req.boundaries,
               maxLeafBytes: req.maxLeafBytes || undefined,
+              upTo: req.versionsUpTo,
               ...(limiter ? { pace: (n: number) => limiter.take(n) } : {}),
             });
             callback(null, { boundaries: leaves.boundaries.map((b) => Buffer.from(b)), hashes: [...leaves.hashes], counts: [...leaves.counts], bytes: String(leaves.bytes) });

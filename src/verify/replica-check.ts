@@ -23,6 +23,8 @@ export async function* versionsAt(
   end: Uint8Array,
   readTs: bigint,
   pace?: (bytes: number) => Promise<void>,
+  /** readTs bounds every version (all versions ≤ readTs) instead of naming a visible state. */
+  upTo = false,
 ): AsyncGenerator<VersionEntry> {
   let unpaced = 0;
   const fam = dataPrefix(sm.group, FAMILY_MVCC);
@@ -36,7 +38,8 @@ export async function* versionsAt(
       unpaced = 0;
     }
     const d = decodeVersionKey(k);
-    if (readTs === 0n) {
+    if (readTs === 0n || upTo) {
+      if (upTo && d.ts > readTs) continue;
       yield { key: d.key, ts: d.ts, value: decodeValue(v) };
       continue;
     }
@@ -52,10 +55,10 @@ export async function* versionsAt(
 export async function replicaLeaves(
   sm: KvStateMachine,
   snapshot: Snapshot,
-  req: { start: Uint8Array; end: Uint8Array; readTs: bigint; boundaries?: readonly Uint8Array[]; maxLeafBytes?: number; pace?: (bytes: number) => Promise<void> },
+  req: { start: Uint8Array; end: Uint8Array; readTs: bigint; boundaries?: readonly Uint8Array[]; maxLeafBytes?: number; pace?: (bytes: number) => Promise<void>; upTo?: boolean },
 ): Promise<Leaves> {
   const b = new LeafBuilder(req.start, { ...(req.boundaries && req.boundaries.length > 0 ? { boundaries: req.boundaries } : {}), ...(req.maxLeafBytes ? { maxLeafBytes: req.maxLeafBytes } : {}) });
-  for await (const e of versionsAt(sm, snapshot, req.start, req.end, req.readTs, req.pace)) b.add(e);
+  for await (const e of versionsAt(sm, snapshot, req.start, req.end, req.readTs, req.pace, req.upTo ?? false)) b.add(e);
   return b.finish();
 }
 

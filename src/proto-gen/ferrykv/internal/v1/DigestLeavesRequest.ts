@@ -12,6 +12,7 @@ export interface DigestLeavesRequest {
   'boundaries'?: (Buffer | Uint8Array | string)[];
   'maxLeafBytes'?: (number);
   'rateLimitBytesPerSec'?: (number | string | Long);
+  'versionsUpTo'?: (boolean);
 }
 
 export interface DigestLeavesRequest__Output {
@@ -24,4 +25,5 @@ export interface DigestLeavesRequest__Output {
   'boundaries': (Buffer)[];
   'maxLeafBytes': (number);
   'rateLimitBytesPerSec': (string);
+  'versionsUpTo': (boolean);
 }
