@@ -3,12 +3,14 @@ import { runRaftBench } from './raft.js';
 import { runStorageBench } from './storage.js';
 import { runKvBench } from './kv.js';
 import { runCompare } from './compare.js';
+import { runMigrationBench } from './migration.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
   storage: runStorageBench,
   kv: runKvBench,
   compare: runCompare,
+  migration: runMigrationBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);
