@@ -1332,8 +1332,12 @@ function oddOneOut(r: VerifyRangeResponse__Output): string | undefined {
   if (byRoot.size < 2) return undefined;
   const top = [...byRoot.values()].sort((a, b) => b.length - a.length)[0]!;
   if (top.length * 2 <= answered.length) return `no root is shared by a majority of the ${answered.length} replicas that answered`;
-  const odd = answered.filter((x) => !top.includes(x.nodeId)).map((x) => x.nodeId);
-  return `odd one${odd.length > 1 ? 's' : ''} out: node${odd.length > 1 ? 's' : ''} ${odd.join(', ')} (nodes ${top.join(', ')} agree)`;
+  const odd = answered
+    .filter((x) => !top.includes(x.nodeId))
+    .map((x) => x.nodeId)
+    .sort((a, b) => a - b);
+  // Node ids in numeric order, whichever replica was the reference.
+  return `odd one${odd.length > 1 ? 's' : ''} out: node${odd.length > 1 ? 's' : ''} ${odd.join(', ')} (nodes ${[...top].sort((a, b) => a - b).join(', ')} agree)`;
 }
 
 const MAX_RANGES_SHOWN = 20;
