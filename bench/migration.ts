@@ -267,6 +267,9 @@ export async function runMigrationBench(args: string[]): Promise<void> {
   if (fs.bavail * fs.bsize < 10 * userBytes + 2e9) throw new Error(`refusing to run: need ~${((10 * userBytes + 2e9) / 1e9).toFixed(1)} GB free in ${tmpdir()}`);
 
   const loadAtStart = loadavg().map((x) => +x.toFixed(2));
+  // What the nodes run: recorded before they start (others may rebuild dist/ during a long run).
+  const commit = gitHead();
+  const serverBuiltAt = existsSync(SERVER_BIN) ? statSync(SERVER_BIN).mtime.toISOString() : 'missing';
   const keepProfiles = opt(args, 'profile-dir', '');
   if (keepProfiles) mkdirSync(keepProfiles, { recursive: true });
   const profDir = keepProfiles || (profile ? mkdtempSync(join(tmpdir(), 'ferrykv-prof-')) : undefined);
@@ -403,12 +406,12 @@ export async function runMigrationBench(args: string[]): Promise<void> {
     // Process CPU (all threads) of each node, from /metrics: the baseline's, and at every phase change.
     // Each scrape also resets the nodes' event-loop delay histograms: a scrape covers the time since the previous one.
     const lagScrapes: Record<string, number>[][] = [];
-    const cpuOf = async (): Promise<number[]> => {
+    const scrapeAll = async (): Promise<Record<string, number>[]> => {
       const ms = await Promise.all([1, 2, 3].map((n) => scrape(c.httpPort(n))));
       lagScrapes.push(ms);
-      return ms.map((m) => m.process_cpu_seconds_total ?? NaN);
+      return ms;
     };
-    const cpuAtBaseline = await cpuOf();
+    const cpuAtBaseline = (await scrapeAll()).map((m) => m.process_cpu_seconds_total ?? NaN);
     log(`baseline: ${baselineSec} s of foreground load`);
     const baselineFrom = wallNow();
     await sleep(baselineSec * 1000);
@@ -444,14 +447,14 @@ export async function runMigrationBench(args: string[]): Promise<void> {
     });
     log(`job ${started.jobId} started: route ${SOURCE_GROUP} → group ${TARGET_GROUP}`);
     const timeline: { phase: string; startedAtMs: number }[] = [];
-    const phaseCpu: Promise<number[]>[] = [];
+    const phaseScrapes: Promise<Record<string, number>[]>[] = [];
     let last: SplitJob__Output = started;
     const seen = (j: SplitJob__Output): void => {
       last = j;
       const at = Number(j.progress?.phaseStartedAtMs ?? 0) || Date.now();
       if (timeline[timeline.length - 1]?.phase !== j.phase) {
         timeline.push({ phase: j.phase, startedAtMs: at });
-        phaseCpu.push(cpuOf());
+        phaseScrapes.push(scrapeAll());
         phaseNow = j.phase;
         log(`phase ${j.phase} (backfill ${j.progress?.backfillRows ?? 0} rows, ${(Number(j.progress?.backfillBytes ?? 0) / 2 ** 20).toFixed(0)} MiB)`);
       }
@@ -495,7 +498,7 @@ export async function runMigrationBench(args: string[]): Promise<void> {
     const moveTo = wallNow();
     toggleProfilers();
     const after = await Promise.all([1, 2, 3].map((n) => scrape(c.httpPort(n))));
-    await Promise.all(phaseCpu);
+    await Promise.all(phaseScrapes);
     lagScrapes.push(after);
     const leadersAtEnd = { group1: await c.leaderOf(1), group2: await c.leaderOf(2), group3: await c.leaderOf(3) };
     log(`job ${last.phase} after ${((moveTo - moveFrom) / 1000).toFixed(1)} s`);
@@ -528,7 +531,8 @@ export async function runMigrationBench(args: string[]): Promise<void> {
       return r;
     };
     const otherRoutes = both(other);
-    const cpuAt = await Promise.all(phaseCpu);
+    const atPhase = await Promise.all(phaseScrapes);
+    const cpuAt = atPhase.map((ms) => ms.map((m) => m.process_cpu_seconds_total ?? NaN));
     const baselineCpu = before.map((m, i) => ((m.process_cpu_seconds_total ?? NaN) - cpuAtBaseline[i]!) / ((moveFrom - baselineFrom) / 1000));
     const bfIdx = timeline.findIndex((t) => t.phase === 'BACKFILL');
     const backfillCpu = (() => {
@@ -566,8 +570,8 @@ export async function runMigrationBench(args: string[]): Promise<void> {
     const result: Record<string, unknown> = {
       node: process.version,
       date: new Date().toISOString(),
-      commit: gitHead(),
-      serverBuiltAt: statSync(SERVER_BIN).mtime.toISOString(),
+      commit,
+      serverBuiltAt,
       loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => +x.toFixed(2)) },
       keys,
       valueBytes,
@@ -584,7 +588,11 @@ export async function runMigrationBench(args: string[]): Promise<void> {
       phases: timeline.map((t, i) => ({
         phase: t.phase,
         sec: +(((timeline[i + 1]?.startedAtMs ?? t.startedAtMs) - t.startedAtMs) / 1000).toFixed(2),
+        // From /metrics scraped at each phase change: the scrape at the next change covers this phase.
         cpuSecByNode: cpuAt[i + 1] ? cpuAt[i + 1]!.map((x, n) => +(x - cpuAt[i]![n]!).toFixed(1)) : undefined,
+        leaderChangesSeen: atPhase[i + 1] ? atPhase[i + 1]!.reduce((sum, m, n) => sum + (m.leader_changes ?? 0) - (atPhase[i]![n]!.leader_changes ?? 0), 0) : undefined,
+        eventLoopDelayMaxMsByNode: atPhase[i + 1]?.map((m) => Math.round((m.nodejs_eventloop_lag_max_seconds ?? NaN) * 1000)),
+        eventLoopDelayP99MsByNode: atPhase[i + 1]?.map((m) => Math.round((m.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000)),
       })),
       baselineCpuCoresByNode: baselineCpu.map((x) => +x.toFixed(2)),
       backfillCpu,
@@ -614,6 +622,12 @@ export async function runMigrationBench(args: string[]): Promise<void> {
         count: errorCount,
         baseline: errorTimes.filter((t) => t < moveFrom).length,
         during: errorTimes.filter((t) => t >= moveFrom && t < moveTo).length,
+        duringByPhase: Object.fromEntries(
+          timeline.filter((t) => !TERMINAL.has(t.phase)).map((t) => {
+            const to = timeline[timeline.indexOf(t) + 1]?.startedAtMs ?? moveTo;
+            return [t.phase, errorTimes.filter((x) => x >= Math.max(t.startedAtMs, moveFrom) && x < to).length];
+          }),
+        ),
         first: errors.slice(0, 5),
       },
       job: { jobId: last.jobId, phase: last.phase, attempt: last.attempt, fenceAttempts: last.fenceAttempts, lastError: last.lastError, verifyResult: last.verifyResult, progress: last.progress },
