@@ -21,6 +21,11 @@ export const BATCH_FIELDS = {
   batchWrite: ['batchWrite', 'write'],
   deleteRange: ['deleteRange', 'deleteRange'],
   scan: ['scan', 'scan'],
+  beginTxn: ['beginTxn', 'beginTxn'],
+  txnGet: ['txnGet', 'get'],
+  txnBatchGet: ['txnBatchGet', 'batchGet'],
+  txnScan: ['txnScan', 'scan'],
+  txnCommit: ['txnCommit', 'txnCommit'],
 } as const;
 
 export type BatchMethod = keyof typeof BATCH_FIELDS;

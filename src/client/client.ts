@@ -23,12 +23,15 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { KvError, fromServiceError } from '../kv/errors.js';
 import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
+import type { TxnKVClient } from '../proto-gen/ferrykv/v1/TxnKV.js';
+import { Transaction, runTxn, type TxnCalls, type TxnOptions } from './txn.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
 import { RouteCache } from '../distribution/route-cache.js';
 import { RouteWatcher } from '../distribution/route-watcher.js';
 import { BATCH_FIELDS, BatchStream, type BatchMethod } from './batch-stream.js';
 
 export { KvError } from '../kv/errors.js';
+export { Transaction, type TxnOptions } from './txn.js';
 export type { KvErrorCode } from '../kv/errors.js';
 
 export type Bytes = string | Uint8Array;
@@ -76,6 +79,9 @@ export interface ScanOptions extends ReadOptions {
 
 export type Mutation = { readonly op: 'put'; readonly key: Bytes; readonly value: Bytes } | { readonly op: 'delete'; readonly key: Bytes };
 
+const TXN_METHODS = { beginTxn: 1, txnGet: 1, txnBatchGet: 1, txnScan: 1, txnCommit: 1 } as const;
+type TxnMethod = keyof typeof TXN_METHODS;
+
 const RETRYABLE = new Set(['NOT_LEADER', 'UNAVAILABLE', 'OVERLOADED', 'WRITE_FENCED', 'RANGE_PENDING', 'NOT_OWNER', 'ROUTE_MOVED']);
 
 export function toBytes(b: Bytes): Buffer {
@@ -86,6 +92,7 @@ const EMPTY = Buffer.alloc(0);
 
 export class FerryClient {
   private readonly clients = new Map<string, RawKVClient>();
+  private readonly txnClients = new Map<string, TxnKVClient>();
   private readonly streams = new Map<string, BatchStream>();
   private readonly transport: 'stream' | 'unary';
   private readonly endpoints: string[];
@@ -134,6 +141,15 @@ export class FerryClient {
     this.watcher?.resume();
   }
 
+  private txnClient(endpoint: string): TxnKVClient {
+    let c = this.txnClients.get(endpoint);
+    if (!c) {
+      c = new (protos().pub.ferrykv.v1.TxnKV)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.txnClients.set(endpoint, c);
+    }
+    return c;
+  }
+
   private client(endpoint: string): RawKVClient {
     let c = this.clients.get(endpoint);
     if (!c) {
@@ -144,7 +160,7 @@ export class FerryClient {
   }
 
   /** Runs one RPC with retries inside the deadline. */
-  private async invoke<Req, Res>(method: Extract<keyof RawKVClient, string>, req: Req, opts: CallOptions, isWrite: boolean, routeKey?: Uint8Array): Promise<Res> {
+  private async invoke<Req, Res>(method: Extract<keyof RawKVClient, string> | TxnMethod, req: Req, opts: CallOptions, isWrite: boolean, routeKey?: Uint8Array): Promise<Res> {
     if (this.closed) throw new KvError('UNAVAILABLE', 'client is closed');
     this.startRouting();
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
@@ -212,9 +228,10 @@ export class FerryClient {
         p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
       });
     }
-    const c = this.client(endpoint) as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => grpc.ClientUnaryCall>;
+    const target = method in TXN_METHODS ? this.txnClient(endpoint) : this.client(endpoint);
+    const c = target as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => grpc.ClientUnaryCall>;
     return new Promise<Res>((resolve, reject) => {
-      const call = c[method]!.call(this.client(endpoint), req, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      const call = c[method]!.call(target, req, { deadline: Date.now() + timeoutMs }, (err, res) => {
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(fromServiceError(err));
         else resolve(res as Res);
@@ -313,6 +330,35 @@ export class FerryClient {
     }
   }
 
+  // ----------------------------------------------------------- transactions
+
+  /**
+   * Runs `fn` in a transaction and commits it; a retryable abort (a conflict,
+   * an uncertain read) runs `fn` again from the start with a new snapshot, up
+   * to `retries` times. `fn` must have no effects outside `tx` (it may run
+   * more than once). Resolves with what `fn` returned.
+   */
+  txn<T>(fn: (tx: Transaction) => Promise<T>, opts: TxnOptions = {}): Promise<T> {
+    return runTxn(this.txnCalls(), fn, opts);
+  }
+
+  /** Starts a transaction to drive by hand: get/scan/put/delete, then commit() or rollback(). */
+  async begin(opts: TxnOptions = {}): Promise<Transaction> {
+    const calls = this.txnCalls();
+    return new Transaction(calls, await calls.begin(0n, opts), opts);
+  }
+
+  private txnCalls(): TxnCalls {
+    return {
+      begin: async (afterTs, o) => BigInt((await this.invoke<object, { startTs: string }>('beginTxn', { afterTs: afterTs.toString() }, o, false)).startTs),
+      get: (key, startTs, o) => this.invoke<object, { found: boolean; value: Buffer; versionTs: string }>('txnGet', { key, startTs: startTs.toString() }, o, false, key),
+      batchGet: (keys, startTs, o) => this.invoke<object, { pairs: { key: Buffer; value: Buffer; versionTs: string }[] }>('txnBatchGet', { keys, startTs: startTs.toString() }, o, false, keys[0]),
+      scan: (req, o) => this.invoke<object, { pairs: { key: Buffer; value: Buffer; versionTs: string }[]; more: boolean }>('txnScan', { ...req, startTs: req.startTs.toString() }, o, false, req.start),
+      commit: (req, o) =>
+        this.invoke<object, { commitTs: string; onePhase: boolean }>('txnCommit', { ...req, startTs: req.startTs.toString(), requestId: requestId() }, o, true, req.mutations[0]?.key),
+    };
+  }
+
   close(): void {
     this.closed = true;
     clearInterval(this.hintTimer);
@@ -321,6 +367,8 @@ export class FerryClient {
     this.streams.clear();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    for (const c of this.txnClients.values()) c.close();
+    this.txnClients.clear();
   }
 }
 

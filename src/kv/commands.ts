@@ -11,7 +11,28 @@ import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
 import { packRows, unpackRows } from '../migration/packed-rows.js';
 import { fromWireRow, type MigrationRow } from '../migration/rows.js';
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST';
+export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST' | 'TXN';
+
+export type TxnKind = 'PREWRITE' | 'COMMIT' | 'RESOLVE' | 'CHECK_STATUS' | 'VALIDATE' | 'ONE_PC' | 'HEARTBEAT';
+
+/** One step of a transaction in a participant group's log (proto/internal.proto TxnCommand). */
+export interface TxnCommand {
+  readonly kind: TxnKind;
+  readonly startTs: bigint;
+  /** COMMIT / RESOLVE: the commit timestamp (RESOLVE 0: roll back). VALIDATE: the upper bound. */
+  readonly commitTs?: bigint;
+  readonly primary?: Uint8Array;
+  readonly mutations?: readonly KvWrite[];
+  readonly keys?: readonly Uint8Array[];
+  readonly ttlMs?: number;
+  /** The proposer's physical clock (ms): lock ages are decided with it, not at apply. */
+  readonly nowMs?: number;
+  readonly readKeys?: readonly Uint8Array[];
+  readonly readRanges?: readonly { readonly start: Uint8Array; readonly end: Uint8Array }[];
+  readonly rollbackIfExpired?: boolean;
+}
+
+export type TxnStatus = 'committed' | 'rolled_back' | 'pending' | '';
 
 export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG' | 'REPAIR';
 
@@ -65,6 +86,7 @@ export interface KvCommand {
   readonly catalog?: CatalogCommand;
   readonly migration?: MigrationCommand;
   readonly job?: JobCommand;
+  readonly txn?: TxnCommand;
 }
 
 export interface KvResult {
@@ -91,6 +113,13 @@ export interface KvResult {
   readonly movedToGroup?: number;
   /** DIGEST: the log index of the read point. */
   readonly index?: number;
+  /** TXN: the transaction's status where a step learned it. */
+  readonly txnStatus?: TxnStatus;
+  /** PREWRITE: the lowest commit timestamp this group allows. */
+  readonly minCommitTs?: bigint;
+  /** TXN refusals: the key in conflict and, if locked, its lock. */
+  readonly conflictKey?: Uint8Array;
+  readonly lock?: { readonly primary: Uint8Array; readonly startTs: bigint; readonly expiresMs: number };
 }
 
 export const EMPTY_RESULT: KvResult = {
@@ -145,9 +174,58 @@ export function encodeCommand(c: KvCommand): Uint8Array {
               },
             }
           : {}),
+        ...(c.txn ? { txn: encodeTxnCommand(c.txn) } : {}),
       }),
     )
     .finish();
+}
+
+function encodeTxnCommand(x: TxnCommand): Record<string, unknown> {
+  return {
+    kind: x.kind,
+    startTs: x.startTs.toString(),
+    commitTs: (x.commitTs ?? 0n).toString(),
+    primary: x.primary ?? new Uint8Array(0),
+    mutations: (x.mutations ?? []).map((w) => ({ key: w.key, value: w.value ?? new Uint8Array(0), tombstone: w.value === null })),
+    keys: x.keys ?? [],
+    ttlMs: x.ttlMs ?? 0,
+    nowMs: String(x.nowMs ?? 0),
+    readKeys: x.readKeys ?? [],
+    readRangeStarts: (x.readRanges ?? []).map((r) => r.start),
+    readRangeEnds: (x.readRanges ?? []).map((r) => r.end),
+    rollbackIfExpired: x.rollbackIfExpired ?? false,
+  };
+}
+
+interface RawTxnCommand {
+  kind: TxnKind;
+  startTs: string;
+  commitTs: string;
+  primary: Uint8Array;
+  mutations: { key: Uint8Array; value: Uint8Array; tombstone: boolean }[];
+  keys: Uint8Array[];
+  ttlMs: number;
+  nowMs: string;
+  readKeys: Uint8Array[];
+  readRangeStarts: Uint8Array[];
+  readRangeEnds: Uint8Array[];
+  rollbackIfExpired: boolean;
+}
+
+function decodeTxnCommand(o: RawTxnCommand): TxnCommand {
+  return {
+    kind: o.kind,
+    startTs: BigInt(o.startTs),
+    commitTs: BigInt(o.commitTs),
+    primary: o.primary,
+    mutations: o.mutations.map((w) => ({ key: w.key, value: w.tombstone ? null : w.value })),
+    keys: o.keys,
+    ttlMs: o.ttlMs,
+    nowMs: Number(o.nowMs),
+    readKeys: o.readKeys,
+    readRanges: o.readRangeStarts.map((start, i) => ({ start, end: o.readRangeEnds[i] ?? new Uint8Array(0) })),
+    rollbackIfExpired: o.rollbackIfExpired,
+  };
 }
 
 interface RawCommand {
@@ -167,6 +245,7 @@ interface RawCommand {
   catalog: RawCatalogCommand | null;
   migration: RawMigrationCommand | null;
   job: { kind: 'CREATE' | 'UPDATE'; recordJson: string; expectedVersion: string; catalog: RawCatalogCommand | null; maxLiveJobs: number } | null;
+  txn: RawTxnCommand | null;
 }
 
 interface RawMigrationCommand {
@@ -287,6 +366,7 @@ export function decodeCommand(b: Uint8Array): KvCommand {
           },
         }
       : {}),
+    ...(o.kind === 'TXN' && o.txn ? { txn: decodeTxnCommand(o.txn) } : {}),
   };
 }
 
@@ -312,6 +392,10 @@ export function encodeResult(r: KvResult): Uint8Array {
         jobId: String(r.jobId ?? 0),
         movedToGroup: r.movedToGroup ?? 0,
         index: String(r.index ?? 0),
+        txnStatus: r.txnStatus ?? '',
+        minCommitTs: (r.minCommitTs ?? 0n).toString(),
+        conflictKey: r.conflictKey ?? new Uint8Array(0),
+        ...(r.lock ? { lockFound: true, lockPrimary: r.lock.primary, lockStartTs: r.lock.startTs.toString(), lockExpiresMs: String(r.lock.expiresMs) } : {}),
       }),
     )
     .finish();
@@ -337,6 +421,13 @@ interface RawResult {
   jobId: string;
   movedToGroup: number;
   index: string;
+  txnStatus: string;
+  minCommitTs: string;
+  conflictKey: Uint8Array;
+  lockFound: boolean;
+  lockPrimary: Uint8Array;
+  lockStartTs: string;
+  lockExpiresMs: string;
 }
 
 export function decodeResult(b: Uint8Array): KvResult {
@@ -359,5 +450,9 @@ export function decodeResult(b: Uint8Array): KvResult {
     ...(o.jobId !== '0' ? { jobId: Number(o.jobId) } : {}),
     ...(o.movedToGroup ? { movedToGroup: o.movedToGroup } : {}),
     ...(o.index !== '0' ? { index: Number(o.index) } : {}),
+    ...(o.txnStatus ? { txnStatus: o.txnStatus as TxnStatus } : {}),
+    ...(o.minCommitTs !== '0' ? { minCommitTs: BigInt(o.minCommitTs) } : {}),
+    ...(o.conflictKey.byteLength > 0 ? { conflictKey: o.conflictKey } : {}),
+    ...(o.lockFound ? { lock: { primary: o.lockPrimary, startTs: BigInt(o.lockStartTs), expiresMs: Number(o.lockExpiresMs) } } : {}),
   };
 }

@@ -32,6 +32,10 @@ export interface KvErrorDetail {
   readonly field?: string;
   readonly reason?: string;
   readonly safePoint?: bigint;
+  /** ABORTED by a transaction conflict: the key it met. */
+  readonly conflictingKey?: Uint8Array;
+  /** ABORTED by an uncertain read: begin the retry above this timestamp. */
+  readonly retryTs?: bigint;
 }
 
 export class KvError extends Error {
@@ -95,6 +99,8 @@ interface WireError {
   field?: string;
   reason?: string;
   safePoint?: string;
+  conflictingKey?: Uint8Array;
+  retryTs?: string;
 }
 
 let errorType: ReturnType<typeof messageType> | undefined;
@@ -118,6 +124,8 @@ export function encodeKvError(e: KvError): Uint8Array {
     ...(d.field !== undefined ? { field: d.field } : {}),
     ...(d.reason !== undefined ? { reason: d.reason } : {}),
     ...(d.safePoint !== undefined ? { safePoint: d.safePoint.toString() } : {}),
+    ...(d.conflictingKey !== undefined ? { conflictingKey: d.conflictingKey } : {}),
+    ...(d.retryTs !== undefined ? { retryTs: d.retryTs.toString() } : {}),
   };
   const t = wireType();
   return t.encode(t.fromObject(wire)).finish();
@@ -138,6 +146,8 @@ export function decodeKvError(b: Uint8Array): KvError {
   if (typeof o.field === 'string') detail.field = o.field;
   if (typeof o.reason === 'string') detail.reason = o.reason;
   if (typeof o.safePoint === 'string') detail.safePoint = BigInt(o.safePoint);
+  if (Array.isArray(o.conflictingKey)) detail.conflictingKey = Uint8Array.from(o.conflictingKey as number[]);
+  if (typeof o.retryTs === 'string') detail.retryTs = BigInt(o.retryTs);
   return new KvError(code, typeof o.message === 'string' ? o.message : code, detail as KvErrorDetail);
 }
 

@@ -18,9 +18,10 @@ import { encodeCommand, type KvCommand, type KvResult, type KvWrite } from './co
 import type { CatalogCommand, RouteDescriptor, RoutePart } from '../distribution/catalog.js';
 import type { NotOwned } from '../distribution/ownership.js';
 import type { RouteCache } from '../distribution/route-cache.js';
-import { compareBytes } from '../storage/keys.js';
+import { compareBytes, concat } from '../storage/keys.js';
 import { KvError, type KvErrorCode } from './errors.js';
 import { KvStateMachine, refusedResult } from './state-machine.js';
+import type { TxnCoordinator } from './txn.js';
 import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
 
 const MAX_TS = (1n << 64n) - 1n;
@@ -66,23 +67,47 @@ export class KvService {
 
   // ------------------------------------------------------------------ reads
 
-  async get(req: { key: Uint8Array; readTs: string }): Promise<{ found: boolean; value: Uint8Array; versionTs: string }> {
+  async get(req: { key: Uint8Array; readTs: string }, txn = false): Promise<{ found: boolean; value: Uint8Array; versionTs: string }> {
     const key = checkKey('key', req.key);
-    const readTs = this.checkReadTs(req.readTs);
+    const readTs = txn ? this.checkStartTs(req.readTs) : this.checkReadTs(req.readTs);
+    const deadline = Date.now() + this.timeoutMs;
     return this.routed(undefined, async () => {
       const r = await this.replicaFor(this.opts.routes.lookup(key).groupId);
-      const ts = await this.readPoint(r, readTs);
-      this.checkOwned(r, key);
-      const kv = await this.sm(r).mvcc.get(key, ts);
-      this.checkOwned(r, key); // ownership may have changed while the read ran
-      return kv ? { found: true, value: kv.value, versionTs: kv.ts.toString() } : { found: false, value: new Uint8Array(0), versionTs: '0' };
+      for (;;) {
+        const ts = await this.readPoint(r, readTs);
+        this.checkOwned(r, key);
+        // A transactional read first clears locks that could hide a commit at or below its timestamp.
+        if (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: [key] }, readTs, deadline))) continue;
+        const kv = await this.sm(r).mvcc.get(key, ts);
+        if (txn) {
+          const newest = await this.sm(r).mvcc.newestTs(key, this.coordinator().uncertainty(readTs));
+          if (newest > readTs) throw this.coordinator().uncertain(key, newest);
+        }
+        this.checkOwned(r, key); // ownership may have changed while the read ran
+        return kv ? { found: true, value: kv.value, versionTs: kv.ts.toString() } : { found: false, value: new Uint8Array(0), versionTs: '0' };
+      }
     });
   }
 
-  async batchGet(req: { keys: Uint8Array[]; readTs: string }): Promise<{ pairs: KeyValueOut[] }> {
+  /** Set by the server: the transaction coordinator (lock resolution for transactional reads). */
+  txn: TxnCoordinator | undefined;
+
+  private coordinator(): TxnCoordinator {
+    if (!this.txn) throw new KvError('UNAVAILABLE', 'transactions are not available on this node yet');
+    return this.txn;
+  }
+
+  private checkStartTs(ts: string): bigint {
+    const v = this.checkReadTs(ts);
+    if (v === 0n) throw new KvError('INVALID_ARGUMENT', 'start_ts: a transaction reads at its start timestamp (BeginTxn); 0 is not one', { field: 'start_ts', reason: 'missing' });
+    return v;
+  }
+
+  async batchGet(req: { keys: Uint8Array[]; readTs: string }, txn = false): Promise<{ pairs: KeyValueOut[] }> {
     checkCount('keys', req.keys.length);
     req.keys.forEach((k, i) => checkKey(`keys[${i}]`, k));
-    const readTs = this.checkReadTs(req.readTs);
+    const readTs = txn ? this.checkStartTs(req.readTs) : this.checkReadTs(req.readTs);
+    const deadline = Date.now() + this.timeoutMs;
     const found = new Array<KeyValueOut | undefined>(req.keys.length);
     // Keys are grouped by the cache; a group that turns out not to own some of
     // them sends just those keys round again after a refresh.
@@ -100,9 +125,17 @@ export class KvService {
       await Promise.all(
         [...byGroup].map(async ([g, idxs]) => {
           const r = await this.replicaFor(g);
-          const ts = await this.readPoint(r, readTs);
           const keys = idxs.map((i) => req.keys[i]!);
+          let ts = await this.readPoint(r, readTs);
+          while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: keys.filter((k) => !this.sm(r).ownership.check(k)) }, readTs, deadline))) ts = await this.readPoint(r, readTs);
           const got = await this.sm(r).mvcc.getMany(keys, ts);
+          if (txn) {
+            const limit = this.coordinator().uncertainty(readTs);
+            for (const k of keys) {
+              const newest = await this.sm(r).mvcc.newestTs(k, limit);
+              if (newest > readTs) throw this.coordinator().uncertain(k, newest);
+            }
+          }
           // A plain loop: getMany's answer has holes for absent keys, which forEach would skip.
           for (let j = 0; j < keys.length; j++) {
             const kv = got[j];
@@ -126,10 +159,11 @@ export class KvService {
    * out stale (NOT_OWNER: refresh and continue), so no row is returned twice
    * or skipped.
    */
-  async scan(req: { start: Uint8Array; end: Uint8Array; limit: number; reverse: boolean; readTs: string }): Promise<{ pairs: KeyValueOut[]; more: boolean }> {
+  async scan(req: { start: Uint8Array; end: Uint8Array; limit: number; reverse: boolean; readTs: string }, txn = false): Promise<{ pairs: KeyValueOut[]; more: boolean }> {
     const { start, end } = checkRange(req.start, req.end);
     const limit = checkLimit(req.limit);
-    const readTs = this.checkReadTs(req.readTs);
+    const readTs = txn ? this.checkStartTs(req.readTs) : this.checkReadTs(req.readTs);
+    const deadline = Date.now() + this.timeoutMs;
     const pairs: KeyValueOut[] = [];
     let lo = start;
     let hi = end; // empty: +∞
@@ -138,8 +172,9 @@ export class KvService {
         const part = nextPart(this.opts.routes.overlapping(lo, hi), req.reverse);
         if (!part) return true;
         const r = await this.replicaFor(part.group);
-        const ts = await this.readPoint(r, readTs);
+        let ts = await this.readPoint(r, readTs);
         this.checkOwned(r, part.start, part.end);
+        while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { start: part.start, end: part.end }, readTs, deadline))) ts = await this.readPoint(r, readTs);
         const rows = await this.sm(r).mvcc.scan({
           ...(part.start.byteLength > 0 ? { start: part.start } : {}),
           ...(part.end.byteLength > 0 ? { end: part.end } : {}),
@@ -147,6 +182,18 @@ export class KvService {
           limit: limit - pairs.length + 1, // one extra tells whether more remain
           reverse: req.reverse,
         });
+        if (txn) {
+          // Only the stretch of the part the answer covers needs to be certain.
+          const kept = rows.slice(0, Math.max(0, limit - pairs.length));
+          let lo2 = part.start;
+          let hi2 = part.end;
+          const last = kept[kept.length - 1];
+          if (rows.length > kept.length && last) {
+            if (req.reverse) lo2 = last.key;
+            else hi2 = concat([last.key, Uint8Array.of(0)]);
+          }
+          await this.checkUncertainRange(r, lo2, hi2, readTs);
+        }
         this.checkOwned(r, part.start, part.end);
         for (const kv of rows) pairs.push({ key: kv.key, value: kv.value, versionTs: kv.ts.toString() });
         if (pairs.length > limit) return true;
@@ -163,6 +210,26 @@ export class KvService {
     }
     if (pairs.length > limit) return { pairs: pairs.slice(0, limit), more: true };
     return { pairs, more: false };
+  }
+
+  /** A transactional scan restarts if any version in the part lies in its uncertainty window. */
+  private async checkUncertainRange(r: Replica, start: Uint8Array, end: Uint8Array, readTs: bigint): Promise<void> {
+    const limit = this.coordinator().uncertainty(readTs);
+    let cursor: Uint8Array | undefined;
+    for (;;) {
+      const chunk = await this.sm(r).mvcc.export({
+        ...(start.byteLength > 0 ? { start } : {}),
+        ...(end.byteLength > 0 ? { end } : {}),
+        ...(cursor ? { cursor } : {}),
+        maxBytes: 1 << 20,
+        maxScannedBytes: 4 << 20,
+        maxTs: limit,
+      });
+      const hit = chunk.rows.find((v) => v.ts > readTs);
+      if (hit) throw this.coordinator().uncertain(hit.key, hit.ts);
+      if (chunk.done) return;
+      cursor = chunk.cursor;
+    }
   }
 
   // ----------------------------------------------------------------- writes
@@ -486,7 +553,7 @@ export function notOwnerError(group: number, bad: NotOwned): KvError {
 }
 
 /** The error of a command apply rejected. */
-function resultError(res: KvResult, group: number): KvError {
+export function resultError(res: KvResult, group: number): KvError {
   const code = (res.errorCode ?? 'INTERNAL') as KvErrorCode;
   return new KvError(code, res.errorMessage ?? code, {
     // ROUTE_MOVED names where the range went; the others, the group that answered.

@@ -18,7 +18,7 @@
 import type { StateMachine } from '../node/replica.js';
 import { EntryType, type Entry } from '../raft/index.js';
 import { NodeDb, StorageBatch } from '../storage/db.js';
-import { FAMILY_MVCC, compareBytes, concat, dataPrefix, escapeKey, prefixEnd, readU32, readU64, stateKey, u32, u64, unescapeKey } from '../storage/keys.js';
+import { FAMILY_MVCC, compareBytes, concat, dataPrefix, escapeKey, prefixEnd, readU32, readU64, stateKey, u32, u64, unescapeKey, versionKey } from '../storage/keys.js';
 import { MvccStore } from '../storage/mvcc-store.js';
 import { RouteCatalog, type CatalogCommand, type CatalogImage, type RouteDescriptor } from '../distribution/catalog.js';
 import { decodeCatalog, decodeOwnership, encodeCatalog, encodeOwnership } from '../distribution/codec.js';
@@ -35,6 +35,8 @@ import {
 import { AFTER_RELEASE, TERMINAL, decodeJob, encodeJob, type SplitJob } from '../migration/job.js';
 import { decodeMigrationRow, encodeMigrationRow, type MigrationRow } from '../migration/rows.js';
 import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult, type MigrationCommand } from './commands.js';
+import { applyTxn, type TxnStore } from './txn-apply.js';
+import { FAMILY_LOCK, FAMILY_TXN, decodeLock, decodeRecord, encodeLock, encodeRecord, type Lock, type TxnRecord } from './txn-records.js';
 
 export const FAMILY_DEDUP = 0x10;
 /** Per-job change logs of captured ranges: [job u64][attempt u32][seq u64] → MigrationRow. */
@@ -66,6 +68,9 @@ export interface GroupBootstrapState {
 
 export class KvStateMachine implements StateMachine {
   readonly mvcc: MvccStore;
+  /** Transaction locks and commit records (src/kv/txn-records.ts). */
+  readonly locks: MvccStore;
+  readonly records: MvccStore;
   applied = 0;
   /** The group's closed timestamp: every commit so far is at or below it. */
   maxTs = 0n;
@@ -89,6 +94,8 @@ export class KvStateMachine implements StateMachine {
     readonly group: number,
   ) {
     this.mvcc = new MvccStore(db, group, FAMILY_MVCC);
+    this.locks = new MvccStore(db, group, FAMILY_LOCK);
+    this.records = new MvccStore(db, group, FAMILY_TXN);
     this.appliedKey = stateKey(group, 'applied');
     this.maxTsKey = stateKey(group, 'maxts');
   }
@@ -204,7 +211,8 @@ export class KvStateMachine implements StateMachine {
         }
         if (cmd) {
           if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC')) await flush();
-          if (dirty && (cmd.kind === 'MIGRATION' || cmd.kind === 'DIGEST')) await flush();
+          // Commands that read state see every earlier entry's writes.
+          if (dirty && (cmd.kind === 'MIGRATION' || cmd.kind === 'DIGEST' || cmd.kind === 'TXN')) await flush();
           results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index, jobEvents));
           dirty = true;
         }
@@ -357,6 +365,46 @@ export class KvStateMachine implements StateMachine {
     this.capture(b, key, undefined, { family: FAMILY_MVCC, key, ts, value: value ?? new Uint8Array(0), tombstone: value === null, delete: false });
   }
 
+  /** The transaction steps' view of this group (src/kv/txn-apply.ts). */
+  private readonly txnStore: TxnStore = ((sm: KvStateMachine): TxnStore => ({
+    get mvcc() {
+      return sm.mvcc;
+    },
+    get locks() {
+      return sm.locks;
+    },
+    get records() {
+      return sm.records;
+    },
+    get maxTs() {
+      return sm.maxTs;
+    },
+    set maxTs(v: bigint) {
+      sm.maxTs = v;
+    },
+    putVersion: (b, key, ts, value) => sm.putVersion(b, key, ts, value),
+    putLock: (b, key, lock) => sm.putLock(b, key, lock),
+    deleteLock: (b, key, startTs) => sm.deleteLock(b, key, startTs),
+    putRecord: (b, primary, startTs, rec) => sm.putRecord(b, primary, startTs, rec),
+  }))(this);
+
+  private putLock(b: StorageBatch, key: Uint8Array, lock: Lock): void {
+    const value = encodeLock(lock);
+    this.locks.putVersion(b, key, lock.startTs, value);
+    this.capture(b, key, undefined, { family: FAMILY_LOCK, key, ts: lock.startTs, value, tombstone: false, delete: false });
+  }
+
+  private deleteLock(b: StorageBatch, key: Uint8Array, startTs: bigint): void {
+    b.del(versionKey(this.group, FAMILY_LOCK, key, startTs));
+    this.capture(b, key, undefined, { family: FAMILY_LOCK, key, ts: startTs, value: new Uint8Array(0), tombstone: false, delete: true });
+  }
+
+  private putRecord(b: StorageBatch, primary: Uint8Array, startTs: bigint, rec: TxnRecord): void {
+    const value = encodeRecord(rec);
+    this.records.putVersion(b, primary, startTs, value);
+    this.capture(b, primary, undefined, { family: FAMILY_TXN, key: primary, ts: startTs, value, tombstone: false, delete: false });
+  }
+
   /**
    * Appends `row` to the change log of every job capturing a key of [start,
    * end) (end undefined: the key `start`). The effect, never the command.
@@ -500,8 +548,14 @@ export class KvStateMachine implements StateMachine {
         const inRange = (k: Uint8Array): boolean => compareBytes(k, lo) >= 0 && (hi.byteLength === 0 || compareBytes(k, hi) < 0);
         // Check every row before writing any: a refused chunk must leave nothing behind.
         for (const row of m.rows ?? []) {
-          if (row.family === FAMILY_MVCC) {
+          if (row.family === FAMILY_MVCC || row.family === FAMILY_LOCK || row.family === FAMILY_TXN) {
             if (!inRange(row.key)) return refuse('an imported row lies outside the range');
+            try {
+              if (row.family === FAMILY_LOCK && !row.delete) decodeLock(row.value);
+              if (row.family === FAMILY_TXN && !row.delete) decodeRecord(row.value);
+            } catch {
+              return refuse('an imported transaction row is malformed');
+            }
           } else if (row.family === FAMILY_DEDUP) {
             if (row.delete) continue;
             let fp: { start: Uint8Array; end: Uint8Array };
@@ -523,6 +577,16 @@ export class KvStateMachine implements StateMachine {
             if (this.skipImportKey && compareBytes(this.skipImportKey, row.key) === 0) continue;
             if (row.tombstone) this.mvcc.deleteVersion(b, row.key, row.ts);
             else this.mvcc.putVersion(b, row.key, row.ts, row.value);
+            if (row.ts > maxTs) maxTs = row.ts;
+          } else if (row.family === FAMILY_LOCK || row.family === FAMILY_TXN) {
+            // Locks and records move with their keys; start and commit timestamps count toward the floor.
+            const store = row.family === FAMILY_LOCK ? this.locks : this.records;
+            if (row.delete) b.del(versionKey(this.group, row.family, row.key, row.ts));
+            else {
+              store.putVersion(b, row.key, row.ts, row.value);
+              const commitTs = row.family === FAMILY_TXN ? decodeRecord(row.value).commitTs : 0n;
+              if (commitTs > maxTs) maxTs = commitTs;
+            }
             if (row.ts > maxTs) maxTs = row.ts;
           } else if (row.delete) b.del(this.dedupKey(row.key));
           else b.put(this.dedupKey(row.key), row.value);
@@ -565,7 +629,7 @@ export class KvStateMachine implements StateMachine {
       case 'CLEANUP': {
         if (!st || !sameAttempt || st.role !== 'source' || st.state !== 'released') return refuse('cleanup needs a released range');
         if (st.cleaned) return answer(st);
-        const res = await this.mvcc.clearRange(b, { start: unhex(st.start), ...(st.end ? { end: unhex(st.end) } : {}), maxVersions: Math.max(1, Math.min(m.maxKeys ?? 1000, 10_000)) });
+        const res = await this.clearFamilies(b, unhex(st.start), unhex(st.end), m.maxKeys);
         const next = res.cursor === undefined ? { ...st, cleaned: true } : st;
         if (next !== st) this.saveJob(b, next);
         return answer(next, { deleted: res.deleted, more: res.cursor !== undefined });
@@ -608,9 +672,21 @@ export class KvStateMachine implements StateMachine {
     }
   }
 
+  /** Deletes a bounded batch of the range's versions, then its locks, then its transaction records (cursor undefined: all gone). */
+  private async clearFamilies(b: StorageBatch, start: Uint8Array, end: Uint8Array, maxKeys: number | undefined): Promise<{ deleted: number; cursor: Uint8Array | undefined }> {
+    const opts = { start, ...(end.byteLength > 0 ? { end } : {}), maxVersions: Math.max(1, Math.min(maxKeys ?? 1000, 10_000)) };
+    let deleted = 0;
+    for (const store of [this.mvcc, this.locks, this.records]) {
+      const res = await store.clearRange(b, { ...opts, maxVersions: opts.maxVersions - deleted });
+      deleted += res.deleted;
+      if (res.cursor !== undefined || deleted >= opts.maxVersions) return { deleted, cursor: res.cursor ?? Uint8Array.of(0) };
+    }
+    return { deleted, cursor: undefined };
+  }
+
   /** One bounded batch of clearing a target range; `clearing` becomes `importing`, an abandoned one is removed. */
   private async clearStep(b: StorageBatch, st: GroupJobState, maxKeys: number | undefined): Promise<KvResult> {
-    const res = await this.mvcc.clearRange(b, { start: unhex(st.start), ...(st.end ? { end: unhex(st.end) } : {}), maxVersions: Math.max(1, Math.min(maxKeys ?? 1000, 10_000)) });
+    const res = await this.clearFamilies(b, unhex(st.start), unhex(st.end), maxKeys);
     let next = st;
     if (res.cursor === undefined) {
       if (st.state === 'clearing') {
@@ -641,6 +717,21 @@ export class KvStateMachine implements StateMachine {
       case 'DELETE_RANGE':
         bad = this.ownership.check(cmd.start ?? new Uint8Array(0), cmd.end ?? new Uint8Array(0), 'write');
         break;
+      case 'TXN': {
+        const t = cmd.txn;
+        if (!t) return undefined;
+        if (t.kind === 'VALIDATE') {
+          bad = this.ownership.checkKeys(t.readKeys ?? [], 'read');
+          for (const r of t.readRanges ?? []) bad ??= this.ownership.check(r.start, r.end, 'read');
+          break;
+        }
+        const keys = [...(t.mutations ?? []).map((m) => m.key), ...(t.keys ?? [])];
+        if (t.kind === 'CHECK_STATUS' || t.kind === 'HEARTBEAT') keys.push(t.primary ?? new Uint8Array(0));
+        bad = this.ownership.checkKeys(keys, 'write');
+        if (t.kind === 'ONE_PC') bad ??= this.ownership.checkKeys(t.readKeys ?? [], 'read');
+        for (const r of t.kind === 'ONE_PC' ? (t.readRanges ?? []) : []) bad ??= this.ownership.check(r.start, r.end, 'read');
+        break;
+      }
       default:
         return undefined;
     }
@@ -714,6 +805,18 @@ export class KvStateMachine implements StateMachine {
     if (notOwned) return notOwned;
     const commitTs = cmd.proposedTs > this.maxTs ? cmd.proposedTs : this.maxTs + 1n;
     let result: KvResult;
+    if (cmd.kind === 'TXN') {
+      if (!cmd.txn) return rejected('INVALID_ARGUMENT', 'txn command without a step');
+      result = await applyTxn(this.txnStore, b, cmd.txn, cmd.proposedTs);
+      // A refused step writes nothing (the steps check before they write), not even its request id.
+      if (result.errorCode || rid === undefined) return result;
+      const fp = footprint(cmd);
+      const entry = encodeDedup(result.commitTs, fp.start, fp.end, encodeResult(result));
+      b.put(this.dedupKey(cmd.requestId), entry);
+      this.capture(b, fp.start, fp.end, { family: FAMILY_DEDUP, key: cmd.requestId, ts: 0n, value: entry, tombstone: false, delete: false });
+      seen.set(rid, result);
+      return result;
+    }
     switch (cmd.kind) {
       case 'WRITE':
         for (const w of cmd.writes ?? []) this.putVersion(b, w.key, commitTs, w.value);
@@ -798,7 +901,7 @@ function footprint(cmd: KvCommand): { start: Uint8Array; end: Uint8Array } {
     case 'DELETE_RANGE':
       return { start: cmd.start ?? new Uint8Array(0), end: cmd.end ?? new Uint8Array(0) };
     default: {
-      const keys = (cmd.writes ?? []).map((w) => w.key).sort(compareBytes);
+      const keys = (cmd.kind === 'TXN' ? (cmd.txn?.mutations ?? []) : (cmd.writes ?? [])).map((w) => w.key).sort(compareBytes);
       if (keys.length === 0) return { start: new Uint8Array(0), end: Uint8Array.of(0) };
       return { start: keys[0]!, end: after(keys[keys.length - 1]!) };
     }

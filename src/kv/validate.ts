@@ -60,7 +60,7 @@ export function checkTimestamp(field: string, ts: string | number | undefined): 
   return v;
 }
 
-export function checkCount(field: string, n: number): void {
-  if (n === 0) throw invalidArgument(field, 'must not be empty');
+export function checkCount(field: string, n: number, allowEmpty = false): void {
+  if (n === 0 && !allowEmpty) throw invalidArgument(field, 'must not be empty');
   if (n > MAX_BATCH_ITEMS) throw invalidArgument(field, `has ${n} items; the limit is ${MAX_BATCH_ITEMS}`);
 }

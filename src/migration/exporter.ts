@@ -1,7 +1,8 @@
 // The source side of a copy: reads a moving range out of a replica's storage
 // in bounded chunks (MIGRATION.md Contracts → Export). BACKFILL walks every
 // family of the range — MVCC versions in (key, ts) order, then the request-id
-// entries whose footprint touches the range — resuming strictly after the
+// entries whose footprint touches the range, then transaction locks and
+// records — resuming strictly after the
 // position it last emitted or scanned. CHANGE_LOG reads the job's captured
 // effects after a sequence number. VERIFY reads MVCC versions at or below a
 // timestamp. Chunks are bounded by bytes emitted and bytes scanned, paced by
@@ -10,6 +11,7 @@
 
 import type { KvStateMachine } from '../kv/state-machine.js';
 import { FAMILY_DEDUP, decodeDedup } from '../kv/state-machine.js';
+import { FAMILY_LOCK, FAMILY_TXN } from '../kv/txn-records.js';
 import { FAMILY_MVCC, compareBytes, concat, dataPrefix, prefixEnd, unescapeKey } from '../storage/keys.js';
 import type { MigrationRow } from './rows.js';
 import { rowBytes } from './rows.js';
@@ -40,6 +42,8 @@ export interface ExportChunkOut {
 
 const POS_MVCC = 1;
 const POS_DEDUP = 2;
+const POS_LOCK = 3;
+const POS_TXN = 4;
 const MAX_TS = (1n << 64n) - 1n;
 
 /** A node-wide byte budget shared by every export on the node (the cluster-wide rate limit, per node). */
@@ -110,7 +114,7 @@ export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCan
   }
   // Request-id entries: a small family (bounded by retention); keep those whose footprint touches the range.
   const prefix = dataPrefix(sm.group, FAMILY_DEDUP);
-  for (;;) {
+  while (phase === POS_DEDUP) {
     if (isCancelled()) return;
     const rows: MigrationRow[] = [];
     let scanned = 0;
@@ -129,15 +133,44 @@ export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCan
       if (touches) rows.push({ family: FAMILY_DEDUP, key: unescapeKey(k, prefix.byteLength).key, ts: 0n, value: v, tombstone: false, delete: false });
     }
     position = last ?? position;
+    if (exhausted) {
+      phase = POS_LOCK;
+      position = undefined;
+    }
     yield {
       rows,
-      nextCursor: exhausted ? new Uint8Array(0) : concat([Uint8Array.of(POS_DEDUP), position ?? new Uint8Array(0)]),
+      nextCursor: concat([Uint8Array.of(phase), position ?? new Uint8Array(0)]),
       lastSeq: 0,
-      done: exhausted,
+      done: false,
       scannedBytes: scanned,
     };
-    if (exhausted) return;
     await pace(scanned);
+  }
+  // Transaction locks (with the locked key), then commit records and rollback markers (with the primary).
+  while (phase === POS_LOCK || phase === POS_TXN) {
+    if (isCancelled()) return;
+    const family = phase === POS_LOCK ? FAMILY_LOCK : FAMILY_TXN;
+    const chunk = await (phase === POS_LOCK ? sm.locks : sm.records).export({
+      ...(req.start.byteLength > 0 ? { start: req.start } : {}),
+      ...(req.end.byteLength > 0 ? { end: req.end } : {}),
+      ...(position ? { cursor: position } : {}),
+      maxBytes: chunkBytes,
+      maxScannedBytes: chunkBytes * 4,
+    });
+    const rows: MigrationRow[] = chunk.rows.map((v) => ({ family, key: v.key, ts: v.ts, value: v.value ?? new Uint8Array(0), tombstone: false, delete: false }));
+    if (chunk.done) {
+      phase = phase === POS_LOCK ? POS_TXN : 0;
+      position = undefined;
+    } else position = chunk.cursor;
+    yield {
+      rows,
+      nextCursor: phase === 0 ? new Uint8Array(0) : concat([Uint8Array.of(phase), position ?? new Uint8Array(0)]),
+      lastSeq: 0,
+      done: phase === 0,
+      scannedBytes: chunk.scannedBytes,
+    };
+    if (phase === 0) return;
+    await pace(chunk.scannedBytes);
   }
 }
 

@@ -59,8 +59,8 @@ export class GroupClient {
   }
 
   /** Runs `fn` against the group's leader: follows NOT_LEADER, rotates on failures, until the deadline. */
-  private async onLeader<T>(group: number, fn: (c: InternalClient, deadline: number) => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.opts.timeoutMs;
+  private async onLeader<T>(group: number, fn: (c: InternalClient, deadline: number) => Promise<T>, timeoutMs = this.opts.timeoutMs): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
     let last: KvError | undefined;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       for (const node of this.order(group)) {
@@ -84,7 +84,7 @@ export class GroupClient {
       await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** Math.min(attempt, 5))));
     }
     // Name the group: this is what a stalled job reports.
-    throw new KvError(last?.code ?? 'UNAVAILABLE', `group ${group}: no leader answered in ${this.opts.timeoutMs} ms${last ? ` (last: ${last.message})` : ''}`);
+    throw new KvError(last?.code ?? 'UNAVAILABLE', `group ${group}: no leader answered in ${timeoutMs} ms${last ? ` (last: ${last.message})` : ''}`);
   }
 
   /** A migration step in the group's log. Refusals (ABORTED, …) throw with the group's state in `state`. */
@@ -98,6 +98,17 @@ export class GroupClient {
     const command = Buffer.from(encodeCommand(cmd));
     const r = await this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command, readJobId: '0' }, deadline));
     return { result: r.result, leader: this.leaders.get(group) ?? 0 };
+  }
+
+  /**
+   * Proposes a command on the group's leader and answers with the applied
+   * result, refusals included (a transaction step needs their details); only
+   * failures to reach a leader throw.
+   */
+  async proposeForResult(group: number, cmd: KvCommand, timeoutMs?: number): Promise<KvResult> {
+    const command = Buffer.from(encodeCommand(cmd));
+    const r = await this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command, readJobId: '0' }, deadline, true), timeoutMs);
+    return r.result;
   }
 
   /**
@@ -151,14 +162,14 @@ export class GroupClient {
     return this.onLeader(group, (c, deadline) => this.unary(c, 'importRangeVersions', req, deadline));
   }
 
-  private unary(c: InternalClient, method: 'groupCommand' | 'importRangeVersions', req: object, deadline: number): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+  private unary(c: InternalClient, method: 'groupCommand' | 'importRangeVersions', req: object, deadline: number, refusalsResolve = false): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
     return new Promise((resolve, reject) => {
       const cb = (err: grpc.ServiceError | null, res?: GroupCommandResponse__Output): void => {
         if (err) return reject(fromServiceError(err));
         if (res!.error.byteLength > 0) return reject(decodeKvError(res!.error));
         const result = decodeResult(res!.result);
         const state = result.stateJson ? decodeGroupJobState(new TextEncoder().encode(result.stateJson)) : undefined;
-        if (result.errorCode) {
+        if (result.errorCode && !refusalsResolve) {
           const e = new KvError(result.errorCode as KvError['code'], result.errorMessage ?? result.errorCode);
           (e as KvError & { state?: GroupJobState }).state = state;
           return reject(e);

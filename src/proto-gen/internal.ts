@@ -30,6 +30,7 @@ import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as 
 import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Output as _ferrykv_internal_v1_SnapshotAck__Output } from './ferrykv/internal/v1/SnapshotAck.js';
 import type { SnapshotChunk as _ferrykv_internal_v1_SnapshotChunk, SnapshotChunk__Output as _ferrykv_internal_v1_SnapshotChunk__Output } from './ferrykv/internal/v1/SnapshotChunk.js';
 import type { SnapshotRow as _ferrykv_internal_v1_SnapshotRow, SnapshotRow__Output as _ferrykv_internal_v1_SnapshotRow__Output } from './ferrykv/internal/v1/SnapshotRow.js';
+import type { TxnCommand as _ferrykv_internal_v1_TxnCommand, TxnCommand__Output as _ferrykv_internal_v1_TxnCommand__Output } from './ferrykv/internal/v1/TxnCommand.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -68,6 +69,7 @@ export interface ProtoGrpcType {
         SnapshotAck: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotAck__Output>
         SnapshotChunk: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotChunk, _ferrykv_internal_v1_SnapshotChunk__Output>
         SnapshotRow: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotRow, _ferrykv_internal_v1_SnapshotRow__Output>
+        TxnCommand: MessageTypeDefinition<_ferrykv_internal_v1_TxnCommand, _ferrykv_internal_v1_TxnCommand__Output>
       }
     }
   }

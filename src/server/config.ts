@@ -52,6 +52,12 @@ export interface NodeConfig {
   readonly consistencyCheckIntervalMs: number;
   /** Bytes/s each replica scans for background checks (0: unlimited). */
   readonly consistencyCheckRateLimit: number;
+  /** A transaction lock's life without a heartbeat (then readers and the resolver may roll it back). */
+  readonly txnLockTtlMs: number;
+  /** How often each group leader looks for expired locks. */
+  readonly txnResolverIntervalMs: number;
+  /** The most clocks of two nodes may differ: transactional reads restart on versions this close above them. */
+  readonly maxClockOffsetMs: number;
   readonly logLevel: string;
   readonly testHooks: boolean;
 }
@@ -79,6 +85,9 @@ export interface RawOptions {
   migrationRateLimit?: string;
   consistencyCheckIntervalMs?: string;
   consistencyCheckRateLimit?: string;
+  txnLockTtlMs?: string;
+  txnResolverIntervalMs?: string;
+  maxClockOffsetMs?: string;
   logLevel?: string;
 }
 
@@ -93,6 +102,9 @@ export const DEFAULTS = {
   migrationRateLimit: 0,
   consistencyCheckIntervalMs: 0,
   consistencyCheckRateLimit: 8 << 20,
+  txnLockTtlMs: 3000,
+  txnResolverIntervalMs: 2000,
+  maxClockOffsetMs: 50,
   logLevel: 'info',
 };
 
@@ -205,6 +217,9 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const migrationRateLimit = intOption(problems, '--migration-rate-limit', raw.migrationRateLimit, DEFAULTS.migrationRateLimit, 0, 2 ** 40);
   const consistencyCheckIntervalMs = intOption(problems, '--consistency-check-interval-ms', raw.consistencyCheckIntervalMs, DEFAULTS.consistencyCheckIntervalMs, 0, 30 * 24 * 3600 * 1000);
   const consistencyCheckRateLimit = intOption(problems, '--consistency-check-rate-limit', raw.consistencyCheckRateLimit, DEFAULTS.consistencyCheckRateLimit, 0, 2 ** 40);
+  const txnLockTtlMs = intOption(problems, '--txn-lock-ttl-ms', raw.txnLockTtlMs, DEFAULTS.txnLockTtlMs, 100, 600_000);
+  const txnResolverIntervalMs = intOption(problems, '--txn-resolver-interval-ms', raw.txnResolverIntervalMs, DEFAULTS.txnResolverIntervalMs, 100, 3_600_000);
+  const maxClockOffsetMs = intOption(problems, '--max-clock-offset-ms', raw.maxClockOffsetMs, DEFAULTS.maxClockOffsetMs, 0, 10_000);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const testHooks = env.FERRYKV_TEST_HOOKS === '1';
@@ -228,6 +243,9 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     migrationRateLimit,
     consistencyCheckIntervalMs,
     consistencyCheckRateLimit,
+    txnLockTtlMs,
+    txnResolverIntervalMs,
+    maxClockOffsetMs,
     logLevel,
     testHooks,
   };

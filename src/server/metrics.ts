@@ -29,6 +29,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly migrationRows = new Counter({ name: 'ferrykv_migration_copied_rows_total', help: 'Rows copied to migration targets by this node\'s migrator (backfill and change-log replay)', registers: [this.registry] });
+  readonly txnCommits = new Counter({ name: 'ferrykv_txn_commits_total', help: 'Transactions this node coordinated to a commit, by path', labelNames: ['kind'], registers: [this.registry] });
   readonly migrationBytes = new Counter({ name: 'ferrykv_migration_copied_bytes_total', help: 'Bytes copied to migration targets by this node\'s migrator', registers: [this.registry] });
   readonly appliedEntries = new Counter({ name: 'ferrykv_applied_entries_total', help: 'Committed entries applied per group', labelNames: ['group'], registers: [this.registry] });
   readonly confChanges = new Counter({ name: 'ferrykv_raft_conf_changes_total', help: 'Membership changes applied per group', labelNames: ['group'], registers: [this.registry] });

@@ -25,6 +25,7 @@ import { Replica, ReplicaError } from '../node/replica.js';
 import { EMPTY_RESULT, decodeCommand, encodeCommand, encodeResult, type KvCommand, type KvResult } from '../kv/commands.js';
 import { RateLimiter, exportRange } from '../migration/exporter.js';
 import { GroupClient } from '../migration/group-client.js';
+import { TxnCoordinator, parseCommitRequest } from '../kv/txn.js';
 import { hex, unhex } from '../migration/group-state.js';
 import { AFTER_RELEASE, PHASES, TERMINAL, checkOptions, decodeJob, encodeJob, newJob, type Phase, type SplitJob } from '../migration/job.js';
 import { optionsFrom, toJobMessage } from '../migration/job-proto.js';
@@ -41,6 +42,9 @@ import type { BatchResponse } from '../proto-gen/ferrykv/v1/BatchResponse.js';
 import type { Op__Output } from '../proto-gen/ferrykv/v1/Op.js';
 import type { OpResult } from '../proto-gen/ferrykv/v1/OpResult.js';
 import type { RawKVHandlers } from '../proto-gen/ferrykv/v1/RawKV.js';
+import type { TxnKVHandlers } from '../proto-gen/ferrykv/v1/TxnKV.js';
+import type { BeginTxnRequest__Output } from '../proto-gen/ferrykv/v1/BeginTxnRequest.js';
+import type { TxnCommitRequest__Output } from '../proto-gen/ferrykv/v1/TxnCommitRequest.js';
 import type { ListRoutesResponse } from '../proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { RoutingHandlers } from '../proto-gen/ferrykv/v1/Routing.js';
 import type { SplitRangeResponse } from '../proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
@@ -73,6 +77,11 @@ export class FerryServer {
   private watcher!: RouteWatcher;
   private migrator!: Migrator;
   private groupClient!: GroupClient;
+  private hlc!: Hlc;
+  private txn!: TxnCoordinator;
+  private txnResolverTimer: NodeJS.Timeout | undefined;
+  private resolvingLocks = false;
+  private pauseTxnAfterPrewrite = false;
   private pauseMigrationAt: Phase | undefined;
   private readonly exportLimiter: RateLimiter;
   private consistencyTimer: NodeJS.Timeout | undefined;
@@ -109,6 +118,7 @@ export class FerryServer {
     if (skipImportKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY }, 'UNSAFE FAILPOINT: migration imports drop one key (VERIFY must fail)');
     if (skipApplyKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY }, 'UNSAFE FAILPOINT: this node skips applying writes of one key (replica divergence on purpose)');
     const hlc = new Hlc();
+    this.hlc = hlc;
     this.transport = new Transport({
       nodeId: nodeId(cfg.nodeId),
       log: this.log,
@@ -196,6 +206,35 @@ export class FerryServer {
       leaderHint: (g) => this.host.replica(g)?.leader() ?? 0,
       timeoutMs: cfg.requestTimeoutMs,
     });
+    this.txn = new TxnCoordinator({
+      host: this.host,
+      routes: this.routes,
+      refreshRoutes: () => this.refreshRoutes(),
+      hlc,
+      groups: this.groupClient,
+      requestTimeoutMs: cfg.requestTimeoutMs,
+      lockTtlMs: cfg.txnLockTtlMs,
+      maxClockOffsetMs: cfg.maxClockOffsetMs,
+      pauseAfterPrewrite: () => this.pauseTxnAfterPrewrite,
+      log: this.log,
+    });
+    this.kv.txn = this.txn;
+    // Locks of coordinators that died: each group leader rolls them forward or back after their TTL.
+    this.txnResolverTimer = setInterval(() => {
+      if (this.resolvingLocks) return;
+      this.resolvingLocks = true;
+      void Promise.all(
+        [...this.host.replicas.keys()].map((g) =>
+          this.txn.resolveExpired(g).then(
+            (n) => {
+              if (n > 0) this.log.info({ groupId: g, resolved: n }, 'expired transaction locks resolved');
+            },
+            (e: unknown) => this.log.debug({ groupId: g, err: (e as Error).message }, 'lock resolver pass failed; will retry'),
+          ),
+        ),
+      ).finally(() => (this.resolvingLocks = false));
+    }, cfg.txnResolverIntervalMs);
+    this.txnResolverTimer.unref();
     this.migrator = new Migrator({
       nodeId: cfg.nodeId,
       log: this.log,
@@ -249,6 +288,7 @@ export class FerryServer {
     const p = protos();
     server.addService(p.pub.ferrykv.v1.RawKV.service, this.rawKvHandlers());
     server.addService(p.pub.ferrykv.v1.Routing.service, this.routingHandlers());
+    server.addService(p.pub.ferrykv.v1.TxnKV.service, this.txnHandlers());
     server.addService(p.admin.ferrykv.admin.v1.Admin.service, this.adminHandlers());
     server.addService(p.internal.ferrykv.internal.v1.Internal.service, this.internalHandlers());
     this.boundPort = await new Promise<number>((resolve, reject) =>
@@ -414,6 +454,35 @@ export class FerryServer {
     };
   }
 
+  private txnHandlers(): TxnKVHandlers {
+    return {
+      BeginTxn: this.unary('BeginTxn', (r) => Promise.resolve(this.beginTxn(r))),
+      TxnGet: this.unary('TxnGet', (r) => this.kv.get({ key: r.key, readTs: r.startTs }, true)),
+      TxnBatchGet: this.unary('TxnBatchGet', (r) => this.kv.batchGet({ keys: r.keys, readTs: r.startTs }, true)),
+      TxnScan: this.unary('TxnScan', (r) => this.kv.scan({ start: r.start, end: r.end, limit: r.limit, reverse: r.reverse, readTs: r.startTs }, true)),
+      TxnCommit: this.unary('TxnCommit', (r) => this.txnCommit(r)),
+    };
+  }
+
+  private beginTxn(r: BeginTxnRequest__Output): { startTs: string } {
+    const after = checkTimestamp('after_ts', r.afterTs);
+    if (after > 0n) {
+      try {
+        this.hlc.observe(after);
+      } catch (e) {
+        throw new KvError('INVALID_ARGUMENT', `after_ts: ${(e as Error).message}`, { field: 'after_ts', reason: 'too far in the future' });
+      }
+    }
+    return { startTs: this.txn.begin(after).toString() };
+  }
+
+  private async txnCommit(r: TxnCommitRequest__Output): Promise<{ commitTs: string; onePhase: boolean }> {
+    const req = parseCommitRequest(r);
+    const out = await this.txn.commit(req);
+    this.metrics.txnCommits.inc({ kind: out.onePhase ? 'one_phase' : 'two_phase' });
+    return { commitTs: out.commitTs.toString(), onePhase: out.onePhase };
+  }
+
   /**
    * The batched stream: operations run concurrently; results finished in one
    * event-loop turn leave in one BatchResponse. The stream ends after the
@@ -489,6 +558,18 @@ export class FerryServer {
         return { deleteRange: await kv.deleteRange(op.deleteRange!) };
       case 'scan':
         return { scan: await kv.scan(op.scan!) };
+      case 'beginTxn':
+        return { beginTxn: this.beginTxn(op.beginTxn!) };
+      case 'txnGet':
+        return { get: await kv.get({ key: op.txnGet!.key, readTs: op.txnGet!.startTs }, true) };
+      case 'txnBatchGet':
+        return { batchGet: await kv.batchGet({ keys: op.txnBatchGet!.keys, readTs: op.txnBatchGet!.startTs }, true) };
+      case 'txnScan': {
+        const q = op.txnScan!;
+        return { scan: await kv.scan({ start: q.start, end: q.end, limit: q.limit, reverse: q.reverse, readTs: q.startTs }, true) };
+      }
+      case 'txnCommit':
+        return { txnCommit: await this.txnCommit(op.txnCommit!) };
       default:
         throw new KvError('INVALID_ARGUMENT', 'op: no request set', { field: 'op.request' });
     }
@@ -667,10 +748,12 @@ export class FerryServer {
           done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: ${(e as Error).message}`)));
           return;
         }
-        if (cmd.kind !== 'MIGRATION' && cmd.kind !== 'DIGEST') {
-          done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: only migration steps and digests travel this way, not ${cmd.kind}`)));
+        if (cmd.kind !== 'MIGRATION' && cmd.kind !== 'DIGEST' && cmd.kind !== 'TXN') {
+          done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: only migration steps, digests and transaction steps travel this way, not ${cmd.kind}`)));
           return;
         }
+        // The sender's clock decided the proposal timestamp; this leader's clock follows it.
+        if (cmd.kind === 'TXN' && cmd.proposedTs > 0n) this.hlc.forward(cmd.proposedTs);
         done(this.proposeOnLeader(req.groupId, req.command));
       },
       ImportRangeVersions: (call, callback) => {
@@ -1086,20 +1169,25 @@ export class FerryServer {
 
   private adminHandlers(): AdminHandlers {
     return {
-      NodeStatus: this.unary('NodeStatus', () =>
-        Promise.resolve({
+      NodeStatus: this.unary('NodeStatus', async () => {
+        const groups = [...this.host.replicas.keys()].sort((a, b) => a - b).flatMap((g) => this.groupStatus(g) ?? []);
+        for (const g of groups) {
+          const sm = this.host.replica(g.groupId!)?.sm as KvStateMachine | undefined;
+          if (sm) g.txnLocks = String(await sm.locks.countVersions(100_000));
+        }
+        return {
           nodeId: this.cfg.nodeId,
           address: this.cfg.listen,
           version: VERSION,
           uptimeMs: String(Date.now() - this.started),
-          groups: [...this.host.replicas.keys()].sort((a, b) => a - b).flatMap((g) => this.groupStatus(g) ?? []),
+          groups,
           peers: this.transport.peerStatus(),
           routeCacheVersion: String(this.routes.version),
           staleRouteRetries: String(this.kv.staleRoutes),
           routeWatchOpen: this.watcher.watching,
           migratingJobs: this.migrator.active.map(String),
-        }),
-      ),
+        };
+      }),
       AddMember: this.unary('AddMember', (req) => {
         const ctx = req.address ? new TextEncoder().encode(req.address) : undefined;
         return this.changeMembership(req.groupId, {
@@ -1206,6 +1294,7 @@ export class FerryServer {
           this.routes.force(routes);
         }
         this.pauseMigrationAt = req.pauseMigrationAt ? (req.pauseMigrationAt as Phase) : undefined;
+        this.pauseTxnAfterPrewrite = req.pauseTxnAfterPrewrite;
         if (req.pauseRouteWatch) this.watcher.pause();
         else this.watcher.resume();
         this.transport.setFaults(m);
@@ -1264,6 +1353,7 @@ export class FerryServer {
     this.stopping = true;
     this.log.info('shutting down');
     if (this.dedupTimer) clearInterval(this.dedupTimer);
+    if (this.txnResolverTimer) clearInterval(this.txnResolverTimer);
     clearInterval(this.fenceWatchTimer);
     clearInterval(this.consistencyTimer);
     await this.migrator.stop();

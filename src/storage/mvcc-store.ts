@@ -179,6 +179,28 @@ export class MvccStore {
     }
   }
 
+  /** How many versions the family holds, counting at most `max`. */
+  async countVersions(max: number): Promise<number> {
+    let n = 0;
+    for await (const _ of this.db.level.keys({ gte: this.famPrefix, lt: this.famEnd, limit: max })) n++;
+    return n;
+  }
+
+  /** The timestamp of the newest version of `key` at or below readTs, tombstones included (0n: none). */
+  async newestTs(key: Uint8Array, readTs: bigint): Promise<bigint> {
+    const it = this.db.level.keys({
+      gte: versionKey(this.group, this.family, key, readTs),
+      lt: prefixEnd(versionPrefix(this.group, this.family, key)),
+      limit: 1,
+    });
+    try {
+      const k = await it.next();
+      return k === undefined ? 0n : decodeVersionKey(k).ts;
+    } finally {
+      await it.close();
+    }
+  }
+
   /**
    * Point reads of many keys at one timestamp, through a single iterator
    * (seeking per key): far cheaper than one iterator per key. Results are in

@@ -66,6 +66,8 @@ export interface Error {
   'field'?: (string);
   'reason'?: (string);
   'safePoint'?: (number | string | Long);
+  'conflictingKey'?: (Buffer | Uint8Array | string);
+  'retryTs'?: (number | string | Long);
 }
 
 export interface Error__Output {
@@ -81,4 +83,6 @@ export interface Error__Output {
   'field': (string);
   'reason': (string);
   'safePoint': (string);
+  'conflictingKey': (Buffer);
+  'retryTs': (string);
 }

@@ -8,6 +8,11 @@ import type { BatchGetRequest as _ferrykv_v1_BatchGetRequest, BatchGetRequest__O
 import type { BatchWriteRequest as _ferrykv_v1_BatchWriteRequest, BatchWriteRequest__Output as _ferrykv_v1_BatchWriteRequest__Output } from '../../ferrykv/v1/BatchWriteRequest.js';
 import type { DeleteRangeRequest as _ferrykv_v1_DeleteRangeRequest, DeleteRangeRequest__Output as _ferrykv_v1_DeleteRangeRequest__Output } from '../../ferrykv/v1/DeleteRangeRequest.js';
 import type { ScanRequest as _ferrykv_v1_ScanRequest, ScanRequest__Output as _ferrykv_v1_ScanRequest__Output } from '../../ferrykv/v1/ScanRequest.js';
+import type { BeginTxnRequest as _ferrykv_v1_BeginTxnRequest, BeginTxnRequest__Output as _ferrykv_v1_BeginTxnRequest__Output } from '../../ferrykv/v1/BeginTxnRequest.js';
+import type { TxnGetRequest as _ferrykv_v1_TxnGetRequest, TxnGetRequest__Output as _ferrykv_v1_TxnGetRequest__Output } from '../../ferrykv/v1/TxnGetRequest.js';
+import type { TxnBatchGetRequest as _ferrykv_v1_TxnBatchGetRequest, TxnBatchGetRequest__Output as _ferrykv_v1_TxnBatchGetRequest__Output } from '../../ferrykv/v1/TxnBatchGetRequest.js';
+import type { TxnScanRequest as _ferrykv_v1_TxnScanRequest, TxnScanRequest__Output as _ferrykv_v1_TxnScanRequest__Output } from '../../ferrykv/v1/TxnScanRequest.js';
+import type { TxnCommitRequest as _ferrykv_v1_TxnCommitRequest, TxnCommitRequest__Output as _ferrykv_v1_TxnCommitRequest__Output } from '../../ferrykv/v1/TxnCommitRequest.js';
 
 export interface Op {
   'id'?: (number);
@@ -19,7 +24,12 @@ export interface Op {
   'batchWrite'?: (_ferrykv_v1_BatchWriteRequest | null);
   'deleteRange'?: (_ferrykv_v1_DeleteRangeRequest | null);
   'scan'?: (_ferrykv_v1_ScanRequest | null);
-  'request'?: "get"|"put"|"delete"|"compareAndSwap"|"batchGet"|"batchWrite"|"deleteRange"|"scan";
+  'beginTxn'?: (_ferrykv_v1_BeginTxnRequest | null);
+  'txnGet'?: (_ferrykv_v1_TxnGetRequest | null);
+  'txnBatchGet'?: (_ferrykv_v1_TxnBatchGetRequest | null);
+  'txnScan'?: (_ferrykv_v1_TxnScanRequest | null);
+  'txnCommit'?: (_ferrykv_v1_TxnCommitRequest | null);
+  'request'?: "get"|"put"|"delete"|"compareAndSwap"|"batchGet"|"batchWrite"|"deleteRange"|"scan"|"beginTxn"|"txnGet"|"txnBatchGet"|"txnScan"|"txnCommit";
 }
 
 export interface Op__Output {
@@ -32,5 +42,10 @@ export interface Op__Output {
   'batchWrite'?: (_ferrykv_v1_BatchWriteRequest__Output | null);
   'deleteRange'?: (_ferrykv_v1_DeleteRangeRequest__Output | null);
   'scan'?: (_ferrykv_v1_ScanRequest__Output | null);
-  'request'?: "get"|"put"|"delete"|"compareAndSwap"|"batchGet"|"batchWrite"|"deleteRange"|"scan";
+  'beginTxn'?: (_ferrykv_v1_BeginTxnRequest__Output | null);
+  'txnGet'?: (_ferrykv_v1_TxnGetRequest__Output | null);
+  'txnBatchGet'?: (_ferrykv_v1_TxnBatchGetRequest__Output | null);
+  'txnScan'?: (_ferrykv_v1_TxnScanRequest__Output | null);
+  'txnCommit'?: (_ferrykv_v1_TxnCommitRequest__Output | null);
+  'request'?: "get"|"put"|"delete"|"compareAndSwap"|"batchGet"|"batchWrite"|"deleteRange"|"scan"|"beginTxn"|"txnGet"|"txnBatchGet"|"txnScan"|"txnCommit";
 }

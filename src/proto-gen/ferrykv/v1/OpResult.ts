@@ -6,6 +6,8 @@ import type { CompareAndSwapResponse as _ferrykv_v1_CompareAndSwapResponse, Comp
 import type { BatchGetResponse as _ferrykv_v1_BatchGetResponse, BatchGetResponse__Output as _ferrykv_v1_BatchGetResponse__Output } from '../../ferrykv/v1/BatchGetResponse.js';
 import type { DeleteRangeResponse as _ferrykv_v1_DeleteRangeResponse, DeleteRangeResponse__Output as _ferrykv_v1_DeleteRangeResponse__Output } from '../../ferrykv/v1/DeleteRangeResponse.js';
 import type { ScanResponse as _ferrykv_v1_ScanResponse, ScanResponse__Output as _ferrykv_v1_ScanResponse__Output } from '../../ferrykv/v1/ScanResponse.js';
+import type { BeginTxnResponse as _ferrykv_v1_BeginTxnResponse, BeginTxnResponse__Output as _ferrykv_v1_BeginTxnResponse__Output } from '../../ferrykv/v1/BeginTxnResponse.js';
+import type { TxnCommitResponse as _ferrykv_v1_TxnCommitResponse, TxnCommitResponse__Output as _ferrykv_v1_TxnCommitResponse__Output } from '../../ferrykv/v1/TxnCommitResponse.js';
 
 export interface OpResult {
   'id'?: (number);
@@ -16,7 +18,9 @@ export interface OpResult {
   'deleteRange'?: (_ferrykv_v1_DeleteRangeResponse | null);
   'scan'?: (_ferrykv_v1_ScanResponse | null);
   'error'?: (Buffer | Uint8Array | string);
-  'response'?: "get"|"write"|"compareAndSwap"|"batchGet"|"deleteRange"|"scan"|"error";
+  'beginTxn'?: (_ferrykv_v1_BeginTxnResponse | null);
+  'txnCommit'?: (_ferrykv_v1_TxnCommitResponse | null);
+  'response'?: "get"|"write"|"compareAndSwap"|"batchGet"|"deleteRange"|"scan"|"error"|"beginTxn"|"txnCommit";
 }
 
 export interface OpResult__Output {
@@ -28,5 +32,7 @@ export interface OpResult__Output {
   'deleteRange'?: (_ferrykv_v1_DeleteRangeResponse__Output | null);
   'scan'?: (_ferrykv_v1_ScanResponse__Output | null);
   'error'?: (Buffer);
-  'response'?: "get"|"write"|"compareAndSwap"|"batchGet"|"deleteRange"|"scan"|"error";
+  'beginTxn'?: (_ferrykv_v1_BeginTxnResponse__Output | null);
+  'txnCommit'?: (_ferrykv_v1_TxnCommitResponse__Output | null);
+  'response'?: "get"|"write"|"compareAndSwap"|"batchGet"|"deleteRange"|"scan"|"error"|"beginTxn"|"txnCommit";
 }

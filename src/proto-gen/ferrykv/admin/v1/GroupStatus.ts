@@ -15,6 +15,7 @@ export interface GroupStatus {
   'voters'?: (number)[];
   'learners'?: (number)[];
   'progress'?: (_ferrykv_admin_v1_ProgressStatus)[];
+  'txnLocks'?: (number | string | Long);
 }
 
 export interface GroupStatus__Output {
@@ -29,4 +30,5 @@ export interface GroupStatus__Output {
   'voters': (number)[];
   'learners': (number)[];
   'progress': (_ferrykv_admin_v1_ProgressStatus__Output)[];
+  'txnLocks': (string);
 }

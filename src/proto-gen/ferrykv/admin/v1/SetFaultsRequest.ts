@@ -8,6 +8,7 @@ export interface SetFaultsRequest {
   'pauseRouteWatch'?: (boolean);
   'staleRoutes'?: (_ferrykv_v1_Route)[];
   'pauseMigrationAt'?: (string);
+  'pauseTxnAfterPrewrite'?: (boolean);
 }
 
 export interface SetFaultsRequest__Output {
@@ -15,4 +16,5 @@ export interface SetFaultsRequest__Output {
   'pauseRouteWatch': (boolean);
   'staleRoutes': (_ferrykv_v1_Route__Output)[];
   'pauseMigrationAt': (string);
+  'pauseTxnAfterPrewrite': (boolean);
 }

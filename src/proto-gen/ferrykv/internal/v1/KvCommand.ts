@@ -4,6 +4,7 @@ import type { KvWrite as _ferrykv_internal_v1_KvWrite, KvWrite__Output as _ferry
 import type { CatalogCommand as _ferrykv_internal_v1_CatalogCommand, CatalogCommand__Output as _ferrykv_internal_v1_CatalogCommand__Output } from '../../../ferrykv/internal/v1/CatalogCommand.js';
 import type { MigrationCommand as _ferrykv_internal_v1_MigrationCommand, MigrationCommand__Output as _ferrykv_internal_v1_MigrationCommand__Output } from '../../../ferrykv/internal/v1/MigrationCommand.js';
 import type { JobCommand as _ferrykv_internal_v1_JobCommand, JobCommand__Output as _ferrykv_internal_v1_JobCommand__Output } from '../../../ferrykv/internal/v1/JobCommand.js';
+import type { TxnCommand as _ferrykv_internal_v1_TxnCommand, TxnCommand__Output as _ferrykv_internal_v1_TxnCommand__Output } from '../../../ferrykv/internal/v1/TxnCommand.js';
 import type { Long } from '@grpc/proto-loader';
 
 // Original file: proto/internal.proto
@@ -18,6 +19,7 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   MIGRATION: 'MIGRATION',
   JOB: 'JOB',
   DIGEST: 'DIGEST',
+  TXN: 'TXN',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -39,6 +41,8 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 7
   | 'DIGEST'
   | 8
+  | 'TXN'
+  | 9
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 
@@ -59,6 +63,7 @@ export interface KvCommand {
   'catalog'?: (_ferrykv_internal_v1_CatalogCommand | null);
   'migration'?: (_ferrykv_internal_v1_MigrationCommand | null);
   'job'?: (_ferrykv_internal_v1_JobCommand | null);
+  'txn'?: (_ferrykv_internal_v1_TxnCommand | null);
 }
 
 export interface KvCommand__Output {
@@ -78,4 +83,5 @@ export interface KvCommand__Output {
   'catalog': (_ferrykv_internal_v1_CatalogCommand__Output | null);
   'migration': (_ferrykv_internal_v1_MigrationCommand__Output | null);
   'job': (_ferrykv_internal_v1_JobCommand__Output | null);
+  'txn': (_ferrykv_internal_v1_TxnCommand__Output | null);
 }

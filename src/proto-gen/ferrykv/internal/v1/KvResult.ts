@@ -23,6 +23,13 @@ export interface KvResult {
   'jobId'?: (number | string | Long);
   'movedToGroup'?: (number);
   'index'?: (number | string | Long);
+  'txnStatus'?: (string);
+  'minCommitTs'?: (number | string | Long);
+  'conflictKey'?: (Buffer | Uint8Array | string);
+  'lockFound'?: (boolean);
+  'lockPrimary'?: (Buffer | Uint8Array | string);
+  'lockStartTs'?: (number | string | Long);
+  'lockExpiresMs'?: (number | string | Long);
 }
 
 export interface KvResult__Output {
@@ -45,4 +52,11 @@ export interface KvResult__Output {
   'jobId': (string);
   'movedToGroup': (number);
   'index': (string);
+  'txnStatus': (string);
+  'minCommitTs': (string);
+  'conflictKey': (Buffer);
+  'lockFound': (boolean);
+  'lockPrimary': (Buffer);
+  'lockStartTs': (string);
+  'lockExpiresMs': (string);
 }

@@ -1,0 +1,212 @@
+// Cross-range transactions on a real 3-node, 3-group cluster: atomic commits
+// across groups, snapshot reads, write-write conflicts, write skew under
+// snapshot isolation vs serializable, bank transfers whose total never moves,
+// and a coordinator killed between locking and committing.
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { FerryClient, KvError } from '../../src/client/client.js';
+import { TestCluster, call, enc, sleep, waitFor } from './cluster.js';
+import * as grpc from '@grpc/grpc-js';
+import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
+import type { BeginTxnResponse__Output } from '../../src/proto-gen/ferrykv/v1/BeginTxnResponse.js';
+import type { TxnCommitResponse__Output } from '../../src/proto-gen/ferrykv/v1/TxnCommitResponse.js';
+
+let c: TestCluster;
+let db: FerryClient;
+let keepLogs = false;
+const NODES = [1, 2, 3];
+const TTL_MS = 1000;
+const RESOLVER_MS = 500;
+const str = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
+
+describe('Transactions on a 3-node, 3-group cluster', () => {
+  beforeAll(async () => {
+    c = await TestCluster.start({ nodes: 3, groups: 3, extraArgs: ['--txn-lock-ttl-ms', String(TTL_MS), '--txn-resolver-interval-ms', String(RESOLVER_MS)] });
+    db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 15_000 });
+  });
+  afterAll(async () => {
+    db?.close();
+    if (keepLogs) console.error(`txn: node logs kept in ${c?.dir}`);
+    await c?.cleanup(keepLogs);
+  });
+  const keepOnFailure = (): void => onTestFailed(() => void (keepLogs = true));
+
+  it('commits writes in three groups atomically, reads its own writes, and reads a snapshot', async () => {
+    keepOnFailure();
+    // a… in group 1, k… in group 2, q… in group 3.
+    const before = await db.begin();
+    await db.txn(async (tx) => {
+      tx.put('a/1', 'one');
+      tx.put('k/1', 'two');
+      tx.put('q/1', 'three');
+      expect(await tx.getString('k/1')).toBe('two'); // its own write
+      const rows = await tx.scan({ start: 'a', end: 'z' });
+      expect(rows.map((r) => str(r.key))).toEqual(['a/1', 'k/1', 'q/1']);
+    });
+    for (const [k, v] of [['a/1', 'one'], ['k/1', 'two'], ['q/1', 'three']] as const) expect(str((await db.get(k))?.value)).toBe(v);
+    // A transaction that began before the commit does not see it.
+    expect(await before.get('k/1')).toBeUndefined();
+    expect(await before.scan({ start: 'a', end: 'z' })).toEqual([]);
+    before.rollback();
+    // A new one does, through TxnGet and TxnScan alike.
+    const after = await db.begin();
+    expect(await after.getString('q/1')).toBe('three');
+    expect((await after.scan({ start: 'a', end: 'z' })).length).toBe(3);
+  });
+
+  it('aborts the second of two transactions that write the same key (ABORTED, retryable, names the key)', async () => {
+    keepOnFailure();
+    const t1 = await db.begin();
+    const t2 = await db.begin();
+    t1.put('k/conflict', 't1');
+    t1.put('a/conflict', 't1');
+    t2.put('k/conflict', 't2');
+    t2.put('q/conflict', 't2');
+    await t1.commit();
+    const err = await t2.commit().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(KvError);
+    const e = err as KvError;
+    expect(e.code).toBe('ABORTED');
+    expect(e.retryable).toBe(true);
+    expect(e.detail.reason).toBe('write-conflict');
+    expect(str(e.detail.conflictingKey)).toBe('k/conflict');
+    expect(str((await db.get('k/conflict'))?.value)).toBe('t1');
+    expect(await db.get('q/conflict')).toBeUndefined(); // nothing of t2 is visible
+  });
+
+  it('allows write skew under snapshot isolation and refuses it under serializable', async () => {
+    keepOnFailure();
+    for (const isolation of ['snapshot', 'serializable'] as const) {
+      await db.txn((tx) => {
+        tx.put(`a/skew-${isolation}`, '1');
+        tx.put(`q/skew-${isolation}`, '1');
+        return Promise.resolve();
+      });
+      const t1 = await db.begin({ isolation });
+      const t2 = await db.begin({ isolation });
+      for (const t of [t1, t2]) {
+        expect(await t.getString(`a/skew-${isolation}`)).toBe('1');
+        expect(await t.getString(`q/skew-${isolation}`)).toBe('1');
+      }
+      t1.put(`a/skew-${isolation}`, '0');
+      t2.put(`q/skew-${isolation}`, '0');
+      await t1.commit();
+      const second = await t2.commit().then(
+        () => 'committed',
+        (e: unknown) => (e instanceof KvError ? `${e.code}:${e.detail.reason ?? ''}` : String(e)),
+      );
+      expect(second).toBe(isolation === 'snapshot' ? 'committed' : 'ABORTED:read-conflict');
+    }
+  });
+
+  it('keeps the bank total constant in every snapshot under concurrent cross-group transfers', async () => {
+    keepOnFailure();
+    const accounts = ['a/acct-1', 'c/acct-2', 'k/acct-3', 'm/acct-4', 'q/acct-5', 't/acct-6'];
+    await db.txn((tx) => {
+      for (const a of accounts) tx.put(a, '100');
+      return Promise.resolve();
+    });
+    let stop = false;
+    let transfers = 0;
+    let aborted = 0;
+    const failures: string[] = [];
+    const transfer = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        const from = accounts[(w + i) % accounts.length]!;
+        const to = accounts[(w * 7 + i * 3 + 1) % accounts.length]!;
+        if (from === to) continue;
+        try {
+          await db.txn(
+            async (tx) => {
+              const a = Number(await tx.getString(from));
+              const b = Number(await tx.getString(to));
+              const amount = Math.min(a, 1 + ((w + i) % 7));
+              tx.put(from, String(a - amount));
+              tx.put(to, String(b + amount));
+            },
+            { retries: 50, isolation: w % 2 === 0 ? 'snapshot' : 'serializable' },
+          );
+          transfers++;
+        } catch (e) {
+          if (e instanceof KvError && e.code === 'ABORTED') aborted++;
+          else failures.push(`transfer: ${(e as Error).message}`);
+        }
+      }
+    };
+    const reader = async (): Promise<number> => {
+      let reads = 0;
+      while (!stop) {
+        const rows = await db.txn((tx) => tx.scan({ start: '', end: '' }), { retries: 50 });
+        const bal = rows.filter((r) => str(r.key)!.includes('acct-')).map((r) => Number(str(r.value)));
+        const total = bal.reduce((x, y) => x + y, 0);
+        if (bal.length !== accounts.length || total !== 600 || bal.some((b) => b < 0)) failures.push(`read ${bal.join(',')} = ${total}`);
+        reads++;
+      }
+      return reads;
+    };
+    const workers = [0, 1, 2, 3].map(transfer);
+    const readers = [reader(), reader()];
+    await sleep(6000);
+    stop = true;
+    await Promise.all(workers);
+    const reads = (await Promise.all(readers)).reduce((a, b) => a + b, 0);
+    expect(failures).toEqual([]);
+    expect(transfers).toBeGreaterThan(10);
+    expect(reads).toBeGreaterThan(5);
+    const final = await Promise.all(accounts.map(async (a) => Number(str((await db.get(a))?.value))));
+    expect(final.reduce((x, y) => x + y, 0)).toBe(600);
+    console.log(`bank: ${transfers} transfers, ${aborted} gave up after retries, ${reads} consistent snapshot reads`);
+  }, 60_000);
+
+  it('leaves no lock behind when the coordinator dies between locking and committing; the transaction is all or nothing', async () => {
+    keepOnFailure();
+    const victim = 3;
+    await c.adminApi(victim).setFaults({ faults: [], pauseTxnAfterPrewrite: true });
+    const txnKv = new (protos().pub.ferrykv.v1.TxnKV)(c.address(victim), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const begin = await call<object, BeginTxnResponse__Output>(txnKv.beginTxn.bind(txnKv), {}, 5000);
+    const keys = ['a/orphan', 'k/orphan', 'q/orphan'];
+    // The commit hangs after its prewrites on the victim: locks in every group, nothing decided.
+    const pending = call<object, TxnCommitResponse__Output>(
+      txnKv.txnCommit.bind(txnKv),
+      { startTs: begin.startTs, mutations: keys.map((k) => ({ op: 'PUT', key: enc(k), value: enc('orphaned') })), requestId: enc(`orphan-${Date.now()}`) },
+      60_000,
+    ).catch((e: unknown) => e);
+    const lockCount = async (n: number): Promise<number> => (await c.status(n)).groups.reduce((sum, g) => sum + Number(g.txnLocks), 0);
+    await waitFor('locks in all three groups', async () => ((await lockCount(1)) >= 3 ? true : undefined), 15_000, 50);
+    await c.kill(victim);
+    txnKv.close();
+    await pending;
+    const killedAt = Date.now();
+    // The survivors' resolvers roll the orphan back after its TTL: no lock is left on any replica.
+    await waitFor('no locks on nodes 1 and 2', async () => ((await lockCount(1)) === 0 && (await lockCount(2)) === 0 ? true : undefined), 10 * (TTL_MS + RESOLVER_MS), 100);
+    const clearedMs = Date.now() - killedAt;
+    console.log(`orphaned locks cleared ${clearedMs} ms after the coordinator died (TTL ${TTL_MS} ms, resolver every ${RESOLVER_MS} ms)`);
+    const seen = await Promise.all(keys.map(async (k) => (await db.get(k)) !== undefined));
+    expect(new Set(seen).size).toBe(1); // all or nothing
+    expect(seen[0]).toBe(false); // never decided: rolled back
+    c.startNode(victim);
+    await c.waitCaughtUp(victim, [1, 2, 3]);
+  }, 120_000);
+
+  it('refuses bad transactional input with INVALID_ARGUMENT', async () => {
+    keepOnFailure();
+    const txnKv = new (protos().pub.ferrykv.v1.TxnKV)(c.address(1), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const bad = async (req: object): Promise<string> =>
+      call<object, TxnCommitResponse__Output>(txnKv.txnCommit.bind(txnKv), req, 5000).then(
+        () => 'ok',
+        (e: unknown) => (e as Error).message,
+      );
+    expect(await bad({ startTs: '0', mutations: [{ op: 'PUT', key: enc('a'), value: enc('v') }], requestId: enc('r1') })).toMatch(/start_ts/);
+    expect(await bad({ startTs: '5', mutations: [{ op: 'PUT', key: enc(''), value: enc('v') }], requestId: enc('r2') })).toMatch(/mutations\[0\]\.key/);
+    expect(await bad({ startTs: '5', mutations: [{ op: 'PUT', key: enc('a'), value: enc('v') }, { op: 'DELETE', key: enc('a') }], requestId: enc('r3') })).toMatch(/written twice/);
+    expect(await bad({ startTs: '5', mutations: [{ op: 'PUT', key: enc('a'), value: enc('v') }] })).toMatch(/request_id/);
+    const get = await call<object, unknown>(txnKv.txnGet.bind(txnKv), { key: enc('a'), startTs: '0' }, 5000).then(
+      () => 'ok',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(get).toMatch(/start_ts/);
+    txnKv.close();
+  });
+});
