@@ -13,7 +13,7 @@ const int = (v: string): number => {
 const program = new Command()
   .name('jepsen')
   .description('Run ferrykv under faults, record the history, check it. Exit code 1 on a violation, 2 if the checker gave up.')
-  .option('--workload <list>', 'register, set (comma-separated)', 'register,set')
+  .option('--workload <list>', 'register, set, bank, append (comma-separated; append runs half its processes at snapshot isolation, half serializable)', 'register,set')
   .option('--nemesis <list>', `none, all, or any of ${ALL_NEMESES.join(', ')}`, 'all')
   .option('--time <sec>', 'seconds of faults', int, 60)
   .option('--seed <n>', 'random seed (replays the schedule)', int, Date.now() % 100000)
@@ -21,6 +21,8 @@ const program = new Command()
   .option('--interval <sec>', 'seconds between nemesis actions (randomized ±50%)', int, 4)
   .option('--register-processes <n>', 'register client processes', int, 10)
   .option('--set-processes <n>', 'set client processes', int, 4)
+  .option('--bank-processes <n>', 'bank client processes', int, 4)
+  .option('--append-processes <n>', 'list-append client processes', int, 6)
   .option('--checker-timeout-ms <ms>', 'budget per key for the linearizability search', int, 20_000)
   .option('--unsafe-stale-reads', 'TEST ONLY: serve reads without ReadIndex; the run must fail', false)
   .option('--store <dir>', 'where runs are written', fileURLToPath(new URL('./store', import.meta.url)));
@@ -34,13 +36,15 @@ const o = program.opts<{
   interval: number;
   registerProcesses: number;
   setProcesses: number;
+  bankProcesses: number;
+  appendProcesses: number;
   checkerTimeoutMs: number;
   unsafeStaleReads: boolean;
   store: string;
 }>();
 
 const workloads = o.workload.split(',').map((w) => {
-  if (w !== 'register' && w !== 'set') program.error(`--workload: unknown workload ${w} (register, set; append waits for transactions)`);
+  if (w !== 'register' && w !== 'set' && w !== 'bank' && w !== 'append') program.error(`--workload: unknown workload ${w} (register, set, bank, append)`);
   return w as Workload;
 });
 const nemeses: NemesisKind[] =
@@ -62,6 +66,8 @@ const report = await runJepsen({
   nodes: o.nodes as 3 | 5,
   registerProcesses: o.registerProcesses,
   setProcesses: o.setProcesses,
+  bankProcesses: o.bankProcesses,
+  appendProcesses: o.appendProcesses,
   nemesisIntervalSec: o.interval,
   unsafeStaleReads: o.unsafeStaleReads,
   storeDir: o.store,

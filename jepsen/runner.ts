@@ -20,8 +20,12 @@ import type { HistoryEvent, RegisterOp, SetOp } from './checker/history.js';
 import { checkRegister, type RegisterResult } from './checker/linearizability.js';
 import { checkSet, type SetResult } from './checker/set.js';
 import { latencyStats } from './checker/stats.js';
+import { checkAppend, type AppendResult } from './checker/append.js';
+import { checkBank, type BankResult } from './checker/bank.js';
+import type { BankOp, TxnOp } from './checker/history.js';
+import { AppendKeys, BANK_ACCOUNTS, BANK_START, TxnRecorder, appendWorker, bankWorker, finalBankRead, seedBank } from './txn-workloads.js';
 
-export type Workload = 'register' | 'set';
+export type Workload = 'register' | 'set' | 'bank' | 'append';
 export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split' | 'migrate';
 
 export interface RunOptions {
@@ -34,6 +38,10 @@ export interface RunOptions {
   /** Register client processes (5 per key at a time). */
   readonly registerProcesses: number;
   readonly setProcesses: number;
+  /** Bank transfer/read processes (default 4). */
+  readonly bankProcesses?: number;
+  /** List-append processes, half at snapshot isolation, half serializable (default 6). */
+  readonly appendProcesses?: number;
   /** Seconds between nemesis actions. */
   readonly nemesisIntervalSec: number;
   /** Test-only failpoint: reads without ReadIndex (the run must then fail). */
@@ -49,6 +57,8 @@ export interface RunReport {
   readonly dir: string;
   readonly register?: RegisterResult;
   readonly set?: SetResult;
+  readonly bank?: BankResult;
+  readonly append?: { readonly snapshot: AppendResult; readonly serializable: AppendResult };
   readonly nemesis: string[];
   readonly stats: unknown;
   /** Migration jobs the nemesis started, as they ended (a FAILED job fails the run: VERIFY must be clean). */
@@ -167,6 +177,8 @@ class Nemesis {
     private readonly rand: () => number,
     private readonly kinds: readonly NemesisKind[],
     private readonly note: (s: string) => void,
+    /** Transactional workloads hold keys in every route: any route may move or split. */
+    private readonly everyRoute = false,
   ) {
     this.offset = Math.floor(rand() * kinds.length);
   }
@@ -174,6 +186,10 @@ class Nemesis {
   private say(s: string): void {
     this.log.push(s);
     this.note(`nemesis: ${s}`);
+  }
+
+  private splitPrefixes(): string[] {
+    return this.everyRoute ? ['reg/', 'set/', 'c/snapshot/', 'j/serializable/', 'd/acct/', 'r/acct/'] : ['reg/', 'set/'];
   }
 
   private pick<T>(xs: readonly T[]): T {
@@ -232,14 +248,20 @@ class Nemesis {
           const via = this.pick(up);
           const routes = (await this.c.adminApi(via).listRoutes({ local: false }, 3000)).routes
             .map(fromRawRoute)
-            .filter((r) => r.state === 'ACTIVE' && Buffer.compare(r.start, Buffer.from('set0')) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, Buffer.from('reg/')) > 0));
+            .filter((r) => r.state === 'ACTIVE' && (this.everyRoute || (Buffer.compare(r.start, Buffer.from('set0')) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, Buffer.from('reg/')) > 0))));
           if (routes.length === 0) {
             this.say('migrate: every workload route is already moving');
             break;
           }
-          const r = this.pick(routes);
+          const split = this.rand() < 0.3 ? `${this.pick(this.splitPrefixes())}${Math.floor(this.rand() * 1000)}` : undefined;
+          // With a split key the job moves the route holding that key.
+          const holder = split ? routes.find((x) => Buffer.compare(x.start, Buffer.from(split)) <= 0 && (x.end.byteLength === 0 || Buffer.compare(Buffer.from(split), x.end) < 0)) : undefined;
+          if (split && !holder) {
+            this.say(`migrate: the route holding "${split}" is already moving`);
+            break;
+          }
+          const r = holder ?? this.pick(routes);
           const to = this.pick(Array.from({ length: this.c.groups }, (_, i) => i + 1).filter((g) => g !== r.groupId));
-          const split = this.rand() < 0.3 ? `${this.pick(['reg/', 'set/'])}${Math.floor(this.rand() * 1000)}` : undefined;
           const leader = await this.c.leaderOf(1, 3000);
           const job = await this.c.adminApi(leader).startSplitMigration(
             {
@@ -259,7 +281,7 @@ class Nemesis {
       case 'split': {
         // A same-group split among the workload's keys: clients and nodes route
         // by caches that lag it, and set reads scan across the new boundary.
-        const key = `${this.pick(['reg/', 'set/'])}${Math.floor(this.rand() * 1000)}`;
+        const key = `${this.pick(this.splitPrefixes())}${Math.floor(this.rand() * 1000)}`;
         const via = this.pick(up);
         try {
           const res = await this.c.adminApi(via).splitRange({ splitKey: Buffer.from(key) }, 5000);
@@ -385,7 +407,11 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     clients.push(db);
     return db;
   };
-  const nemesis = new Nemesis(c, ids, rand, o.nemeses, o.log);
+  const txnWorkloads = o.workloads.includes('bank') || o.workloads.includes('append');
+  const nemesis = new Nemesis(c, ids, rand, o.nemeses, o.log, txnWorkloads);
+  const t0 = performance.now();
+  const bankRec = new TxnRecorder<BankOp>(t0);
+  const appendRecs = { snapshot: new TxnRecorder<TxnOp>(t0), serializable: new TxnRecorder<TxnOp>(t0) };
   let report: RunReport | undefined;
   try {
     // Register keys rotate so each key's history stays small enough to check;
@@ -417,6 +443,22 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
         const p = procs++;
         setProcs.push(p);
         workers.push(setWorker(p, clientFor(p), rec, until, counter));
+      }
+    }
+    if (o.workloads.includes('bank')) {
+      await seedBank(clientFor(procs));
+      for (let i = 0; i < (o.bankProcesses ?? 4); i++) {
+        const p = procs++;
+        workers.push(bankWorker(p, clientFor(p), bankRec, rng(o.seed * 37 + p), until));
+      }
+    }
+    if (o.workloads.includes('append')) {
+      const counter = { next: 1 };
+      const pools = { snapshot: new AppendKeys('snapshot'), serializable: new AppendKeys('serializable') };
+      for (let i = 0; i < (o.appendProcesses ?? 6); i++) {
+        const p = procs++;
+        const level = i % 2 === 0 ? 'snapshot' : 'serializable';
+        workers.push(appendWorker(p, clientFor(p), appendRecs[level], rng(o.seed * 41 + p), until, pools[level], level, counter));
       }
     }
     const end = Date.now() + o.timeSec * 1000;
@@ -458,9 +500,22 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     await Promise.all(workers);
     // Final reads after recovery.
     if (o.workloads.includes('set')) await readSet(setProcs[0] ?? procs, clientFor(procs + 1), rec);
-    o.log(`jepsen: ${rec.events.length} events recorded; checking`);
+    // A final bank read after recovery.
+    if (o.workloads.includes('bank')) await finalBankRead(procs + 2, clientFor(procs + 2), bankRec);
+    o.log(`jepsen: ${rec.events.length + bankRec.events.length + appendRecs.snapshot.events.length + appendRecs.serializable.events.length} events recorded; checking`);
 
     writeFileSync(join(dir, 'history.jsonl'), rec.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    if (o.workloads.includes('bank')) writeFileSync(join(dir, 'bank.jsonl'), bankRec.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    for (const level of ['snapshot', 'serializable'] as const) {
+      if (o.workloads.includes('append')) writeFileSync(join(dir, `append-${level}.jsonl`), appendRecs[level].events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    }
+    const bank = o.workloads.includes('bank') ? checkBank(bankRec.events, { accounts: BANK_ACCOUNTS, total: BANK_START * BANK_ACCOUNTS.length, allowNegative: false }) : undefined;
+    const append = o.workloads.includes('append')
+      ? {
+          snapshot: checkAppend(appendRecs.snapshot.events, { isolation: 'snapshot-isolation' }),
+          serializable: checkAppend(appendRecs.serializable.events, { isolation: 'serializable' }),
+        }
+      : undefined;
     const registerEvents = rec.events.filter((e) => 'key' in e.op) as HistoryEvent<RegisterOp>[];
     const setEvents = rec.events.filter((e) => !('key' in e.op)) as HistoryEvent<SetOp>[];
     const register = o.workloads.includes('register') ? checkRegister(registerEvents, { timeoutMs: o.checkerTimeoutMs }) : undefined;
@@ -468,14 +523,15 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     const stats = latencyStats(rec.events);
     let valid: boolean | 'unknown' = true;
     const migrationsOk = migrations.every((m) => m.phase === 'DONE' || m.phase === 'ABANDONED');
-    for (const v of [register?.valid, set?.valid, migrationsOk]) {
+    for (const v of [register?.valid, set?.valid, migrationsOk, bank?.valid, append?.snapshot.valid, append?.serializable.valid]) {
       if (v === false) valid = false;
       else if (v === 'unknown' && valid === true) valid = 'unknown';
     }
-    report = { valid, seed: o.seed, dir, ...(register ? { register } : {}), ...(set ? { set } : {}), nemesis: nemesis.log, stats, migrations };
+    report = { valid, seed: o.seed, dir, ...(register ? { register } : {}), ...(set ? { set } : {}), ...(bank ? { bank } : {}), ...(append ? { append } : {}), nemesis: nemesis.log, stats, migrations };
     writeFileSync(join(dir, 'results.json'), JSON.stringify(report, null, 2));
-    writeFileSync(join(dir, 'report.txt'), humanReport(report, rec.events.length));
-    o.log(humanReport(report, rec.events.length));
+    const events = rec.events.length + bankRec.events.length + appendRecs.snapshot.events.length + appendRecs.serializable.events.length;
+    writeFileSync(join(dir, 'report.txt'), humanReport(report, events));
+    o.log(humanReport(report, events));
     return report;
   } finally {
     stop = true;
@@ -497,6 +553,15 @@ function humanReport(r: RunReport, events: number): string {
     }
   }
   if (r.set) lines.push(`set: ${r.set.valid}; attempted ${r.set.attempted}, acknowledged ${r.set.acknowledged}, lost ${r.set.lost.length}, unexpected ${r.set.unexpected.length}, stale ${r.set.stale.length}, recovered ${r.set.recovered.length}`);
+  if (r.bank) {
+    const b = r.bank;
+    lines.push(`bank: ${b.valid}; ${b.reads} reads, transfers ok ${b.transfers.ok} / fail ${b.transfers.fail} / info ${b.transfers.info}, bad totals ${b.badTotals.length}, negative ${b.negative.length}, missing accounts ${b.missingAccounts.length}${b.reason ? ` (${b.reason})` : ''}`);
+    for (const x of b.badTotals.slice(0, 3)) lines.push(`  read at ${x.index}: total ${x.total} ${JSON.stringify(x.balances)}`);
+  }
+  for (const [level, a] of Object.entries(r.append ?? {})) {
+    lines.push(`append (${level}): ${a.valid}; txns ok ${a.txns.ok} / fail ${a.txns.fail} / info ${a.txns.info}; anomalies ${a.anomalyTypes.join(', ') || 'none'}${a.allowed.length ? ` (allowed: ${a.allowed.join(', ')})` : ''}`);
+    for (const an of a.anomalies.filter((x) => !a.allowed.includes(x.type)).slice(0, 3)) lines.push(`  ${an.type}: ${an.explanation}`);
+  }
   lines.push(`nemesis: ${r.nemesis.length} actions`);
   for (const n of r.nemesis) lines.push(`  ${n}`);
   if (r.migrations && r.migrations.length > 0) {

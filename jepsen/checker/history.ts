@@ -15,6 +15,17 @@ export type RegisterOp =
   | { f: 'write'; key: string; value: number }
   | { f: 'cas'; key: string; value: [number | null, number] }; // [expected (null = absent), new]
 export type SetOp = { f: 'add'; value: number } | { f: 'read-set'; value: number[] | null };
+/**
+ * One step of a list-append transaction: append a value to the list at a key,
+ * or read that list. Invoke: reads carry null; ok completion: each read
+ * carries the list it observed (null = absent, i.e. empty), appends echo.
+ */
+export type MicroOp = ['append', string, number] | ['r', string, number[] | null];
+export type TxnOp = { f: 'txn'; value: MicroOp[] };
+/** Bank workload: transfers between accounts and whole-bank reads (ok: balance per account). */
+export type BankOp =
+  | { f: 'transfer'; value: { from: string; to: string; amount: number } }
+  | { f: 'read'; value: Record<string, number> | null };
 export interface HistoryEvent<Op = RegisterOp | SetOp> {
   readonly index: number; // position in the history (0..n-1)
   readonly type: EventType;

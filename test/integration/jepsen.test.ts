@@ -1,5 +1,6 @@
 // The Jepsen tier in CI: one combined register + set run under every nemesis
-// (kill -9, pause, partition, leader transfer) that must pass, and the same
+// (kill -9, pause, partition, leader transfer, split, migrate) that must pass,
+// one bank + list-append transaction run under the same nemeses, and the
 // register workload with the stale-read failpoint that must be caught.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,30 @@ describe('Jepsen', () => {
     for (const kind of ['kill -9', 'SIGSTOP', 'partition']) expect(r.nemesis.some((n) => n.startsWith(kind)), kind).toBe(true);
     expect(r.set?.acknowledged ?? 0).toBeGreaterThan(50);
     expect(r.valid, `seed ${SEED}, artifacts in ${r.dir}`).toBe(true);
+  }, 300_000);
+
+  it('bank and list-append transactions (snapshot isolation and serializable) under kill, pause, partition, leader transfer, splits and live migrations: totals constant, no forbidden anomaly', async () => {
+    const r = await runJepsen({
+      workloads: ['bank', 'append'],
+      nemeses: ['kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
+      timeSec: 45,
+      seed: SEED + 2,
+      nodes: 3,
+      registerProcesses: 0,
+      setProcesses: 0,
+      bankProcesses: 4,
+      appendProcesses: 6,
+      nemesisIntervalSec: 3,
+      unsafeStaleReads: false,
+      storeDir: store,
+      checkerTimeoutMs: 20_000,
+      log: (l) => console.log(l),
+    });
+    expect(r.nemesis.length, 'the nemesis did something').toBeGreaterThan(5);
+    expect(r.bank?.reads ?? 0).toBeGreaterThan(20);
+    expect(r.bank?.transfers.ok ?? 0).toBeGreaterThan(50);
+    for (const level of ['snapshot', 'serializable'] as const) expect(r.append?.[level].txns.ok ?? 0, level).toBeGreaterThan(100);
+    expect(r.valid, `seed ${SEED + 2}, artifacts in ${r.dir}`).toBe(true);
   }, 300_000);
 
   it('reports the stale-read failpoint as non-linearizable (the harness can fail)', async () => {
