@@ -33,6 +33,8 @@ import { MAX_BATCH_BYTES, checkCount, checkKey, checkRange, checkRequestId, chec
 export type Isolation = 'SNAPSHOT' | 'SERIALIZABLE';
 
 export interface TxnOptions {
+  /** 1–255: the low 8 bits of every start timestamp this node hands out. */
+  readonly nodeId: number;
   readonly host: NodeHost;
   readonly routes: RouteCache;
   readonly refreshRoutes: () => Promise<void>;
@@ -70,10 +72,19 @@ export class TxnCoordinator {
 
   constructor(private readonly opts: TxnOptions) {}
 
-  /** A start timestamp above `afterTs`. */
+  /**
+   * A start timestamp above `afterTs`, unique in the cluster: a start
+   * timestamp names its transaction (locks and records are keyed by it), and
+   * two nodes' clocks can hand out the same value, so its low 8 bits are this
+   * node's id.
+   */
   begin(afterTs: bigint): bigint {
     if (afterTs > 0n) this.opts.hlc.forward(afterTs);
-    return this.opts.hlc.now();
+    const ts = this.opts.hlc.now();
+    let tagged = (ts & ~0xffn) | BigInt(this.opts.nodeId & 0xff);
+    if (tagged <= ts) tagged += 0x100n;
+    this.opts.hlc.forward(tagged);
+    return tagged;
   }
 
   private nowMs(): number {

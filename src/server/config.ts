@@ -135,7 +135,8 @@ export function checkCluster(c: unknown): string[] {
   if (!f.nodes || f.nodes.length === 0) problems.push('cluster.nodes: must list at least one node');
   else
     f.nodes.forEach((n, i) => {
-      if (!Number.isInteger(n?.id) || n.id <= 0) problems.push(`cluster.nodes[${i}].id: must be a positive integer`);
+      // Transaction start timestamps carry the node id in their low 8 bits (src/kv/txn.ts), so ids stay below 256.
+      if (!Number.isInteger(n?.id) || n.id <= 0 || n.id > 255) problems.push(`cluster.nodes[${i}].id: must be an integer from 1 to 255`);
       else if (nodeIds.has(n.id)) problems.push(`cluster.nodes[${i}].id: duplicate node id ${n.id}`);
       else nodeIds.add(n.id);
       if (typeof n?.address !== 'string' || !splitHostPort(n.address)) problems.push(`cluster.nodes[${i}].address: must be host:port`);

@@ -207,6 +207,7 @@ export class FerryServer {
       timeoutMs: cfg.requestTimeoutMs,
     });
     this.txn = new TxnCoordinator({
+      nodeId: cfg.nodeId,
       host: this.host,
       routes: this.routes,
       refreshRoutes: () => this.refreshRoutes(),
