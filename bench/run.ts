@@ -4,6 +4,7 @@ import { runStorageBench } from './storage.js';
 import { runKvBench } from './kv.js';
 import { runCompare } from './compare.js';
 import { runMigrationBench } from './migration.js';
+import { runTxnBench } from './txn.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
@@ -11,6 +12,7 @@ const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   kv: runKvBench,
   compare: runCompare,
   migration: runMigrationBench,
+  txn: runTxnBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -26,6 +26,8 @@ import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkReq
 
 const MAX_TS = (1n << 64n) - 1n;
 const MAX_FORWARD_HOPS = 2;
+/** How far past a read's timestamp a bump closes the group's timestamp (10 ms of HLC time). */
+const BUMP_HEADROOM = 10n << 16n;
 
 export interface KvServiceOptions {
   readonly host: NodeHost;
@@ -73,8 +75,8 @@ export class KvService {
     const deadline = Date.now() + this.timeoutMs;
     return this.routed(undefined, async () => {
       const r = await this.replicaFor(this.opts.routes.lookup(key).groupId);
-      for (;;) {
-        const ts = await this.readPoint(r, readTs);
+      for (let resolved = false; ; resolved = true) {
+        const ts = await this.readPoint(r, readTs, resolved);
         this.checkOwned(r, key);
         // A transactional read first clears locks that could hide a commit at or below its timestamp.
         if (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: [key] }, readTs, deadline))) continue;
@@ -127,7 +129,7 @@ export class KvService {
           const r = await this.replicaFor(g);
           const keys = idxs.map((i) => req.keys[i]!);
           let ts = await this.readPoint(r, readTs);
-          while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: keys.filter((k) => !this.sm(r).ownership.check(k)) }, readTs, deadline))) ts = await this.readPoint(r, readTs);
+          while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: keys.filter((k) => !this.sm(r).ownership.check(k)) }, readTs, deadline))) ts = await this.readPoint(r, readTs, true);
           const got = await this.sm(r).mvcc.getMany(keys, ts);
           if (txn) {
             const limit = this.coordinator().uncertainty(readTs);
@@ -174,7 +176,7 @@ export class KvService {
         const r = await this.replicaFor(part.group);
         let ts = await this.readPoint(r, readTs);
         this.checkOwned(r, part.start, part.end);
-        while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { start: part.start, end: part.end }, readTs, deadline))) ts = await this.readPoint(r, readTs);
+        while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { start: part.start, end: part.end }, readTs, deadline))) ts = await this.readPoint(r, readTs, true);
         const rows = await this.sm(r).mvcc.scan({
           ...(part.start.byteLength > 0 ? { start: part.start } : {}),
           ...(part.end.byteLength > 0 ? { end: part.end } : {}),
@@ -446,21 +448,53 @@ export class KvService {
   }
 
   /** Waits for a linearizable read point; returns the timestamp to read at. */
-  private async readPoint(r: Replica, readTs: bigint): Promise<bigint> {
+  private async readPoint(r: Replica, readTs: bigint, barrier = false): Promise<bigint> {
     if (this.opts.unsafeStaleReads === true && readTs === 0n) return MAX_TS;
+    const sm = this.sm(r);
+    // A read at a timestamp the replica has already closed needs no barrier:
+    // every entry after the one that closed it commits above it, and a
+    // transaction's commit below it was locked (visible here) before. So any
+    // replica — a follower, even one cut off — serves it from what it applied.
+    // (After resolving locks the caller asks for a barrier, to see the resolution.)
+    if (readTs !== 0n && !barrier && sm.maxTs >= readTs) return readTs;
     await this.withDeadline(r.readBarrier());
     if (readTs === 0n) return MAX_TS;
-    const sm = this.sm(r);
     if (readTs > sm.maxTs) {
       // Close the timestamp through the log before serving a read at it. Only
       // the leader can propose: a follower has the leader do it (proposing
       // locally failed every such read on a follower with NOT_LEADER) and then
       // applies through the bump, so every write at or below readTs — all
       // committed before the bump — is visible here too.
-      await this.bumpTs(r.group, readTs);
+      await this.closeTimestamp(r.group, readTs);
       if (sm.maxTs < readTs) await this.withDeadline(r.readBarrier());
     }
     return readTs;
+  }
+
+  /** In-flight bumps by group: reads at timestamps below one wait for it instead of proposing their own. */
+  private readonly bumps = new Map<number, { target: bigint; done: Promise<void> }>();
+
+  /**
+   * Closes `readTs` in a group, a little ahead (BUMP_HEADROOM): transactions
+   * read at fresh start timestamps, and one bump through the log then serves
+   * every read for the next few milliseconds. Concurrent reads share a bump.
+   */
+  private async closeTimestamp(group: number, readTs: bigint): Promise<void> {
+    for (;;) {
+      const inflight = this.bumps.get(group);
+      if (!inflight) break;
+      if (inflight.target >= readTs) return inflight.done;
+      await inflight.done.catch(() => {});
+      if (this.sm(await this.replicaFor(group)).maxTs >= readTs) return;
+    }
+    const target = readTs + BUMP_HEADROOM;
+    const done = this.bumpTs(group, target);
+    this.bumps.set(group, { target, done });
+    try {
+      await done;
+    } finally {
+      if (this.bumps.get(group)?.done === done) this.bumps.delete(group);
+    }
   }
 
   /** Closes timestamp `ts` in a group (BUMP_TS), on its leader: proposed there, or forwarded to it. */

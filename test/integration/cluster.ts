@@ -356,6 +356,33 @@ export class TestCluster {
     }
   }
 
+  /** An admin call on the default group's leader (job RPCs are served there), retried while leadership settles. */
+  async onDefaultLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 20_000): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await fn(this.adminApi(await this.leaderOf(1)));
+      } catch (e) {
+        if (!(e instanceof KvError) || !(e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || e.code === 'DEADLINE_EXCEEDED') || Date.now() > until) throw e;
+        await sleep(100);
+      }
+    }
+  }
+
+  /** Waits until migration job `jobId` is in one of `phases`. */
+  async waitJob(jobId: string, phases: readonly string[], timeoutMs = 90_000): Promise<SplitJob__Output> {
+    let last: SplitJob__Output | undefined;
+    return waitFor(
+      () => `job ${jobId} to reach ${phases.join('|')} (last: ${last?.phase} ${last?.lastError ?? ''})`,
+      async () => {
+        last = await this.onDefaultLeader((a) => a.getSplitJob({ jobId }));
+        return phases.includes(last.phase) ? last : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
   async kill(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
     const p = this.nodes.get(id)!;
     if (!p.proc || p.proc.exitCode !== null) return p.proc?.exitCode ?? null;
