@@ -5,6 +5,7 @@ import { runKvBench } from './kv.js';
 import { runCompare } from './compare.js';
 import { runMigrationBench } from './migration.js';
 import { runTxnBench } from './txn.js';
+import { runFenceBench } from './fence.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
@@ -13,6 +14,7 @@ const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   compare: runCompare,
   migration: runMigrationBench,
   txn: runTxnBench,
+  fence: runFenceBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -629,10 +629,10 @@ export class KvStateMachine implements StateMachine {
       case 'CLEANUP': {
         if (!st || !sameAttempt || st.role !== 'source' || st.state !== 'released') return refuse('cleanup needs a released range');
         if (st.cleaned) return answer(st);
-        const res = await this.clearFamilies(b, unhex(st.start), unhex(st.end), m.maxKeys);
+        const res = await this.clearFamilies(b, unhex(st.start), unhex(st.end), m.maxKeys, m.fromCursor);
         const next = res.cursor === undefined ? { ...st, cleaned: true } : st;
         if (next !== st) this.saveJob(b, next);
-        return answer(next, { deleted: res.deleted, more: res.cursor !== undefined });
+        return answer(next, { deleted: res.deleted, more: res.cursor !== undefined, resumeKey: res.cursor ?? new Uint8Array(0) });
       }
       case 'REPAIR': {
         // RepairFromSource (MIGRATION.md VERIFY): after a failed verification the
@@ -673,13 +673,34 @@ export class KvStateMachine implements StateMachine {
   }
 
   /** Deletes a bounded batch of the range's versions, then its locks, then its transaction records (cursor undefined: all gone). */
-  private async clearFamilies(b: StorageBatch, start: Uint8Array, end: Uint8Array, maxKeys: number | undefined): Promise<{ deleted: number; cursor: Uint8Array | undefined }> {
+  private async clearFamilies(
+    b: StorageBatch,
+    start: Uint8Array,
+    end: Uint8Array,
+    maxKeys: number | undefined,
+    resume?: Uint8Array,
+  ): Promise<{ deleted: number; cursor: Uint8Array | undefined }> {
     const opts = { start, ...(end.byteLength > 0 ? { end } : {}), maxVersions: Math.max(1, Math.min(maxKeys ?? 1000, 10_000)) };
+    const stores = [this.mvcc, this.locks, this.records];
+    // A resume cursor ([store index][that store's cursor]) skips what earlier
+    // batches deleted: LevelDB would otherwise walk their tombstones every time.
+    let first = 0;
+    let cursor: Uint8Array | undefined;
+    if (resume && resume.byteLength > 1 && resume[0]! < stores.length) {
+      first = resume[0]!;
+      cursor = resume.subarray(1);
+    }
     let deleted = 0;
-    for (const store of [this.mvcc, this.locks, this.records]) {
-      const res = await store.clearRange(b, { ...opts, maxVersions: opts.maxVersions - deleted });
+    for (let i = first; i < stores.length; i++) {
+      let res;
+      try {
+        res = await stores[i]!.clearRange(b, { ...opts, ...(i === first && cursor ? { cursor } : {}), maxVersions: opts.maxVersions - deleted });
+      } catch {
+        res = await stores[i]!.clearRange(b, { ...opts, maxVersions: opts.maxVersions - deleted }); // a cursor from elsewhere: start over
+      }
       deleted += res.deleted;
-      if (res.cursor !== undefined || deleted >= opts.maxVersions) return { deleted, cursor: res.cursor ?? Uint8Array.of(0) };
+      if (res.cursor !== undefined) return { deleted, cursor: concat([Uint8Array.of(i), res.cursor]) };
+      if (deleted >= opts.maxVersions) return { deleted, cursor: i + 1 < stores.length ? Uint8Array.of(i + 1) : Uint8Array.of(0) };
     }
     return { deleted, cursor: undefined };
   }

@@ -16,6 +16,7 @@ import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, de
 import { rowBytes, type MigrationRow } from './rows.js';
 import { randomBytes } from 'node:crypto';
 import { buildTree, root } from '../verify/merkle.js';
+import { AdaptivePacer } from './pacer.js';
 
 export interface MigratorDeps {
   readonly nodeId: number;
@@ -213,11 +214,14 @@ export class Migrator {
   }
 
   private async clearTarget(job: SplitJob): Promise<void> {
+    const pacer = new AdaptivePacer();
     for (;;) {
-      const { state } = await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 10_000 });
+      const began = Date.now();
+      const { state } = await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: CLEANUP_BATCH_KEYS });
       if (state?.state === 'importing') break;
       if (state?.state !== 'clearing') throw new Error(`target is ${state?.state ?? 'unknown'} while clearing`);
-      await yieldLoop();
+      const pause = pacer.next(Date.now() - began);
+      await (pause > 0 ? sleep(pause) : yieldLoop());
     }
     await this.update(job, { phase: 'CAPTURE' });
   }
@@ -252,10 +256,15 @@ export class Migrator {
       rateLimitBytesPerSec: String(job.options.rateLimitBytesPerSec),
       minApplied: String(job.captureIndex),
     });
+    const pacer = new AdaptivePacer();
     for await (const chunk of chunks) {
       this.stillLeader();
       const to = chunk.done ? changeCursor(0) : backfillCursor(chunk.nextCursor);
+      const began = Date.now();
       const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, cursor, to, chunk.rows);
+      // Back off while the target is slow to take a chunk (clients share its log and CPU).
+      const pause = pacer.next(Date.now() - began);
+      if (pause > 0 && !chunk.done) await sleep(pause);
       if (state?.cursor !== hex(to)) throw new Error('the target did not take the chunk at our cursor; resuming from its cursor');
       cursor = to;
       rows += chunk.rows.length;
@@ -521,10 +530,18 @@ export class Migrator {
       await sleep(Math.min(1000, due - Date.now()));
       return;
     }
+    // Deleting the source copy is bulk work on a group that keeps serving its
+    // other ranges: small batches (each one Raft entry applied by every
+    // replica), paced by how fast the source takes them.
+    const pacer = new AdaptivePacer();
+    let resume: Uint8Array = new Uint8Array(0);
     for (;;) {
-      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'CLEANUP', ...this.base(job), maxKeys: 10_000 });
+      const began = Date.now();
+      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'CLEANUP', ...this.base(job), maxKeys: CLEANUP_BATCH_KEYS, fromCursor: resume });
       if (!result.more) break;
-      await yieldLoop();
+      resume = result.resumeKey;
+      const pause = pacer.next(Date.now() - began);
+      await (pause > 0 ? sleep(pause) : yieldLoop());
     }
     const s = await this.sourceState(job);
     for (;;) {
@@ -594,6 +611,9 @@ function differ(a: MigrationRow, b: MigrationRow): string | undefined {
   if (a.tombstone !== b.tombstone || compareBytes(a.value, b.value) !== 0) return `values differ at ${describe(a)}`;
   return undefined;
 }
+
+/** Keys deleted per CLEANUP / CLEAR command (one Raft entry each, applied by every replica). */
+const CLEANUP_BATCH_KEYS = 2000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

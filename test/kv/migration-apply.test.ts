@@ -669,4 +669,28 @@ describe('migration plane at apply: persistence', () => {
     expect(await versions(t3, 'p')).toEqual(await versions(s3, 'p'));
     expect((await apply(t3, put('q', 'retry', 'A'))).commitTs).toBe(1n);
   });
+
+  it('CLEANUP deletes the released copy in bounded batches, resuming from the cursor each batch returns (and from the start with none)', async () => {
+    const s = await open(S);
+    const t = await open(T);
+    const range = { start: enc('p'), end: enc('t') };
+    for (let i = 0; i < 25; i++) await apply(s, put(`q${String(i).padStart(2, '0')}`, 'v'));
+    await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, ...range, peerGroup: S }));
+    await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, ...range, peerGroup: T }));
+    const rows = (await s.mvcc.export({ ...range, maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map(fromVersion);
+    await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows }));
+    const f = st(await apply(s, mig({ kind: 'FENCE', jobId: 1, attempt: 1 })));
+    await apply(s, mig({ kind: 'RELEASE', jobId: 1, attempt: 1, fenceEpoch: f.fenceEpoch, head: 0 }));
+    const first = await apply(s, mig({ kind: 'CLEANUP', jobId: 1, attempt: 1, maxKeys: 10 }));
+    expect(first).toMatchObject({ deleted: 10, more: true });
+    expect(first.resumeKey.byteLength).toBeGreaterThan(1);
+    const second = await apply(s, mig({ kind: 'CLEANUP', jobId: 1, attempt: 1, maxKeys: 10, fromCursor: first.resumeKey }));
+    expect(second).toMatchObject({ deleted: 10, more: true });
+    // A batch without a cursor (a retry that lost it) starts over and still finds the rest.
+    const third = await apply(s, mig({ kind: 'CLEANUP', jobId: 1, attempt: 1, maxKeys: 10 }));
+    expect(third.deleted).toBe(5);
+    const last = await apply(s, mig({ kind: 'CLEANUP', jobId: 1, attempt: 1, maxKeys: 10, fromCursor: third.resumeKey }));
+    expect(st(last)).toMatchObject({ cleaned: true });
+    expect(await versions(s, 'p', 't')).toEqual([]);
+  });
 });

@@ -1,0 +1,114 @@
+// Fence-window benchmark: `npm run bench -- fence [--moves 20] [--keys 1000] [--writes-per-sec 1000]`.
+//
+// MIGRATION.md measures the fence window of a hot route over many moves (one
+// move is one sample). This starts a 3-node, 3-group cluster on 127.0.0.1,
+// loads `keys` keys into route [p, +∞) (group 3), then drives an open-loop
+// writer at `writes-per-sec` on that route while moving it back and forth
+// between groups 3 and 2, `moves` times (each move waits for DONE). It prints
+// JSON: the fence window of every move (S's leader clock, from Fence applied
+// to Adopt acknowledged), their p50/p99/max, per-move durations, and the
+// writers' latency p50/p99/max and errors (client-visible errors must be 0).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FerryClient, type Mutation } from '../src/client/client.js';
+import { TestCluster, sleep } from '../test/integration/cluster.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+function opt(args: string[], name: string, def: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
+}
+
+function pct(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return +s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!.toFixed(1);
+}
+
+export async function runFenceBench(args: string[]): Promise<void> {
+  const moves = Number(opt(args, 'moves', '20'));
+  const keys = Number(opt(args, 'keys', '1000'));
+  const wps = Number(opt(args, 'writes-per-sec', '1000'));
+  const out = opt(args, 'out', join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-fence.json`));
+  const log = (m: string): void => console.error(`[fence ${new Date().toISOString().slice(11, 19)}] ${m}`);
+  const loadAtStart = loadavg().map((x) => +x.toFixed(2));
+  const c = await TestCluster.start({ nodes: 3, groups: 3 });
+  const endpoints = [1, 2, 3].map((n) => c.address(n));
+  const db = new FerryClient({ endpoints, timeoutMs: 10_000 });
+  const key = (i: number): string => `q/${String(i).padStart(7, '0')}`;
+  try {
+    for (let i = 0; i < keys; i += 500) {
+      const muts: Mutation[] = [];
+      for (let j = i; j < Math.min(keys, i + 500); j++) muts.push({ op: 'put', key: key(j), value: 'v'.repeat(100) });
+      await db.batchWrite(muts);
+    }
+    // Open-loop writers on the moving route.
+    const lats: number[] = [];
+    const errors: string[] = [];
+    let errorCount = 0;
+    let running = true;
+    let issued = 0;
+    const t0 = performance.now();
+    const writer = (async (): Promise<void> => {
+      while (running) {
+        const due = Math.floor((wps * (performance.now() - t0)) / 1000);
+        while (issued < due) {
+          const n = issued++;
+          const start = performance.now();
+          db.put(key(n % keys), `w${n}`).then(
+            () => lats.push(performance.now() - start),
+            (e: unknown) => {
+              errorCount++;
+              if (errors.length < 10) errors.push(e instanceof Error ? e.message : String(e));
+            },
+          );
+        }
+        await sleep(2);
+      }
+    })();
+    await sleep(3000);
+    const windows: number[] = [];
+    const durations: number[] = [];
+    let group = 3;
+    for (let m = 0; m < moves; m++) {
+      const routes = (await c.adminApi(1).listRoutes({ local: false })).routes;
+      const route = routes.find((r) => Buffer.from(r.start).toString() === 'p');
+      if (!route) throw new Error('route [p, +∞) not found');
+      const to = group === 3 ? 2 : 3;
+      const began = Date.now();
+      const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: route.routeId, targetGroup: to, options: { cleanupGraceMs: '0', cleanupGraceSet: true } }));
+      const done = await c.waitJob(job.jobId, ['DONE', 'FAILED', 'ABANDONED'], 120_000);
+      if (done.phase !== 'DONE') throw new Error(`move ${m + 1} ended ${done.phase}: ${done.lastError}`);
+      durations.push(Date.now() - began);
+      windows.push(...(done.progress?.fenceWindowsMs ?? []).map(Number));
+      group = to;
+      log(`move ${m + 1}/${moves}: group ${group === 2 ? 3 : 2} → ${group} in ${Date.now() - began} ms, fence window ${(done.progress?.fenceWindowsMs ?? []).join(',')} ms`);
+    }
+    running = false;
+    await writer;
+    await sleep(2000);
+    const report = {
+      bench: 'fence',
+      when: new Date().toISOString(),
+      moves,
+      keys,
+      writesPerSec: wps,
+      loadAtStart,
+      fenceWindowsMs: windows,
+      fenceWindowP50Ms: pct(windows, 50),
+      fenceWindowP99Ms: pct(windows, 99),
+      fenceWindowMaxMs: Math.max(...windows),
+      moveDurationP50Ms: pct(durations, 50),
+      writes: { issued, acknowledged: lats.length, p50Ms: pct(lats, 50), p99Ms: pct(lats, 99), maxMs: pct(lats, 100), errors: errorCount, firstErrors: errors },
+    };
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(out, JSON.stringify(report, null, 2));
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    db.close();
+    await c.cleanup(false);
+  }
+}

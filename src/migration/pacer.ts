@@ -1,0 +1,45 @@
+// Foreground-aware pacing of bulk migration steps (MIGRATION.md "Pacing").
+//
+// The copy shares CPU, disk and Raft logs with client traffic; when the
+// machine is busy, every step of the copy (an import through the target's
+// log, a cleanup batch through the source's) takes longer. The pacer turns
+// that into back-pressure: the migrator works a fraction `duty` of the time
+// and sleeps the rest (after a step of `ms`, it sleeps ms × (1/duty − 1)).
+// A step slower than `slowMs` halves the duty (down to `minDuty`); a fast one
+// adds `step` back (additive increase, multiplicative decrease). On an idle
+// cluster the duty climbs to 1 and the copy runs flat out; under load it
+// yields most of the time to clients.
+
+export interface PacerOptions {
+  /** A step slower than this means the cluster is busy (ms). */
+  readonly slowMs: number;
+  readonly minDuty: number;
+  readonly initialDuty: number;
+  /** Additive increase per fast step. */
+  readonly step: number;
+  /** The longest sleep between steps (ms). */
+  readonly maxSleepMs: number;
+}
+
+export const DEFAULT_PACER: PacerOptions = { slowMs: 250, minDuty: 1 / 16, initialDuty: 0.5, step: 0.05, maxSleepMs: 5000 };
+
+export class AdaptivePacer {
+  private d: number;
+
+  constructor(private readonly o: PacerOptions = DEFAULT_PACER) {
+    this.d = o.initialDuty;
+  }
+
+  /** The current fraction of time the migrator works (for metrics and job progress). */
+  get duty(): number {
+    return this.d;
+  }
+
+  /** Records a step that took `ms`; returns how long to sleep before the next. */
+  next(ms: number): number {
+    if (ms > this.o.slowMs) this.d = Math.max(this.o.minDuty, this.d / 2);
+    else this.d = Math.min(1, this.d + this.o.step);
+    if (this.d >= 1) return 0;
+    return Math.min(this.o.maxSleepMs, Math.round(ms * (1 / this.d - 1)));
+  }
+}

@@ -1,0 +1,38 @@
+// The adaptive pacer of bulk migration steps: fast steps climb to full speed,
+// slow steps back off multiplicatively down to the minimum duty, and the sleep
+// keeps the migrator's share of time at the duty.
+import { describe, expect, it } from 'vitest';
+import { AdaptivePacer } from '../../src/migration/pacer.js';
+
+describe('AdaptivePacer', () => {
+  const o = { slowMs: 100, minDuty: 1 / 8, initialDuty: 0.5, step: 0.1, maxSleepMs: 2000 };
+
+  it('reaches full speed (no sleep) on a cluster that takes steps quickly', () => {
+    const p = new AdaptivePacer(o);
+    const sleeps = Array.from({ length: 10 }, () => p.next(20));
+    expect(sleeps[0]).toBe(Math.round(20 * (1 / 0.6 - 1)));
+    expect(sleeps.slice(5)).toEqual([0, 0, 0, 0, 0]);
+    expect(p.duty).toBe(1);
+  });
+
+  it('halves its duty on each slow step, down to the minimum, sleeping (1/duty - 1) x the step', () => {
+    const p = new AdaptivePacer(o);
+    expect(p.next(200)).toBe(200 * 3); // duty 1/4
+    expect(p.next(200)).toBe(200 * 7); // duty 1/8
+    expect(p.next(200)).toBe(200 * 7); // stays at the minimum
+    expect(p.duty).toBe(1 / 8);
+    expect(p.next(1000)).toBe(2000); // capped
+  });
+
+  it('recovers additively once steps are fast again', () => {
+    const p = new AdaptivePacer(o);
+    p.next(500);
+    p.next(500);
+    const duties: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      p.next(10);
+      duties.push(+p.duty.toFixed(3));
+    }
+    expect(duties).toEqual([0.225, 0.325, 0.425]);
+  });
+});
