@@ -11,7 +11,7 @@ import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
 import { packRows, unpackRows } from '../migration/packed-rows.js';
 import { fromWireRow, type MigrationRow } from '../migration/rows.js';
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST' | 'TXN';
+export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST' | 'TXN' | 'MVCC_GC';
 
 export type TxnKind = 'PREWRITE' | 'COMMIT' | 'RESOLVE' | 'CHECK_STATUS' | 'VALIDATE' | 'ONE_PC' | 'HEARTBEAT';
 
@@ -34,7 +34,7 @@ export interface TxnCommand {
 
 export type TxnStatus = 'committed' | 'rolled_back' | 'pending' | '';
 
-export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG' | 'REPAIR';
+export type MigrationKind = 'CLEAR' | 'BEGIN_CAPTURE' | 'FENCE' | 'UNFENCE' | 'RELEASE' | 'ADOPT' | 'IMPORT' | 'ABANDON' | 'CLEANUP' | 'TRUNCATE_LOG' | 'REPAIR' | 'FINISH';
 
 /** One step of the migration plane in a group's log (proto/internal.proto MigrationCommand). */
 export interface MigrationCommand {

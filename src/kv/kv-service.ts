@@ -386,6 +386,32 @@ export class KvService {
     return deleted;
   }
 
+  /**
+   * On the leader of `group`: raises the GC safe point to now − retention and
+   * collects versions below it in bounded commands (at most `maxChunks`).
+   */
+  async collectGarbage(group: number, retentionMs: number, maxChunks = 20): Promise<number> {
+    const r = this.opts.host.replica(group);
+    if (!r?.isLeader()) return 0;
+    const physical = physicalOf(this.opts.hlc.now()) - BigInt(retentionMs);
+    if (physical <= 0n) return 0;
+    const safePoint = makeTimestamp(physical, 0);
+    // Each pass continues the sweep where the last one stopped (a pass is bounded).
+    let cursor: Uint8Array = this.gcCursors.get(group) ?? new Uint8Array(0);
+    let deleted = 0;
+    for (let i = 0; i < maxChunks; i++) {
+      const res = await this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000 });
+      deleted += res.deleted;
+      cursor = res.more ? res.resumeKey : new Uint8Array(0);
+      if (!res.more) break;
+      await new Promise((res2) => setImmediate(res2));
+    }
+    this.gcCursors.set(group, cursor);
+    return deleted;
+  }
+
+  private readonly gcCursors = new Map<number, Uint8Array>();
+
   // --------------------------------------------------------------- plumbing
 
   private sm(r: Replica): KvStateMachine {
@@ -451,6 +477,13 @@ export class KvService {
   private async readPoint(r: Replica, readTs: bigint, barrier = false): Promise<bigint> {
     if (this.opts.unsafeStaleReads === true && readTs === 0n) return MAX_TS;
     const sm = this.sm(r);
+    if (readTs !== 0n && readTs < sm.safePoint) {
+      throw new KvError('INVALID_ARGUMENT', `read_ts ${readTs} is below group ${r.group}'s GC safe point ${sm.safePoint}: versions that old may be gone`, {
+        field: 'read_ts',
+        reason: 'below the GC safe point',
+        safePoint: sm.safePoint,
+      });
+    }
     // A read at a timestamp the replica has already closed needs no barrier:
     // every entry after the one that closed it commits above it, and a
     // transaction's commit below it was locked (visible here) before. So any

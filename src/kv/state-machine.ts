@@ -74,6 +74,8 @@ export class KvStateMachine implements StateMachine {
   applied = 0;
   /** The group's closed timestamp: every commit so far is at or below it. */
   maxTs = 0n;
+  /** Versions shadowed at or below this timestamp may be gone: reads below it are refused. */
+  safePoint = 0n;
   /** The intervals this group serves (its applied state). */
   ownership = new OwnershipMap([]);
   /** The route catalog, in the default group only. */
@@ -129,6 +131,8 @@ export class KvStateMachine implements StateMachine {
     this.applied = a === undefined ? 0 : Number(readU64(a, 0));
     const m = await this.db.level.get(this.maxTsKey);
     this.maxTs = m === undefined ? 0n : readU64(m, 0);
+    const gcs = await this.db.level.get(stateKey(this.group, 'gcsafe'));
+    this.safePoint = gcs === undefined ? 0n : readU64(gcs, 0);
     const o = await this.db.level.get(stateKey(this.group, 'ownership'));
     this.ownership = o === undefined ? new OwnershipMap([]) : decodeOwnership(o);
     this.jobs.clear();
@@ -210,7 +214,7 @@ export class KvStateMachine implements StateMachine {
           cmd = undefined;
         }
         if (cmd) {
-          if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC')) await flush();
+          if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC' || cmd.kind === 'MVCC_GC')) await flush();
           // Commands that read state see every earlier entry's writes.
           if (dirty && (cmd.kind === 'MIGRATION' || cmd.kind === 'DIGEST' || cmd.kind === 'TXN')) await flush();
           results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index, jobEvents));
@@ -381,6 +385,9 @@ export class KvStateMachine implements StateMachine {
     },
     set maxTs(v: bigint) {
       sm.maxTs = v;
+    },
+    get safePoint() {
+      return sm.safePoint;
     },
     putVersion: (b, key, ts, value) => sm.putVersion(b, key, ts, value),
     putLock: (b, key, lock) => sm.putLock(b, key, lock),
@@ -653,6 +660,14 @@ export class KvStateMachine implements StateMachine {
         }
         return answer(st, { deleted: (m.rows ?? []).length });
       }
+      case 'FINISH': {
+        // The job is done (its copy verified): the target's range is like any other now.
+        if (!st || !sameAttempt || st.role !== 'target' || st.state !== 'adopted') return refuse('finish needs a target that adopted the range');
+        if (st.cleaned) return answer(st);
+        const next = { ...st, cleaned: true };
+        this.saveJob(b, next);
+        return answer(next);
+      }
       case 'TRUNCATE_LOG': {
         if (!st || st.role !== 'source') return refuse('no change log of this job here');
         const through = Math.min(m.throughSeq ?? 0, st.head);
@@ -787,6 +802,37 @@ export class KvStateMachine implements StateMachine {
     return { ...EMPTY_RESULT, deleted, more, resumeKey: more ? unescapeKey(last!, prefix.byteLength).key : new Uint8Array(0) };
   }
 
+  /**
+   * Raises the GC safe point to `safePoint` (never lowers it, never past the
+   * closed timestamp) and collects one bounded batch of versions no read at or
+   * above it can see, after `cursor`. Ranges a migration holds keep every
+   * version: a source's captured or released copy (the change log and VERIFY
+   * read them), and a target's adopted copy until its job finished (VERIFY
+   * compares every version at or below the floor).
+   */
+  private async collectVersions(b: StorageBatch, safePoint: bigint, cursor: Uint8Array, maxKeys: number): Promise<KvResult> {
+    const capped = safePoint < this.maxTs ? safePoint : this.maxTs;
+    if (capped > this.safePoint) {
+      this.safePoint = capped;
+      b.put(stateKey(this.group, 'gcsafe'), u64(capped));
+    }
+    const held = [...this.jobs.values()]
+      .filter((j) => (j.role === 'target' && (j.state === 'importing' || (j.state === 'adopted' && !j.cleaned))) || (j.role === 'source' && j.state !== 'abandoned' && !j.cleaned))
+      .map((j) => ({ start: unhex(j.start), end: unhex(j.end) }));
+    const keep = (key: Uint8Array): boolean => {
+      if (this.ownership.find(key)?.state !== 'owned') return true;
+      return held.some((r) => compareBytes(key, r.start) >= 0 && (r.end.byteLength === 0 || compareBytes(key, r.end) < 0));
+    };
+    const limit = Math.max(1, Math.min(maxKeys, 10_000));
+    let res;
+    try {
+      res = await this.mvcc.gc(b, this.safePoint, { ...(cursor.byteLength > 0 ? { cursor } : {}), maxVersions: limit, maxScanned: limit * 10, keep });
+    } catch {
+      res = await this.mvcc.gc(b, this.safePoint, { maxVersions: limit, maxScanned: limit * 10, keep }); // a stale cursor: start over
+    }
+    return { ...EMPTY_RESULT, deleted: res.deleted, more: res.cursor !== undefined, resumeKey: res.cursor ?? new Uint8Array(0), commitTs: this.safePoint };
+  }
+
   private writeState(b: StorageBatch): void {
     b.put(this.appliedKey, u64(BigInt(this.applied)));
     b.put(this.maxTsKey, u64(this.maxTs));
@@ -813,6 +859,7 @@ export class KvStateMachine implements StateMachine {
       return { ...EMPTY_RESULT, commitTs: this.maxTs };
     }
     if (cmd.kind === 'DEDUP_GC') return this.collectDedup(b, cmd.ts ?? 0n, cmd.start ?? new Uint8Array(0), cmd.maxKeys ?? 1000, seen);
+    if (cmd.kind === 'MVCC_GC') return this.collectVersions(b, cmd.ts ?? 0n, cmd.start ?? new Uint8Array(0), cmd.maxKeys ?? 1000);
     if (cmd.kind === 'CATALOG') return this.applyCatalog(b, cmd, catalogEvents);
     const rid = cmd.requestId.byteLength > 0 ? Buffer.from(cmd.requestId).toString('hex') : undefined;
     if (rid !== undefined) {

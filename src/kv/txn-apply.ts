@@ -30,6 +30,8 @@ export interface TxnStore {
   readonly locks: MvccStore;
   readonly records: MvccStore;
   maxTs: bigint;
+  /** The GC safe point: a transaction that started below it may have read versions since collected. */
+  readonly safePoint: bigint;
   /** Writes a version (captured for a migration of its key). */
   putVersion(b: StorageBatch, key: Uint8Array, ts: bigint, value: Uint8Array | null): void;
   putLock(b: StorageBatch, key: Uint8Array, lock: Lock): void;
@@ -71,6 +73,9 @@ function duplicates(keys: readonly Uint8Array[]): Uint8Array | undefined {
 
 export async function applyTxn(s: TxnStore, b: StorageBatch, t: TxnCommand, proposedTs: bigint): Promise<KvResult> {
   if (t.startTs <= 0n) return refuse('INVALID_ARGUMENT', 'txn: start_ts must be positive');
+  if ((t.kind === 'PREWRITE' || t.kind === 'ONE_PC') && t.startTs < s.safePoint) {
+    return refuse('ABORTED', `the transaction started at ${t.startTs}, below the group's GC safe point ${s.safePoint}; run it again`);
+  }
   switch (t.kind) {
     case 'PREWRITE':
       return prewrite(s, b, t);

@@ -548,6 +548,8 @@ export class Migrator {
       const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: s.head, maxKeys: 5000 });
       if (!result.more) break;
     }
+    // The target's copy was verified: its range may be garbage-collected like any other now.
+    await this.d.groups.command(job.targetGroup, { kind: 'FINISH', ...this.base(job) });
     await this.update(job, { phase: 'DONE' });
   }
 

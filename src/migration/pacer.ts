@@ -21,7 +21,13 @@ export interface PacerOptions {
   readonly maxSleepMs: number;
 }
 
-export const DEFAULT_PACER: PacerOptions = { slowMs: 250, minDuty: 1 / 16, initialDuty: 0.5, step: 0.05, maxSleepMs: 5000 };
+/**
+ * A step taking over a second means the group's event loops are stalling (a
+ * Raft election timeout is 10 ticks, 1 s by default): back off hard. Below
+ * that, the copy takes what it can; the per-job and per-node rate limits are
+ * the operator's fixed caps.
+ */
+export const DEFAULT_PACER: PacerOptions = { slowMs: 1000, minDuty: 1 / 8, initialDuty: 0.5, step: 0.05, maxSleepMs: 5000 };
 
 export class AdaptivePacer {
   private d: number;

@@ -44,6 +44,8 @@ export interface NodeConfig {
   readonly snapshotBytesPerSec: number;
   readonly requestTimeoutMs: number;
   readonly dedupRetentionMs: number;
+  /** MVCC versions shadowed for longer than this are collected (reads below the safe point fail). */
+  readonly gcRetentionMs: number;
   /** A migration job with no progress for this long is reported stalled. */
   readonly migrationStallAfterMs: number;
   /** Bytes/s of migration copying this node exports, across all jobs (0: unlimited). */
@@ -81,6 +83,7 @@ export interface RawOptions {
   snapshotBytesPerSec?: string;
   requestTimeoutMs?: string;
   dedupRetentionMs?: string;
+  gcRetentionMs?: string;
   migrationStallAfterMs?: string;
   migrationRateLimit?: string;
   consistencyCheckIntervalMs?: string;
@@ -98,6 +101,7 @@ export const DEFAULTS = {
   snapshotBytesPerSec: 64 << 20,
   requestTimeoutMs: 10_000,
   dedupRetentionMs: 600_000,
+  gcRetentionMs: 600_000,
   migrationStallAfterMs: 60_000,
   migrationRateLimit: 0,
   consistencyCheckIntervalMs: 0,
@@ -213,6 +217,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const compactLogEntries = intOption(problems, '--compact-log-entries', raw.compactLogEntries, DEFAULTS.compactLogEntries, 2, 100_000_000);
   const snapshotBytesPerSec = intOption(problems, '--snapshot-bytes-per-sec', raw.snapshotBytesPerSec, DEFAULTS.snapshotBytesPerSec, 0, 2 ** 40);
   const requestTimeoutMs = intOption(problems, '--request-timeout-ms', raw.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 10, 600_000);
+  const gcRetentionMs = intOption(problems, '--gc-retention-ms', raw.gcRetentionMs, DEFAULTS.gcRetentionMs, 1000, 30 * 24 * 3600 * 1000);
   const dedupRetentionMs = intOption(problems, '--dedup-retention-ms', raw.dedupRetentionMs, DEFAULTS.dedupRetentionMs, 1000, 7 * 24 * 3600 * 1000);
   const migrationStallAfterMs = intOption(problems, '--migration-stall-after-ms', raw.migrationStallAfterMs, DEFAULTS.migrationStallAfterMs, 1000, 24 * 3600 * 1000);
   const migrationRateLimit = intOption(problems, '--migration-rate-limit', raw.migrationRateLimit, DEFAULTS.migrationRateLimit, 0, 2 ** 40);
@@ -240,6 +245,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     snapshotBytesPerSec,
     requestTimeoutMs,
     dedupRetentionMs,
+    gcRetentionMs,
     migrationStallAfterMs,
     migrationRateLimit,
     consistencyCheckIntervalMs,

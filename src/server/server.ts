@@ -81,6 +81,8 @@ export class FerryServer {
   private txn!: TxnCoordinator;
   private txnResolverTimer: NodeJS.Timeout | undefined;
   private resolvingLocks = false;
+  private gcTimer: NodeJS.Timeout | undefined;
+  private collecting = false;
   private pauseTxnAfterPrewrite = false;
   private pauseMigrationAt: Phase | undefined;
   private readonly exportLimiter: RateLimiter;
@@ -201,6 +203,23 @@ export class FerryServer {
       }
     }, every);
     this.dedupTimer.unref();
+    // Bounded storage: collect versions shadowed for longer than the GC retention, on each group leader.
+    const gcEvery = Math.min(60_000, Math.max(500, Math.floor(cfg.gcRetentionMs / 4)));
+    this.gcTimer = setInterval(() => {
+      if (this.collecting) return;
+      this.collecting = true;
+      void Promise.all(
+        [...this.host.replicas.keys()].map((g) =>
+          this.kv.collectGarbage(g, cfg.gcRetentionMs).then(
+            (n) => {
+              if (n > 0) this.log.debug({ groupId: g, collected: n }, 'old versions collected');
+            },
+            (e: unknown) => this.log.warn({ groupId: g, err: (e as Error).message }, 'version GC failed; will retry'),
+          ),
+        ),
+      ).finally(() => (this.collecting = false));
+    }, gcEvery);
+    this.gcTimer.unref();
     this.groupClient = new GroupClient({
       nodes: () => new Map(cfg.cluster.nodes.map((n) => [n.id, this.transport.peerAddress(nodeId(n.id)) ?? n.address])),
       leaderHint: (g) => this.host.replica(g)?.leader() ?? 0,
@@ -1355,6 +1374,7 @@ export class FerryServer {
     this.log.info('shutting down');
     if (this.dedupTimer) clearInterval(this.dedupTimer);
     if (this.txnResolverTimer) clearInterval(this.txnResolverTimer);
+    if (this.gcTimer) clearInterval(this.gcTimer);
     clearInterval(this.fenceWatchTimer);
     clearInterval(this.consistencyTimer);
     await this.migrator.stop();

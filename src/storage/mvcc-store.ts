@@ -325,7 +325,7 @@ export class MvccStore {
    * Collects versions no read at or above `safePoint` can see, at most
    * `maxVersions` deletions per call. Resume with the returned cursor.
    */
-  async gc(b: StorageBatch, safePoint: bigint, opts: { cursor?: Uint8Array; maxVersions: number }): Promise<BoundedResult> {
+  async gc(b: StorageBatch, safePoint: bigint, opts: { cursor?: Uint8Array; maxVersions: number; maxScanned?: number; keep?: (key: Uint8Array) => boolean }): Promise<BoundedResult> {
     let from = this.famPrefix;
     let exclusive = false;
     let visibleFound = false;
@@ -338,6 +338,8 @@ export class MvccStore {
       visibleFound = c.flag;
     }
     let deleted = 0;
+    let scanned = 0;
+    let kept = exclusive && opts.keep !== undefined ? opts.keep(decodeVersionKey(from).key) : false;
     let pendingTombstone: Uint8Array | undefined;
     let last: Uint8Array | undefined;
     const range = exclusive ? { gt: from, lt: this.famEnd } : { gte: from, lt: this.famEnd };
@@ -350,11 +352,14 @@ export class MvccStore {
           deleted++;
         }
         pendingTombstone = undefined;
-        if (deleted >= opts.maxVersions) return { deleted, cursor: this.encodeCursor(last!, visibleFound) };
+        if (deleted >= opts.maxVersions || scanned >= (opts.maxScanned ?? Number.MAX_SAFE_INTEGER)) return { deleted, cursor: this.encodeCursor(last!, visibleFound) };
         current = kp.slice();
         visibleFound = false;
+        kept = opts.keep?.(decodeVersionKey(k).key) ?? false;
       }
+      scanned++;
       last = k;
+      if (kept) continue;
       const ts = decodeVersionKey(k).ts;
       if (ts > safePoint) continue;
       if (!visibleFound) {

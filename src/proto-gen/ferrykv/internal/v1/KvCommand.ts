@@ -20,6 +20,7 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   JOB: 'JOB',
   DIGEST: 'DIGEST',
   TXN: 'TXN',
+  MVCC_GC: 'MVCC_GC',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -43,6 +44,8 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 8
   | 'TXN'
   | 9
+  | 'MVCC_GC'
+  | 10
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 

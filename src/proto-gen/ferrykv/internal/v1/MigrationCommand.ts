@@ -17,6 +17,7 @@ export const _ferrykv_internal_v1_MigrationCommand_Kind = {
   CLEANUP: 'CLEANUP',
   TRUNCATE_LOG: 'TRUNCATE_LOG',
   REPAIR: 'REPAIR',
+  FINISH: 'FINISH',
 } as const;
 
 export type _ferrykv_internal_v1_MigrationCommand_Kind =
@@ -42,6 +43,8 @@ export type _ferrykv_internal_v1_MigrationCommand_Kind =
   | 9
   | 'REPAIR'
   | 10
+  | 'FINISH'
+  | 11
 
 export type _ferrykv_internal_v1_MigrationCommand_Kind__Output = typeof _ferrykv_internal_v1_MigrationCommand_Kind[keyof typeof _ferrykv_internal_v1_MigrationCommand_Kind]
 
