@@ -1,4 +1,4 @@
-// Fence-window benchmark: `npm run bench -- fence [--moves 20] [--keys 1000] [--writes-per-sec 1000]`.
+// Fence-window benchmark: `npm run bench -- fence [--moves 20] [--keys 1000] [--writes-per-sec 1000] [--retention-ms 10000] [--gap-ms 5000]`.
 //
 // MIGRATION.md measures the fence window of a hot route over many moves (one
 // move is one sample). This starts a 3-node, 3-group cluster on 127.0.0.1,
@@ -32,10 +32,15 @@ export async function runFenceBench(args: string[]): Promise<void> {
   const moves = Number(opt(args, 'moves', '20'));
   const keys = Number(opt(args, 'keys', '1000'));
   const wps = Number(opt(args, 'writes-per-sec', '1000'));
+  // A hot route's history is bounded by the GC and request-id retentions; the bench compresses
+  // time, so it uses short ones (every move copies the versions and request ids still retained).
+  const retentionMs = Number(opt(args, 'retention-ms', '10000'));
+  // Moves back to back would hold the route for migration all the time, and GC skips held ranges.
+  const gapMs = Number(opt(args, 'gap-ms', String(retentionMs / 2)));
   const out = opt(args, 'out', join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-fence.json`));
   const log = (m: string): void => console.error(`[fence ${new Date().toISOString().slice(11, 19)}] ${m}`);
   const loadAtStart = loadavg().map((x) => +x.toFixed(2));
-  const c = await TestCluster.start({ nodes: 3, groups: 3 });
+  const c = await TestCluster.start({ nodes: 3, groups: 3, extraArgs: ['--gc-retention-ms', String(retentionMs), '--dedup-retention-ms', String(retentionMs)] });
   const endpoints = [1, 2, 3].map((n) => c.address(n));
   const db = new FerryClient({ endpoints, timeoutMs: 10_000 });
   const key = (i: number): string => `q/${String(i).padStart(7, '0')}`;
@@ -69,7 +74,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
         await sleep(2);
       }
     })();
-    await sleep(3000);
+    await sleep(moves === 0 ? Number(opt(args, 'baseline-sec', '20')) * 1000 : 3000); // --moves 0: the writers' baseline
     const windows: number[] = [];
     const durations: number[] = [];
     let group = 3;
@@ -85,6 +90,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
       durations.push(Date.now() - began);
       windows.push(...(done.progress?.fenceWindowsMs ?? []).map(Number));
       group = to;
+      if (gapMs > 0) await sleep(gapMs);
       log(`move ${m + 1}/${moves}: group ${group === 2 ? 3 : 2} → ${group} in ${Date.now() - began} ms, fence window ${(done.progress?.fenceWindowsMs ?? []).join(',')} ms`);
     }
     running = false;
@@ -96,11 +102,13 @@ export async function runFenceBench(args: string[]): Promise<void> {
       moves,
       keys,
       writesPerSec: wps,
+      retentionMs,
+      gapMs,
       loadAtStart,
       fenceWindowsMs: windows,
       fenceWindowP50Ms: pct(windows, 50),
       fenceWindowP99Ms: pct(windows, 99),
-      fenceWindowMaxMs: Math.max(...windows),
+      fenceWindowMaxMs: windows.length > 0 ? Math.max(...windows) : 0,
       moveDurationP50Ms: pct(durations, 50),
       writes: { issued, acknowledged: lats.length, p50Ms: pct(lats, 50), p99Ms: pct(lats, 99), maxMs: pct(lats, 100), errors: errorCount, firstErrors: errors },
     };
@@ -109,6 +117,8 @@ export async function runFenceBench(args: string[]): Promise<void> {
     console.log(JSON.stringify(report, null, 2));
   } finally {
     db.close();
-    await c.cleanup(false);
+    const keep = args.includes('--keep-logs');
+    if (keep) log(`node logs kept in ${c.dir}`);
+    await c.cleanup(keep);
   }
 }
