@@ -520,7 +520,14 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     const setEvents = rec.events.filter((e) => !('key' in e.op)) as HistoryEvent<SetOp>[];
     const register = o.workloads.includes('register') ? checkRegister(registerEvents, { timeoutMs: o.checkerTimeoutMs }) : undefined;
     const set = o.workloads.includes('set') ? checkSet(setEvents) : undefined;
-    const stats = latencyStats(rec.events);
+    const stats = txnWorkloads
+      ? {
+          ...(rec.events.length > 0 ? { raw: latencyStats(rec.events) } : {}),
+          ...(bankRec.events.length > 0 ? { bank: latencyStats(bankRec.events) } : {}),
+          ...(appendRecs.snapshot.events.length > 0 ? { appendSnapshot: latencyStats(appendRecs.snapshot.events) } : {}),
+          ...(appendRecs.serializable.events.length > 0 ? { appendSerializable: latencyStats(appendRecs.serializable.events) } : {}),
+        }
+      : latencyStats(rec.events);
     let valid: boolean | 'unknown' = true;
     const migrationsOk = migrations.every((m) => m.phase === 'DONE' || m.phase === 'ABANDONED');
     for (const v of [register?.valid, set?.valid, migrationsOk, bank?.valid, append?.snapshot.valid, append?.serializable.valid]) {

@@ -197,11 +197,16 @@ export class KvStateMachine implements StateMachine {
     const jobEvents: SplitJob[] = [];
     let b = this.db.batch();
     let dirty = false;
+    // User keys written by this batch so far (transaction steps read only their own keys' state).
+    const touched = new Set<string>();
+    let touchedAll = false;
     const flush = async (): Promise<void> => {
       this.writeState(b);
       await b.write({ sync: false });
       b = this.db.batch();
       dirty = false;
+      touched.clear();
+      touchedAll = false;
     };
     for (const e of entries) {
       if (e.index <= this.applied) continue;
@@ -215,10 +220,19 @@ export class KvStateMachine implements StateMachine {
         }
         if (cmd) {
           if (dirty && (cmd.kind === 'CAS' || cmd.kind === 'DELETE_RANGE' || cmd.kind === 'DEDUP_GC' || cmd.kind === 'MVCC_GC')) await flush();
-          // Commands that read state see every earlier entry's writes.
-          if (dirty && (cmd.kind === 'MIGRATION' || cmd.kind === 'DIGEST' || cmd.kind === 'TXN')) await flush();
+          // Commands that read state see every earlier entry's writes. A
+          // transaction step reads only its own keys: it needs the flush only
+          // if an earlier entry of this batch wrote one of them.
+          if (dirty && (cmd.kind === 'MIGRATION' || cmd.kind === 'DIGEST')) await flush();
+          const keys = cmd.kind === 'TXN' ? txnKeys(cmd) : [];
+          if (dirty && cmd.kind === 'TXN' && (touchedAll || keys.some((k) => k === '*' || touched.has(k)))) await flush();
           results.set(e.index, await this.applyCommand(b, cmd, seen, catalogEvents, e.index, jobEvents));
           dirty = true;
+          if (cmd.kind === 'WRITE') for (const w of cmd.writes ?? []) touched.add(Buffer.from(w.key).toString('hex'));
+          else if (cmd.kind === 'TXN') {
+            if (keys.includes('*')) touchedAll = true;
+            else for (const k of keys) touched.add(k);
+          } else if (cmd.kind !== 'BUMP_TS' && cmd.kind !== 'CATALOG' && cmd.kind !== 'JOB') touchedAll = true;
         }
       }
       this.applied = e.index;
@@ -974,6 +988,22 @@ function footprint(cmd: KvCommand): { start: Uint8Array; end: Uint8Array } {
       return { start: keys[0]!, end: after(keys[keys.length - 1]!) };
     }
   }
+}
+
+/**
+ * The user keys whose state a transaction step reads or writes (hex). A step
+ * with ranges names no keys: it is given every key (the caller flushes).
+ */
+function txnKeys(cmd: KvCommand): string[] {
+  const t = cmd.txn;
+  if (!t) return [];
+  if ((t.readRanges ?? []).length > 0) return ['*'];
+  const out: string[] = [];
+  for (const m of t.mutations ?? []) out.push(Buffer.from(m.key).toString('hex'));
+  for (const k of t.keys ?? []) out.push(Buffer.from(k).toString('hex'));
+  for (const k of t.readKeys ?? []) out.push(Buffer.from(k).toString('hex'));
+  if (t.primary && t.primary.byteLength > 0) out.push(Buffer.from(t.primary).toString('hex'));
+  return out;
 }
 
 /** A request-id entry: [commitTs u64][footprint start][footprint end][result], lengths u32. */

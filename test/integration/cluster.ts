@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { KvError, fromServiceError } from '../../src/kv/errors.js';
+import type { ExportRangeChunk__Output } from '../../src/proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
 import type { AddMemberRequest } from '../../src/proto-gen/ferrykv/admin/v1/AddMemberRequest.js';
 import type { AdminClient } from '../../src/proto-gen/ferrykv/admin/v1/Admin.js';
 import type { GroupStatus__Output } from '../../src/proto-gen/ferrykv/admin/v1/GroupStatus.js';
@@ -357,13 +358,14 @@ export class TestCluster {
   }
 
   /** An admin call on the default group's leader (job RPCs are served there), retried while leadership settles. */
-  async onDefaultLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  async onDefaultLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 30_000): Promise<T> {
     const until = Date.now() + timeoutMs;
+    const transient = new Set(['NOT_LEADER', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL', 'OVERLOADED']);
     for (;;) {
       try {
         return await fn(this.adminApi(await this.leaderOf(1)));
       } catch (e) {
-        if (!(e instanceof KvError) || !(e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || e.code === 'DEADLINE_EXCEEDED') || Date.now() > until) throw e;
+        if (!(e instanceof KvError) || !transient.has(e.code) || Date.now() > until) throw e;
         await sleep(100);
       }
     }
@@ -381,6 +383,27 @@ export class TestCluster {
       timeoutMs,
       100,
     );
+  }
+
+  /** Every MVCC version a group's leader holds in [start, end) (the internal export, VERIFY mode). */
+  async versionsIn(group: number, start: string, end: string): Promise<number> {
+    const client = new (protos().internal.ferrykv.internal.v1.Internal)(this.address(await this.leaderOf(group)), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        let n = 0;
+        const call = client.exportRangeVersions({ groupId: group, jobId: '0', attempt: 0, mode: 'VERIFY', start: Buffer.from(start), end: Buffer.from(end), chunkBytes: 1 << 20, maxTs: '0' });
+        call.on('data', (ch: ExportRangeChunk__Output) => (n += ch.rows.length));
+        call.on('end', () => resolve(n));
+        call.on('error', reject);
+      });
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Holds every up node's migrator before it works on a job in `phase` ('' releases it). */
+  async pauseMigrationsAt(phase: string): Promise<void> {
+    for (const n of this.upNodes()) await this.adminApi(n).setFaults({ faults: [], pauseMigrationAt: phase });
   }
 
   async kill(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {

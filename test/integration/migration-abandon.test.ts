@@ -1,51 +1,16 @@
 // Abandon at each phase before the source releases the range: the job ends
 // ABANDONED, the source serves every key (reads and writes), and the target
 // holds nothing of the range. Abandon at CUTOVER or later rolls forward.
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { FerryClient, KvError } from '../../src/client/client.js';
+import { FerryClient } from '../../src/client/client.js';
 import { fromRawRoute } from '../../src/distribution/codec.js';
-import type { ExportRangeChunk__Output } from '../../src/proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
-import { TestCluster, sleep, waitFor, type AdminApi } from './cluster.js';
+import { TestCluster, sleep, waitFor } from './cluster.js';
 
 const PRE_RELEASE = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA'] as const;
 let c: TestCluster;
 let keepLogs = false;
 const NODES = [1, 2, 3];
 const str = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
-
-async function onLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn(c.adminApi(await c.leaderOf(1)));
-    } catch (e) {
-      if (!(e instanceof KvError) || !(e.retryable || e.code === 'DEADLINE_EXCEEDED') || Date.now() > until) throw e;
-      await sleep(100);
-    }
-  }
-}
-
-/** MVCC versions a group's leader holds in [start, end). */
-async function versionsIn(group: number, start: string, end: string): Promise<number> {
-  const client = new (protos().internal.ferrykv.internal.v1.Internal)(c.address(await c.leaderOf(group)), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      let n = 0;
-      const call = client.exportRangeVersions({ groupId: group, mode: 'VERIFY', start: Buffer.from(start), end: Buffer.from(end), chunkBytes: 1 << 20 });
-      call.on('data', (ch: ExportRangeChunk__Output) => (n += ch.rows.length));
-      call.on('end', () => resolve(n));
-      call.on('error', reject);
-    });
-  } finally {
-    client.close();
-  }
-}
-
-async function setPause(phase: string): Promise<void> {
-  for (const n of NODES) await c.adminApi(n).setFaults({ faults: [], pauseMigrationAt: phase });
-}
 
 describe('Abandoning a migration', () => {
   beforeAll(async () => {
@@ -62,20 +27,20 @@ describe('Abandoning a migration', () => {
       const prefix = `a${i}/`;
       const end = `a${i}0`;
       const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 20_000 });
-      for (const k of [prefix, end]) await onLeader((a) => a.splitRange({ splitKey: Buffer.from(k) }));
+      for (const k of [prefix, end]) await c.onDefaultLeader((a) => a.splitRange({ splitKey: Buffer.from(k) }));
       const route = (await c.adminApi(1).listRoutes({ local: false })).routes.map(fromRawRoute).find((r) => str(r.start) === prefix)!;
       const target = route.groupId === 1 ? 2 : 1;
       const keys = Array.from({ length: 200 }, (_, j) => `${prefix}${String(j).padStart(3, '0')}`);
       await db.batchWrite(keys.map((k) => ({ op: 'put' as const, key: k, value: `v-${k}` })));
-      await setPause(phase);
-      const job = await onLeader((a) => a.startSplitMigration({ routeId: String(route.routeId), targetGroup: target, options: { chunkBytes: 4096 } }));
-      await waitFor(`job at ${phase}`, async () => (await onLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === phase, 30_000);
-      await onLeader((a) => a.abandonSplitJob({ jobId: job.jobId }));
-      await setPause('');
+      await c.pauseMigrationsAt(phase);
+      const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: String(route.routeId), targetGroup: target, options: { chunkBytes: 4096 } }));
+      await waitFor(`job at ${phase}`, async () => (await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === phase, 30_000);
+      await c.onDefaultLeader((a) => a.abandonSplitJob({ jobId: job.jobId }));
+      await c.pauseMigrationsAt('');
       const last = await waitFor(
         `job ${job.jobId} to end`,
         async () => {
-          const j = await onLeader((a) => a.getSplitJob({ jobId: job.jobId }));
+          const j = await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }));
           return ['ABANDONED', 'DONE', 'FAILED'].includes(j.phase) ? j : undefined;
         },
         60_000,
@@ -86,7 +51,7 @@ describe('Abandoning a migration', () => {
       for (const k of keys) expect(str((await db.get(k))!.value)).toBe(`v-${k}`);
       await db.put(`${prefix}after`, 'ok');
       expect(str((await db.get(`${prefix}after`))!.value)).toBe('ok');
-      expect(await versionsIn(target, prefix, end)).toBe(0);
+      expect(await c.versionsIn(target, prefix, end)).toBe(0);
       db.close();
     });
   });
@@ -94,16 +59,16 @@ describe('Abandoning a migration', () => {
   it('an abandon after the source released is refused, and the job rolls forward to DONE', async () => {
     onTestFailed(() => void (keepLogs = true));
     const prefix = 'a9/';
-    for (const k of [prefix, 'a90']) await onLeader((a) => a.splitRange({ splitKey: Buffer.from(k) }));
+    for (const k of [prefix, 'a90']) await c.onDefaultLeader((a) => a.splitRange({ splitKey: Buffer.from(k) }));
     const route = (await c.adminApi(1).listRoutes({ local: false })).routes.map(fromRawRoute).find((r) => str(r.start) === prefix)!;
     const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 20_000 });
     await db.put(`${prefix}k`, 'v');
-    await setPause('VERIFY');
-    const job = await onLeader((a) => a.startSplitMigration({ routeId: String(route.routeId), targetGroup: route.groupId === 1 ? 2 : 1, options: { cleanupGraceMs: '0', cleanupGraceSet: true } }));
-    await waitFor('job at VERIFY', async () => (await onLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === 'VERIFY', 30_000);
-    await expect(onLeader((a) => a.abandonSplitJob({ jobId: job.jobId }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { reason: 'released' } });
-    await setPause('');
-    await waitFor('job DONE', async () => (await onLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === 'DONE', 60_000);
+    await c.pauseMigrationsAt('VERIFY');
+    const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: String(route.routeId), targetGroup: route.groupId === 1 ? 2 : 1, options: { cleanupGraceMs: '0', cleanupGraceSet: true } }));
+    await waitFor('job at VERIFY', async () => (await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === 'VERIFY', 30_000);
+    await expect(c.onDefaultLeader((a) => a.abandonSplitJob({ jobId: job.jobId }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { reason: 'released' } });
+    await c.pauseMigrationsAt('');
+    await waitFor('job DONE', async () => (await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === 'DONE', 60_000);
     expect(str((await db.get(`${prefix}k`))!.value)).toBe('v');
     db.close();
   });

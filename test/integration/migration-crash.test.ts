@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { FerryClient, KvError } from '../../src/client/client.js';
 import { fromRawRoute } from '../../src/distribution/codec.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import { TestCluster, sleep, waitFor, type AdminApi } from './cluster.js';
+import { TestCluster, sleep, waitFor } from './cluster.js';
 
 const PHASES = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA', 'CUTOVER', 'VERIFY', 'CLEANUP'] as const;
 const ROLES = ['default-leader', 'source-leader', 'target-leader'] as const;
@@ -22,22 +22,6 @@ let c: TestCluster;
 let keepLogs = false;
 const NODES = [1, 2, 3];
 const str = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
-
-async function onLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn(c.adminApi(await c.leaderOf(1)));
-    } catch (e) {
-      if (!(e instanceof KvError) || !(e.retryable || e.code === 'DEADLINE_EXCEEDED' || e.code === 'INTERNAL') || Date.now() > until) throw e;
-      await sleep(100);
-    }
-  }
-}
-
-async function setPause(phase: string): Promise<void> {
-  for (const n of c.upNodes()) await c.adminApi(n).setFaults({ faults: [], pauseMigrationAt: phase });
-}
 
 describe(`Migration crash matrix (${full ? 'full' : 'every phase, rotating roles'})`, () => {
   beforeAll(async () => {
@@ -54,7 +38,7 @@ describe(`Migration crash matrix (${full ? 'full' : 'every phase, rotating roles
       const prefix = `x${String(i).padStart(2, '0')}/`;
       const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 30_000 });
       // A route of its own: [prefix, prefix-next).
-      for (const k of [prefix, `${prefix.slice(0, -1)}0`]) await onLeader((a) => a.splitRange({ splitKey: Buffer.from(k) }));
+      for (const k of [prefix, `${prefix.slice(0, -1)}0`]) await c.onDefaultLeader((a) => a.splitRange({ splitKey: Buffer.from(k) }));
       const routes = (await c.adminApi(1).listRoutes({ local: false })).routes.map(fromRawRoute);
       const route = routes.find((r) => str(r.start) === prefix)!;
       const target = route.groupId === 3 ? 2 : route.groupId + 1;
@@ -80,21 +64,21 @@ describe(`Migration crash matrix (${full ? 'full' : 'every phase, rotating roles
           await sleep(5);
         }
       })();
-      await setPause(phase);
-      const job = await onLeader((a) => a.startSplitMigration({ routeId: String(route.routeId), targetGroup: target, options: { chunkBytes: 8192, cleanupGraceMs: '0', cleanupGraceSet: true } }));
-      await waitFor(`job ${job.jobId} to reach ${phase}`, async () => (await onLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === phase, 60_000);
+      await c.pauseMigrationsAt(phase);
+      const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: String(route.routeId), targetGroup: target, options: { chunkBytes: 8192, cleanupGraceMs: '0', cleanupGraceSet: true } }));
+      await waitFor(`job ${job.jobId} to reach ${phase}`, async () => (await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }))).phase === phase, 60_000);
       const group = role === 'default-leader' ? 1 : role === 'source-leader' ? route.groupId : target;
       const victim = await c.leaderOf(group);
       await c.kill(victim, 'SIGKILL');
       await sleep(300);
       c.startNode(victim);
       await c.waitForLeaders(NODES);
-      await setPause('');
+      await c.pauseMigrationsAt('');
       let last: SplitJob__Output | undefined;
       await waitFor(
         () => `job ${job.jobId} to end (last: ${last?.phase} ${last?.lastError ?? ''})`,
         async () => {
-          last = await onLeader((a) => a.getSplitJob({ jobId: job.jobId }));
+          last = await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }));
           return ['DONE', 'FAILED', 'ABANDONED'].includes(last.phase);
         },
         90_000,

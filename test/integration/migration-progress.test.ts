@@ -2,25 +2,13 @@
 // ETA; a job whose target group lost its majority is reported stalled, with
 // the reason, within the stall threshold + 10 s, and resumes by itself.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { FerryClient, KvError } from '../../src/client/client.js';
+import { FerryClient } from '../../src/client/client.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import { TestCluster, sleep, waitFor, type AdminApi } from './cluster.js';
+import { TestCluster, waitFor } from './cluster.js';
 
 const STALL_AFTER_MS = 3000;
 let c: TestCluster;
 let keepLogs = false;
-
-async function onLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn(c.adminApi(await c.leaderOf(1)));
-    } catch (e) {
-      if (!(e instanceof KvError) || !(e.retryable || e.code === 'DEADLINE_EXCEEDED') || Date.now() > until) throw e;
-      await sleep(100);
-    }
-  }
-}
 
 describe('Migration progress and stalls (groups 1, 2 on nodes 1-3; group 3 on nodes 3-5)', () => {
   beforeAll(async () => {
@@ -44,12 +32,12 @@ describe('Migration progress and stalls (groups 1, 2 on nodes 1-3; group 3 on no
       await db.batchWrite(Array.from({ length: 250 }, (_, j) => ({ op: 'put' as const, key: `k/${String(i + j).padStart(5, '0')}`, value: 'v'.repeat(200) })));
     }
     // ≈ 700 KB at 150 KB/s: several seconds of BACKFILL.
-    const job = await onLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 3, options: { chunkBytes: 8192, rateLimitBytesPerSec: '150000', cleanupGraceMs: '0', cleanupGraceSet: true } }));
+    const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 3, options: { chunkBytes: 8192, rateLimitBytesPerSec: '150000', cleanupGraceMs: '0', cleanupGraceSet: true } }));
     const samples: SplitJob__Output[] = [];
     await waitFor(
       'the job to finish',
       async () => {
-        const j = await onLeader((a) => a.getSplitJob({ jobId: job.jobId }));
+        const j = await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }));
         samples.push(j);
         return j.phase === 'DONE' || j.phase === 'FAILED' || j.phase === 'ABANDONED';
       },
@@ -84,11 +72,11 @@ describe('Migration progress and stalls (groups 1, 2 on nodes 1-3; group 3 on no
     c.pause(4);
     c.pause(5);
     const t0 = Date.now();
-    const job = await onLeader((a) => a.startSplitMigration({ routeId: '1', targetGroup: 3, options: { cleanupGraceMs: '0', cleanupGraceSet: true } }));
+    const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '1', targetGroup: 3, options: { cleanupGraceMs: '0', cleanupGraceSet: true } }));
     const stalled = await waitFor(
       'the job to be reported stalled',
       async () => {
-        const j = await onLeader((a) => a.getSplitJob({ jobId: job.jobId }));
+        const j = await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }));
         return j.stalled ? j : undefined;
       },
       STALL_AFTER_MS + 10_000 + 5000,
@@ -109,7 +97,7 @@ describe('Migration progress and stalls (groups 1, 2 on nodes 1-3; group 3 on no
     const done = await waitFor(
       'the job to finish after the group is back',
       async () => {
-        const j = await onLeader((a) => a.getSplitJob({ jobId: job.jobId }));
+        const j = await c.onDefaultLeader((a) => a.getSplitJob({ jobId: job.jobId }));
         return j.phase === 'DONE' ? j : undefined;
       },
       90_000,

@@ -2,62 +2,15 @@
 // one group to another while clients write, read, compare-and-swap and scan
 // it; an abandoned move leaves the source serving everything and the target
 // holding nothing of the range.
-import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { FerryClient, KvError } from '../../src/client/client.js';
+import { FerryClient } from '../../src/client/client.js';
 import { fromRawRoute } from '../../src/distribution/codec.js';
-import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import type { ExportRangeChunk__Output } from '../../src/proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
-import { TestCluster, sleep, waitFor, type AdminApi } from './cluster.js';
+import { TestCluster, sleep } from './cluster.js';
 
 let c: TestCluster;
 let keepLogs = false;
 const NODES = [1, 2, 3];
 const str = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
-
-/** An admin call on the default group's leader (job RPCs are served there). */
-async function onLeader<T>(fn: (a: AdminApi) => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn(c.adminApi(await c.leaderOf(1)));
-    } catch (e) {
-      if (!(e instanceof KvError) || !(e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || e.code === 'DEADLINE_EXCEEDED') || Date.now() > until) throw e;
-      await sleep(100);
-    }
-  }
-}
-
-async function waitJob(jobId: string, phases: string[], timeoutMs = 90_000): Promise<SplitJob__Output> {
-  let last: SplitJob__Output | undefined;
-  return waitFor(
-    () => `job ${jobId} to reach ${phases.join('|')} (last: ${last?.phase} ${last?.lastError ?? ''})`,
-    async () => {
-      last = await onLeader((a) => a.getSplitJob({ jobId }));
-      return phases.includes(last.phase) ? last : undefined;
-    },
-    timeoutMs,
-    100,
-  );
-}
-
-/** Every MVCC version a group's leader holds in [start, end) (the internal export, VERIFY mode). */
-async function versionsIn(group: number, start: string, end: string): Promise<number> {
-  const leader = await c.leaderOf(group);
-  const client = new (protos().internal.ferrykv.internal.v1.Internal)(c.address(leader), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      let n = 0;
-      const call = client.exportRangeVersions({ groupId: group, jobId: '0', attempt: 0, mode: 'VERIFY', start: Buffer.from(start), end: Buffer.from(end), chunkBytes: 1 << 20, maxTs: '0' });
-      call.on('data', (ch: ExportRangeChunk__Output) => (n += ch.rows.length));
-      call.on('end', () => resolve(n));
-      call.on('error', reject);
-    });
-  } finally {
-    client.close();
-  }
-}
 
 describe('Migration plane on a 3-node, 3-group cluster', () => {
   beforeAll(async () => {
@@ -128,9 +81,9 @@ describe('Migration plane on a 3-node, 3-group cluster', () => {
     };
     const load = [writer(0), writer(1), casser(), scanner()];
     await sleep(300);
-    const started = await onLeader((a) => a.startSplitMigration({ routeId: '3', targetGroup: 2, options: { chunkBytes: 64 << 10, cleanupGraceMs: '0', cleanupGraceSet: true } }));
+    const started = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '3', targetGroup: 2, options: { chunkBytes: 64 << 10, cleanupGraceMs: '0', cleanupGraceSet: true } }));
     expect(started.phase).toBe('CLEAR_TARGET');
-    const done = await waitJob(started.jobId, ['DONE', 'FAILED', 'ABANDONED']);
+    const done = await c.waitJob(started.jobId, ['DONE', 'FAILED', 'ABANDONED']);
     await sleep(300);
     stop = true;
     await Promise.all(load);
@@ -153,7 +106,7 @@ describe('Migration plane on a 3-node, 3-group cluster', () => {
       one.close();
     }
     // The source's copy was cleaned up.
-    expect(await versionsIn(3, 'p', '')).toBe(0);
+    expect(await c.versionsIn(3, 'p', '')).toBe(0);
     console.log(`migration: ${keys.length} preloaded keys moved, ${scans} scans during the move, fence windows ${done.progress!.fenceWindowsMs.join(',')} ms`);
     db.close();
   });
@@ -164,29 +117,29 @@ describe('Migration plane on a 3-node, 3-group cluster', () => {
     const keys = Array.from({ length: 600 }, (_, i) => `b/${String(i).padStart(4, '0')}`);
     for (let i = 0; i < keys.length; i += 100) await db.batchWrite(keys.slice(i, i + 100).map((k) => ({ op: 'put' as const, key: k, value: 'x'.repeat(500) })));
     // Slow on purpose (4 KiB chunks at 20 KiB/s) so the job is still copying when abandoned.
-    const job = await onLeader((a) => a.startSplitMigration({ routeId: '1', targetGroup: 3, options: { chunkBytes: 4096, rateLimitBytesPerSec: '20000' } }));
-    await waitJob(job.jobId, ['BACKFILL'], 30_000);
+    const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '1', targetGroup: 3, options: { chunkBytes: 4096, rateLimitBytesPerSec: '20000' } }));
+    await c.waitJob(job.jobId, ['BACKFILL'], 30_000);
     await db.put('b/during', 'yes');
-    await onLeader((a) => a.abandonSplitJob({ jobId: job.jobId }));
-    const end = await waitJob(job.jobId, ['ABANDONED', 'FAILED', 'DONE']);
+    await c.onDefaultLeader((a) => a.abandonSplitJob({ jobId: job.jobId }));
+    const end = await c.waitJob(job.jobId, ['ABANDONED', 'FAILED', 'DONE']);
     expect(end.phase).toBe('ABANDONED');
     const routes = (await c.adminApi(1).listRoutes({ local: false })).routes.map(fromRawRoute);
     expect(routes.find((r) => r.routeId === 1)).toMatchObject({ groupId: 1, state: 'ACTIVE' });
     for (const k of keys) expect(str((await db.get(k))!.value)).toBe('x'.repeat(500));
     expect(str((await db.get('b/during'))!.value)).toBe('yes');
     await db.put('b/after', 'ok');
-    expect(await versionsIn(3, '', 'h')).toBe(0);
+    expect(await c.versionsIn(3, '', 'h')).toBe(0);
     db.close();
   });
 
   it('refuses bad migration requests with clear errors', async () => {
     keepOnFailure();
-    await expect(onLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 9 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { field: 'target_group' } });
-    await expect(onLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 2 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(onLeader((a) => a.startSplitMigration({ routeId: '999', targetGroup: 1 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { field: 'route_id' } });
-    await expect(onLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 1, options: { chunkBytes: 10 } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { field: 'options' } });
-    await expect(onLeader((a) => a.getSplitJob({ jobId: '4242' }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    const list = await onLeader((a) => a.listSplitJobs({ phases: ['DONE', 'ABANDONED'] }));
+    await expect(c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 9 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { field: 'target_group' } });
+    await expect(c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 2 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '999', targetGroup: 1 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { field: 'route_id' } });
+    await expect(c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '2', targetGroup: 1, options: { chunkBytes: 10 } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', detail: { field: 'options' } });
+    await expect(c.onDefaultLeader((a) => a.getSplitJob({ jobId: '4242' }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const list = await c.onDefaultLeader((a) => a.listSplitJobs({ phases: ['DONE', 'ABANDONED'] }));
     expect(list.jobs.map((j) => j.phase).sort()).toEqual(['ABANDONED', 'DONE']);
   });
 });

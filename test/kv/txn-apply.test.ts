@@ -163,6 +163,35 @@ describe('serializable validation and the one-phase path', () => {
   });
 });
 
+describe('several steps in one apply pass', () => {
+  it('each step sees what earlier entries of the same batch wrote to its keys', async () => {
+    const entries = [
+      { kind: 'TXN' as const, requestId: new Uint8Array(0), txn: { kind: 'PREWRITE' as const, startTs: 100n, primary: enc('a'), mutations: [{ key: enc('a'), value: enc('1') }], ttlMs: 1000, nowMs: 1 } },
+      // Another transaction on the same key, same pass: must meet the lock.
+      { kind: 'TXN' as const, requestId: new Uint8Array(0), txn: { kind: 'PREWRITE' as const, startTs: 101n, primary: enc('a'), mutations: [{ key: enc('a'), value: enc('2') }], ttlMs: 1000, nowMs: 1 } },
+      // An unrelated key: no dependency.
+      { kind: 'TXN' as const, requestId: new Uint8Array(0), txn: { kind: 'PREWRITE' as const, startTs: 102n, primary: enc('b'), mutations: [{ key: enc('b'), value: enc('3') }], ttlMs: 1000, nowMs: 1 } },
+      { kind: 'TXN' as const, requestId: new Uint8Array(0), txn: { kind: 'COMMIT' as const, startTs: 100n, commitTs: 150n, primary: enc('a'), keys: [enc('a')] } },
+      // A raw write, then a one-phase commit of the same key with an older snapshot: a conflict.
+      { kind: 'WRITE' as const, requestId: new Uint8Array(0), proposedTs: 200n, writes: [{ key: enc('c'), value: enc('raw') }] },
+      { kind: 'TXN' as const, requestId: enc('r-c'), txn: { kind: 'ONE_PC' as const, startTs: 160n, mutations: [{ key: enc('c'), value: enc('txn') }] } },
+    ];
+    const first = index + 1;
+    const res = await sm.applyEntries(entries.map((c, i) => ({ index: first + i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: 0n, ...c }) })));
+    index += entries.length;
+    const r = (i: number): KvResult => res.get(first + i)!;
+    expect(r(0).errorCode).toBeUndefined();
+    expect(r(1).errorCode).toBe('TXN_CONFLICT');
+    expect(r(2).errorCode).toBeUndefined();
+    expect(r(3)).toMatchObject({ commitTs: 150n, txnStatus: 'committed' });
+    expect(r(5).errorCode).toBe('ABORTED');
+    expect(await value('a')).toBe('1');
+    expect(await readLock(sm.locks, enc('a'))).toBeUndefined();
+    expect(await readLock(sm.locks, enc('b'))).toBeDefined();
+    expect(await value('c')).toBe('raw');
+  });
+});
+
 describe('migration', () => {
   it('captures lock and record changes of a capturing range in the change log', async () => {
     const cap = await apply({ kind: 'MIGRATION', requestId: new Uint8Array(0), migration: { kind: 'BEGIN_CAPTURE', jobId: 7, attempt: 1, start: enc('m'), end: new Uint8Array(0), peerGroup: 2 } });
