@@ -42,7 +42,8 @@ export interface ExportChunkOut {
 
 const POS_MVCC = 1;
 const POS_DEDUP = 2;
-const POS_LOCK = 3;
+/** Migrator VERIFY starts an export here to list the source's locked keys. */
+export const POS_LOCK = 3;
 const POS_TXN = 4;
 const MAX_TS = (1n << 64n) - 1n;
 

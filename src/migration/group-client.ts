@@ -115,7 +115,10 @@ export class GroupClient {
    * Merkle leaves of one node's replica at a digest read point (migration
    * VERIFY: all versions at or below `upToTs`). Copies what it keeps.
    */
-  digestLeaves(nodeId: number, req: { groupId: number; digestId: Uint8Array; index: number; start: Uint8Array; end: Uint8Array; upToTs: bigint; boundaries: readonly Uint8Array[] }): Promise<{ boundaries: Uint8Array[]; hashes: Buffer[] }> {
+  digestLeaves(
+    nodeId: number,
+    req: { groupId: number; digestId: Uint8Array; index: number; start: Uint8Array; end: Uint8Array; upToTs: bigint; boundaries: readonly Uint8Array[]; excludeKeys?: readonly Uint8Array[] },
+  ): Promise<{ boundaries: Uint8Array[]; hashes: Buffer[] }> {
     const address = this.opts.nodes().get(nodeId);
     if (!address) return Promise.reject(new KvError('UNAVAILABLE', `node ${nodeId} has no known address`));
     return new Promise((resolve, reject) => {
@@ -129,6 +132,7 @@ export class GroupClient {
           readTs: req.upToTs.toString(),
           versionsUpTo: true,
           boundaries: req.boundaries.map((b) => Buffer.from(b)),
+          excludeKeys: (req.excludeKeys ?? []).map((k) => Buffer.from(k)),
         },
         { deadline: Date.now() + this.opts.timeoutMs * 6 },
         (err, res) => {

@@ -17,6 +17,7 @@ import { rowBytes, type MigrationRow } from './rows.js';
 import { randomBytes } from 'node:crypto';
 import { buildTree, root } from '../verify/merkle.js';
 import { AdaptivePacer } from './pacer.js';
+import { FAMILY_LOCK } from '../kv/txn-records.js';
 
 export interface MigratorDeps {
   readonly nodeId: number;
@@ -431,11 +432,39 @@ export class Migrator {
     );
   }
 
+  /**
+   * Keys locked in S's frozen copy (MIGRATION.md VERIFY): their locks moved to
+   * T, which may since have resolved them, writing versions at or below the
+   * floor that S's copy never will. VERIFY and repair skip them.
+   */
+  private async lockedInSource(job: SplitJob): Promise<Set<string>> {
+    const out = new Set<string>();
+    const chunks = this.d.groups.export(job.sourceGroup, {
+      jobId: String(job.jobId),
+      attempt: job.attempt,
+      mode: 'BACKFILL',
+      ...this.range(job),
+      cursor: Buffer.from(LOCKS_CURSOR),
+      chunkBytes: job.options.chunkBytes,
+      rateLimitBytesPerSec: '0',
+      minApplied: String(job.captureIndex),
+    });
+    for await (const c of chunks) {
+      for (const r of c.rows) {
+        if (r.family !== FAMILY_LOCK) return out; // past the locks: the records follow
+        out.add(hex(r.key));
+      }
+      if (c.done) break;
+    }
+    return out;
+  }
+
   /** RepairFromSource: copy to T every version of S's frozen copy (at or below the floor) that T lacks. */
   private async repair(job: SplitJob): Promise<number> {
+    const locked = await this.lockedInSource(job);
     const req = { jobId: String(job.jobId), attempt: job.attempt, mode: 'VERIFY' as const, ...this.range(job), maxTs: job.floor, chunkBytes: job.options.chunkBytes };
-    const a = rowsOf(this.d.groups.export(job.sourceGroup, req));
-    const b = rowsOf(this.d.groups.export(job.targetGroup, req));
+    const a = rowsOf(this.d.groups.export(job.sourceGroup, req), locked);
+    const b = rowsOf(this.d.groups.export(job.targetGroup, req), locked);
     let added = 0;
     let batch: MigrationRow[] = [];
     const flush = async (): Promise<void> => {
@@ -466,8 +495,9 @@ export class Migrator {
    * floor), each hashed where it lives at a read point in its group's log: only
    * the leaf hashes travel. True if the trees are equal.
    */
-  private async merkleEqual(job: SplitJob): Promise<{ equal: boolean; leaves: number }> {
+  private async merkleEqual(job: SplitJob, locked: ReadonlySet<string>): Promise<{ equal: boolean; leaves: number }> {
     const range = this.range(job);
+    const excludeKeys = [...locked].map(unhex);
     const point = async (group: number): Promise<{ leader: number; index: number; id: Uint8Array }> => {
       const id = randomBytes(16);
       const { result, leader } = await this.d.groups.propose(group, { kind: 'DIGEST', requestId: new Uint8Array(0), proposedTs: 0n, key: id });
@@ -475,8 +505,8 @@ export class Migrator {
     };
     const [s, t] = await Promise.all([point(job.sourceGroup), point(job.targetGroup)]);
     const upToTs = BigInt(job.floor);
-    const ref = await this.d.groups.digestLeaves(s.leader, { groupId: job.sourceGroup, digestId: s.id, index: s.index, ...range, upToTs, boundaries: [] });
-    const mine = await this.d.groups.digestLeaves(t.leader, { groupId: job.targetGroup, digestId: t.id, index: t.index, ...range, upToTs, boundaries: ref.boundaries });
+    const ref = await this.d.groups.digestLeaves(s.leader, { groupId: job.sourceGroup, digestId: s.id, index: s.index, ...range, upToTs, boundaries: [], excludeKeys });
+    const mine = await this.d.groups.digestLeaves(t.leader, { groupId: job.targetGroup, digestId: t.id, index: t.index, ...range, upToTs, boundaries: ref.boundaries, excludeKeys });
     const a = buildTree(ref.hashes);
     const b = buildTree(mine.hashes);
     return { equal: a.length === b.length && root(a).equals(root(b)), leaves: ref.hashes.length };
@@ -484,10 +514,11 @@ export class Migrator {
 
   /** S's frozen copy against T: every MVCC version at or below the floor must match. */
   private async verify(job: SplitJob): Promise<void> {
+    const locked = await this.lockedInSource(job);
     if (!job.repair) {
       // The cheap way first: equal Merkle roots prove the copies equal; otherwise compare the
       // versions to name the difference.
-      const m = await this.merkleEqual(job).catch((e: unknown) => {
+      const m = await this.merkleEqual(job, locked).catch((e: unknown) => {
         this.d.log.warn({ jobId: job.jobId, err: (e as Error).message }, 'Merkle verification did not finish; comparing the copies row by row');
         return undefined;
       });
@@ -502,8 +533,8 @@ export class Migrator {
       job = await this.update(job, { repair: false, lastError: `repaired: ${added} versions added to the target from the source copy` });
     }
     const req = { jobId: String(job.jobId), attempt: job.attempt, mode: 'VERIFY' as const, ...this.range(job), maxTs: job.floor, chunkBytes: job.options.chunkBytes };
-    const a = rowsOf(this.d.groups.export(job.sourceGroup, req));
-    const b = rowsOf(this.d.groups.export(job.targetGroup, req));
+    const a = rowsOf(this.d.groups.export(job.sourceGroup, req), locked);
+    const b = rowsOf(this.d.groups.export(job.targetGroup, req), locked);
     let n = 0;
     let diff: string | undefined;
     try {
@@ -600,9 +631,15 @@ export class Migrator {
   }
 }
 
-async function* rowsOf(chunks: AsyncIterable<{ rows: MigrationRow[] }>): AsyncGenerator<MigrationRow> {
-  for await (const c of chunks) yield* c.rows;
+/** The rows of an export, leaving out the keys in `skip` (hex). */
+async function* rowsOf(chunks: AsyncIterable<{ rows: MigrationRow[] }>, skip: ReadonlySet<string> = new Set()): AsyncGenerator<MigrationRow> {
+  for await (const c of chunks) {
+    for (const r of c.rows) if (skip.size === 0 || !skip.has(hex(r.key))) yield r;
+  }
 }
+
+/** An export cursor at the start of the lock family (src/migration/exporter.ts phase 3). */
+const LOCKS_CURSOR = Uint8Array.of(3);
 
 function describe(r: MigrationRow): string {
   return `key ${Buffer.from(r.key).toString('hex')} @ ${r.ts}`;

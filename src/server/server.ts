@@ -855,6 +855,7 @@ export class FerryServer {
               boundaries: req.boundaries,
               maxLeafBytes: req.maxLeafBytes || undefined,
               upTo: req.versionsUpTo,
+              ...(req.excludeKeys.length > 0 ? { exclude: new Set(req.excludeKeys.map((k) => Buffer.from(k).toString('hex'))) } : {}),
               ...(limiter ? { pace: (n: number) => limiter.take(n) } : {}),
             });
             callback(null, { boundaries: leaves.boundaries.map((b) => Buffer.from(b)), hashes: [...leaves.hashes], counts: [...leaves.counts], bytes: String(leaves.bytes) });

@@ -55,10 +55,23 @@ export async function* versionsAt(
 export async function replicaLeaves(
   sm: KvStateMachine,
   snapshot: Snapshot,
-  req: { start: Uint8Array; end: Uint8Array; readTs: bigint; boundaries?: readonly Uint8Array[]; maxLeafBytes?: number; pace?: (bytes: number) => Promise<void>; upTo?: boolean },
+  req: {
+    start: Uint8Array;
+    end: Uint8Array;
+    readTs: bigint;
+    boundaries?: readonly Uint8Array[];
+    maxLeafBytes?: number;
+    pace?: (bytes: number) => Promise<void>;
+    upTo?: boolean;
+    /** Keys left out (hex). */
+    exclude?: ReadonlySet<string>;
+  },
 ): Promise<Leaves> {
   const b = new LeafBuilder(req.start, { ...(req.boundaries && req.boundaries.length > 0 ? { boundaries: req.boundaries } : {}), ...(req.maxLeafBytes ? { maxLeafBytes: req.maxLeafBytes } : {}) });
-  for await (const e of versionsAt(sm, snapshot, req.start, req.end, req.readTs, req.pace, req.upTo ?? false)) b.add(e);
+  for await (const e of versionsAt(sm, snapshot, req.start, req.end, req.readTs, req.pace, req.upTo ?? false)) {
+    if (req.exclude && req.exclude.size > 0 && req.exclude.has(Buffer.from(e.key).toString('hex'))) continue;
+    b.add(e);
+  }
   return b.finish();
 }
 

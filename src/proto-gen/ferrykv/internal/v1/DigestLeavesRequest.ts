@@ -13,6 +13,7 @@ export interface DigestLeavesRequest {
   'maxLeafBytes'?: (number);
   'rateLimitBytesPerSec'?: (number | string | Long);
   'versionsUpTo'?: (boolean);
+  'excludeKeys'?: (Buffer | Uint8Array | string)[];
 }
 
 export interface DigestLeavesRequest__Output {
@@ -26,4 +27,5 @@ export interface DigestLeavesRequest__Output {
   'maxLeafBytes': (number);
   'rateLimitBytesPerSec': (string);
   'versionsUpTo': (boolean);
+  'excludeKeys': (Buffer)[];
 }
