@@ -52,6 +52,8 @@ export interface MigrationCommand {
   readonly releaseTs?: bigint;
   readonly maxKeys?: number;
   readonly throughSeq?: number;
+  /** ADOPT: the source's GC safe point at Release. */
+  readonly safePoint?: bigint;
 }
 
 /** Create or update a job record in the default group (proto/internal.proto JobCommand). */
@@ -264,6 +266,7 @@ interface RawMigrationCommand {
   releaseTs: string;
   maxKeys: number;
   throughSeq: string;
+  safePoint: string;
 }
 
 function encodeMigrationCommand(m: MigrationCommand): Record<string, unknown> {
@@ -282,6 +285,7 @@ function encodeMigrationCommand(m: MigrationCommand): Record<string, unknown> {
     releaseTs: (m.releaseTs ?? 0n).toString(),
     maxKeys: m.maxKeys ?? 0,
     throughSeq: String(m.throughSeq ?? 0),
+    safePoint: (m.safePoint ?? 0n).toString(),
   };
 }
 
@@ -301,6 +305,7 @@ function decodeMigrationCommand(o: RawMigrationCommand): MigrationCommand {
     releaseTs: BigInt(o.releaseTs),
     maxKeys: o.maxKeys,
     throughSeq: Number(o.throughSeq),
+    safePoint: BigInt(o.safePoint),
   };
 }
 

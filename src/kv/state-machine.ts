@@ -555,7 +555,7 @@ export class KvStateMachine implements StateMachine {
         if (st.state !== 'fenced' || st.fenceEpoch !== m.fenceEpoch) return refuse(`RELEASE_PRECONDITION: state ${st.state}, fence epoch ${st.fenceEpoch}`);
         if (st.head !== m.head) return refuse(`RELEASE_PRECONDITION: change-log head is ${st.head}, replayed ${m.head ?? 0}`);
         // Every commit and every served read timestamp of this group is at or below maxTs.
-        const next = { ...st, state: 'released' as const, releaseTs: this.maxTs.toString() };
+        const next = { ...st, state: 'released' as const, releaseTs: this.maxTs.toString(), releaseSafePoint: this.safePoint.toString() };
         this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'released', jobId: m.jobId, targetGroup: st.peerGroup }));
         this.saveJob(b, next);
         return answer(next);
@@ -626,6 +626,11 @@ export class KvStateMachine implements StateMachine {
         const floor = imported > released ? imported : released;
         // Every later commit here is above the floor (commitTs = max(proposed, maxTs + 1)).
         if (floor > this.maxTs) this.maxTs = floor;
+        // S may have collected versions below its safe point: reads below it must not come here either.
+        if ((m.safePoint ?? 0n) > this.safePoint) {
+          this.safePoint = m.safePoint ?? 0n;
+          b.put(stateKey(this.group, 'gcsafe'), u64(this.safePoint));
+        }
         const next = { ...st, state: 'adopted' as const, floor: floor.toString() };
         this.setOwnership(b, this.ownership.with(unhex(st.start), unhex(st.end), { state: 'owned' }));
         this.saveJob(b, next);

@@ -28,6 +28,8 @@ export interface GroupJobState {
   readonly logBytes: number;
   /** Decimal HLC: the source's closed timestamp when it released the range. */
   readonly releaseTs: string;
+  /** Source: its GC safe point when it released (the target's safe point rises to it at Adopt). */
+  readonly releaseSafePoint?: string;
   /** Whether CLEANUP has deleted all of the range's data. */
   readonly cleaned: boolean;
   // ---- target

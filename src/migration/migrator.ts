@@ -322,7 +322,7 @@ export class Migrator {
       if (released?.state !== 'released') return false;
       // TEST HOOK: a migrator that stops between Release and Adopt (the source must drive Adopt itself).
       while ((this.d.pauseAt?.() as string | undefined) === 'AFTER_RELEASE' && !this.stopped) await sleep(100);
-      const { state: adopted } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: released.head, releaseTs: BigInt(released.releaseTs) });
+      const { state: adopted } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: released.head, releaseTs: BigInt(released.releaseTs), safePoint: BigInt(released.releaseSafePoint ?? '0') });
       if (adopted?.state !== 'adopted') return false;
       const progress = { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes };
       await this.finishCutover({ ...job, fenceEpoch: fenced.fenceEpoch, progress }, released, adopted);
@@ -402,7 +402,7 @@ export class Migrator {
           await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: d.fenceEpoch, head: d.head });
           continue;
         case 'adopt':
-          await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: d.head, releaseTs: BigInt(d.releaseTs) });
+          await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: d.head, releaseTs: BigInt(d.releaseTs), safePoint: BigInt(s.releaseSafePoint ?? '0') });
           continue;
         case 'finish-cutover':
           return this.finishCutover(job, s, t);

@@ -902,7 +902,7 @@ export class FerryServer {
       if (this.adoptDriven.has(key)) continue;
       this.adoptDriven.add(key);
       this.groupClient
-        .command(st.peerGroup, { kind: 'ADOPT', jobId: st.jobId, attempt: st.attempt, start: unhex(st.start), end: unhex(st.end), head: st.head, releaseTs: BigInt(st.releaseTs) })
+        .command(st.peerGroup, { kind: 'ADOPT', jobId: st.jobId, attempt: st.attempt, start: unhex(st.start), end: unhex(st.end), head: st.head, releaseTs: BigInt(st.releaseTs), safePoint: BigInt(st.releaseSafePoint ?? '0') })
         .then(
           () => this.log.info({ groupId: r.group, jobId: st.jobId, target: st.peerGroup }, 'source drove adopt: the target confirmed'),
           (e: unknown) => {

@@ -693,4 +693,23 @@ describe('migration plane at apply: persistence', () => {
     expect(st(last)).toMatchObject({ cleaned: true });
     expect(await versions(s, 'p', 't')).toEqual([]);
   });
+
+  it("Adopt raises the target's GC safe point to the source's at Release (S may have collected versions below it)", async () => {
+    const s = await open(S);
+    const t = await open(T);
+    const range = { start: enc('p'), end: enc('t') };
+    await apply(s, put('q', 'q1'));
+    await apply(s, { kind: 'MVCC_GC', requestId: E, ts: 1n << 40n, start: E, maxKeys: 10 });
+    expect(s.safePoint).toBeGreaterThan(0n);
+    await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, ...range, peerGroup: S }));
+    await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, ...range, peerGroup: T }));
+    const rows = (await s.mvcc.export({ ...range, maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map(fromVersion);
+    await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows }));
+    const f = st(await apply(s, mig({ kind: 'FENCE', jobId: 1, attempt: 1 })));
+    const rel = st(await apply(s, mig({ kind: 'RELEASE', jobId: 1, attempt: 1, fenceEpoch: f.fenceEpoch, head: 0 })));
+    expect(rel.releaseSafePoint).toBe(s.safePoint.toString());
+    expect(t.safePoint).toBe(0n);
+    await apply(t, mig({ kind: 'ADOPT', jobId: 1, attempt: 1, head: 0, releaseTs: BigInt(rel.releaseTs), safePoint: BigInt(rel.releaseSafePoint ?? '0') }));
+    expect(t.safePoint).toBe(s.safePoint);
+  });
 });

@@ -64,6 +64,7 @@ export interface MigrationCommand {
   'maxKeys'?: (number);
   'throughSeq'?: (number | string | Long);
   'rowsPacked'?: (Buffer | Uint8Array | string);
+  'safePoint'?: (number | string | Long);
 }
 
 export interface MigrationCommand__Output {
@@ -82,4 +83,5 @@ export interface MigrationCommand__Output {
   'maxKeys': (number);
   'throughSeq': (string);
   'rowsPacked': (Buffer);
+  'safePoint': (string);
 }
