@@ -2,8 +2,8 @@
 // this node received, the lock resolution every transactional read performs,
 // and the background resolver of locks left by coordinators that died.
 //
-// Commit (Percolator): the primary is the smallest key written. Prewrite the
-// primary's group first, then the other groups in parallel; choose
+// Commit (Percolator): the primary is the smallest key written. Prewrite
+// every group in parallel; choose
 // commit_ts = max(every group's min_commit_ts, this node's clock); for
 // serializable, validate the read set in every group it touches (which also
 // keeps later writes to those keys above commit_ts); commit the primary's
