@@ -216,21 +216,8 @@ export class KvService {
 
   /** A transactional scan restarts if any version in the part lies in its uncertainty window. */
   private async checkUncertainRange(r: Replica, start: Uint8Array, end: Uint8Array, readTs: bigint): Promise<void> {
-    const limit = this.coordinator().uncertainty(readTs);
-    let cursor: Uint8Array | undefined;
-    for (;;) {
-      const chunk = await this.sm(r).mvcc.export({
-        ...(start.byteLength > 0 ? { start } : {}),
-        ...(end.byteLength > 0 ? { end } : {}),
-        ...(cursor ? { cursor } : {}),
-        maxBytes: 1 << 20,
-        maxScannedBytes: 4 << 20,
-        maxTs: limit,
-      });
-      const hit = chunk.rows.find((v) => v.ts > readTs);
-      if (hit) throw this.coordinator().uncertain(hit.key, hit.ts);
-      if (chunk.done) return;
-      cursor = chunk.cursor;
+    for await (const v of this.sm(r).mvcc.versionsIn(start, end, this.coordinator().uncertainty(readTs))) {
+      if (v.ts > readTs) throw this.coordinator().uncertain(v.key, v.ts);
     }
   }
 
@@ -442,12 +429,8 @@ export class KvService {
         const err = toKvError(e);
         const waitable = err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED' || err.code === 'WRITE_FENCED' || err.code === 'RANGE_PENDING';
         if (!waitable || Date.now() + 20 > deadline) throw err;
-        if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') {
-          this.staleRoutes++;
-          // Follow a move at once; the catalog catches up on its own.
-          if (err.code === 'ROUTE_MOVED' && err.detail.groupId && err.detail.ownedStart) this.opts.routes.noteMoved(err.detail.ownedStart, err.detail.ownedEnd ?? new Uint8Array(0), err.detail.groupId);
-          else await this.opts.refreshRoutes().catch(() => {});
-        }
+        if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') this.staleRoutes++;
+        await followStaleRoute(this.opts.routes, this.opts.refreshRoutes, err);
         const hint = err.detail.retryAfterMs ?? 0;
         await new Promise((res) => setTimeout(res, Math.max(hint, Math.min(200, 5 * 2 ** Math.min(attempt, 6)))));
       }
@@ -612,6 +595,16 @@ function nextPart(parts: readonly RoutePart[], reverse: boolean): { group: numbe
   let i = parts.length - 1;
   while (i > 0 && parts[i - 1]!.route.groupId === group) i--;
   return { group, start: parts[i]!.start, end: parts[parts.length - 1]!.end };
+}
+
+/**
+ * After a group refused a request for its routing (NOT_OWNER, ROUTE_MOVED):
+ * follows a move at once (the catalog catches up on its own), or re-reads the
+ * catalog. Other errors (WRITE_FENCED, RANGE_PENDING, ...) need no route change.
+ */
+export async function followStaleRoute(routes: RouteCache, refresh: () => Promise<void>, err: KvError): Promise<void> {
+  if (err.code === 'ROUTE_MOVED' && err.detail.groupId && err.detail.ownedStart) routes.noteMoved(err.detail.ownedStart, err.detail.ownedEnd ?? new Uint8Array(0), err.detail.groupId);
+  else if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') await refresh().catch(() => {});
 }
 
 /** The client error for a footprint the group's ownership map refuses (reads and writes alike). */

@@ -219,16 +219,8 @@ async function validateReads(s: TxnStore, t: TxnCommand, commitTs: bigint): Prom
     if (l && l.startTs !== t.startTs && l.minCommitTs <= commitTs) return lockedBy(key, l);
   }
   for (const r of t.readRanges ?? []) {
-    let cursor: Uint8Array | undefined;
-    for (;;) {
-      const chunk = await s.mvcc.export({ start: r.start, ...(r.end.byteLength > 0 ? { end: r.end } : {}), ...(cursor ? { cursor } : {}), maxBytes: 1 << 20, maxScannedBytes: 4 << 20, maxTs: commitTs });
-      const hit = chunk.rows.find((v) => v.ts > t.startTs);
-      if (hit) return changed(hit.key);
-      if (chunk.done) break;
-      cursor = chunk.cursor;
-    }
-    const locks = await s.locks.export({ start: r.start, ...(r.end.byteLength > 0 ? { end: r.end } : {}), maxBytes: 1 << 20, maxScannedBytes: 4 << 20 });
-    for (const row of locks.rows) {
+    for await (const v of s.mvcc.versionsIn(r.start, r.end, commitTs)) if (v.ts > t.startTs) return changed(v.key);
+    for await (const row of s.locks.versionsIn(r.start, r.end)) {
       const l = decodeLock(row.value ?? new Uint8Array(0));
       if (l.startTs !== t.startTs && l.minCommitTs <= commitTs) return lockedBy(row.key, l);
     }

@@ -24,7 +24,7 @@ import type { RouteCache } from '../distribution/route-cache.js';
 import { compareBytes } from '../storage/keys.js';
 import { encodeCommand, type KvCommand, type KvResult, type KvWrite, type TxnCommand } from './commands.js';
 import { KvError } from './errors.js';
-import { resultError, toKvError } from './kv-service.js';
+import { followStaleRoute, resultError, toKvError } from './kv-service.js';
 import type { KvStateMachine } from './state-machine.js';
 import { decodeLock, type Lock } from './txn-records.js';
 import { readLock } from './txn-apply.js';
@@ -139,8 +139,7 @@ export class TxnCoordinator {
           const result = await this.propose(group, { kind: 'TXN', requestId: new Uint8Array(0), txn: build(ks) }, deadline);
           if (result.errorCode && ROUTING.has(result.errorCode)) {
             const err = resultError(result, group);
-            if (err.code === 'ROUTE_MOVED' && err.detail.groupId && err.detail.ownedStart) this.opts.routes.noteMoved(err.detail.ownedStart, err.detail.ownedEnd ?? new Uint8Array(0), err.detail.groupId);
-            else if (err.code === 'NOT_OWNER') await this.opts.refreshRoutes().catch(() => {});
+            await followStaleRoute(this.opts.routes, this.opts.refreshRoutes, err);
             wait = Math.max(wait, err.detail.retryAfterMs ?? 0);
             todo.push(...ks);
             if (Date.now() + 20 > deadline) throw err;
@@ -209,8 +208,7 @@ export class TxnCoordinator {
       if (ROUTING.has(res.errorCode)) {
         const err = resultError(res, group);
         if (Date.now() + 20 > deadline) throw err;
-        if (err.code === 'ROUTE_MOVED' && err.detail.groupId && err.detail.ownedStart) this.opts.routes.noteMoved(err.detail.ownedStart, err.detail.ownedEnd ?? new Uint8Array(0), err.detail.groupId);
-        else if (err.code === 'NOT_OWNER') await this.opts.refreshRoutes().catch(() => {});
+        await followStaleRoute(this.opts.routes, this.opts.refreshRoutes, err);
         await sleep(Math.max(err.detail.retryAfterMs ?? 0, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
         return 'reroute';
       }
@@ -376,15 +374,9 @@ export class TxnCoordinator {
         if (l && l.startTs <= readTs && l.minCommitTs <= readTs) blocking.push({ key, lock: l });
       }
     } else {
-      let cursor: Uint8Array | undefined;
-      for (;;) {
-        const chunk = await sm.locks.export({ start: target.start, ...(target.end.byteLength > 0 ? { end: target.end } : {}), ...(cursor ? { cursor } : {}), maxBytes: 1 << 20, maxScannedBytes: 4 << 20 });
-        for (const row of chunk.rows) {
-          const l = decodeLock(row.value ?? new Uint8Array(0));
-          if (l.startTs <= readTs && l.minCommitTs <= readTs) blocking.push({ key: row.key, lock: l });
-        }
-        if (chunk.done) break;
-        cursor = chunk.cursor;
+      for await (const row of sm.locks.versionsIn(target.start, target.end)) {
+        const l = decodeLock(row.value ?? new Uint8Array(0));
+        if (l.startTs <= readTs && l.minCommitTs <= readTs) blocking.push({ key: row.key, lock: l });
       }
     }
     if (blocking.length === 0) return false;

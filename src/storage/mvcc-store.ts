@@ -322,6 +322,27 @@ export class MvccStore {
   }
 
   /**
+   * Every version in [start, end) (empty end: +∞) at or below `maxTs`, in
+   * storage order, read in bounded chunks.
+   */
+  async *versionsIn(start: Uint8Array, end: Uint8Array, maxTs?: bigint): AsyncGenerator<Version> {
+    let cursor: Uint8Array | undefined;
+    for (;;) {
+      const chunk = await this.export({
+        ...(start.byteLength > 0 ? { start } : {}),
+        ...(end.byteLength > 0 ? { end } : {}),
+        ...(cursor ? { cursor } : {}),
+        maxBytes: 1 << 20,
+        maxScannedBytes: 4 << 20,
+        ...(maxTs !== undefined ? { maxTs } : {}),
+      });
+      yield* chunk.rows;
+      if (chunk.done) return;
+      cursor = chunk.cursor;
+    }
+  }
+
+  /**
    * Collects versions no read at or above `safePoint` can see, at most
    * `maxVersions` deletions per call. Resume with the returned cursor.
    */
