@@ -22,10 +22,17 @@ import { compareBytes, concat } from '../storage/keys.js';
 import { KvError, type KvErrorCode } from './errors.js';
 import { KvStateMachine, refusedResult } from './state-machine.js';
 import type { TxnCoordinator } from './txn.js';
+import { Sweep } from './sweep.js';
 import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
 
 const MAX_TS = (1n << 64n) - 1n;
 const MAX_FORWARD_HOPS = 2;
+/**
+ * Commands in one pass of a background sweep (request ids, versions). Each
+ * scans up to 1,000 (request ids) or 10,000 (versions) entries; a pass that
+ * stops here continues at the next one.
+ */
+const SWEEP_MAX_STEPS = 500;
 /** How far past a read's timestamp a bump closes the group's timestamp (10 ms of HLC time). */
 const BUMP_HEADROOM = 10n << 16n;
 
@@ -353,51 +360,40 @@ export class KvService {
 
   /**
    * On the leader of `group`: forgets request ids applied more than
-   * `retentionMs` ago (HLC time), in bounded commands. A retry older than the
-   * retention may apply again; clients retry within seconds.
+   * `retentionMs` ago (HLC time), in bounded commands (Sweep: a pass continues
+   * where the last stopped, until the table wraps around or `maxSteps`). A
+   * retry older than the retention may apply again; clients retry within seconds.
    */
-  async collectDedup(group: number, retentionMs: number, maxChunks = 20): Promise<number> {
+  async collectDedup(group: number, retentionMs: number, maxSteps = SWEEP_MAX_STEPS): Promise<number> {
     const r = this.opts.host.replica(group);
     if (!r?.isLeader()) return 0;
     const physical = physicalOf(this.opts.hlc.now()) - BigInt(retentionMs);
     if (physical <= 0n) return 0;
     const before = makeTimestamp(physical, 0);
-    let after: Uint8Array = new Uint8Array(0);
-    let deleted = 0;
-    for (let i = 0; i < maxChunks; i++) {
-      const res = await this.propose(r, { kind: 'DEDUP_GC', requestId: new Uint8Array(0), ts: before, start: after, maxKeys: 1000 });
-      deleted += res.deleted;
-      if (!res.more) break;
-      after = res.resumeKey;
-    }
-    return deleted;
+    return this.sweep(this.dedupSweeps, group).pass((after) => this.propose(r, { kind: 'DEDUP_GC', requestId: new Uint8Array(0), ts: before, start: after, maxKeys: 1000 }), maxSteps);
   }
 
   /**
    * On the leader of `group`: raises the GC safe point to now − retention and
-   * collects versions below it in bounded commands (at most `maxChunks`).
+   * collects versions below it in bounded commands (Sweep, as collectDedup).
    */
-  async collectGarbage(group: number, retentionMs: number, maxChunks = 20): Promise<number> {
+  async collectGarbage(group: number, retentionMs: number, maxSteps = SWEEP_MAX_STEPS): Promise<number> {
     const r = this.opts.host.replica(group);
     if (!r?.isLeader()) return 0;
     const physical = physicalOf(this.opts.hlc.now()) - BigInt(retentionMs);
     if (physical <= 0n) return 0;
     const safePoint = makeTimestamp(physical, 0);
-    // Each pass continues the sweep where the last one stopped (a pass is bounded).
-    let cursor: Uint8Array = this.gcCursors.get(group) ?? new Uint8Array(0);
-    let deleted = 0;
-    for (let i = 0; i < maxChunks; i++) {
-      const res = await this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000 });
-      deleted += res.deleted;
-      cursor = res.more ? res.resumeKey : new Uint8Array(0);
-      if (!res.more) break;
-      await new Promise((res2) => setImmediate(res2));
-    }
-    this.gcCursors.set(group, cursor);
-    return deleted;
+    return this.sweep(this.gcSweeps, group).pass((cursor) => this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000 }), maxSteps);
   }
 
-  private readonly gcCursors = new Map<number, Uint8Array>();
+  private sweep(sweeps: Map<number, Sweep>, group: number): Sweep {
+    let s = sweeps.get(group);
+    if (!s) sweeps.set(group, (s = new Sweep()));
+    return s;
+  }
+
+  private readonly dedupSweeps = new Map<number, Sweep>();
+  private readonly gcSweeps = new Map<number, Sweep>();
 
   // --------------------------------------------------------------- plumbing
 
