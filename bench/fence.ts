@@ -77,6 +77,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
     await sleep(moves === 0 ? Number(opt(args, 'baseline-sec', '20')) * 1000 : 3000); // --moves 0: the writers' baseline
     const windows: number[] = [];
     const durations: number[] = [];
+    const perMove: { ms: number; fenceWindowMs: number[]; backfillRows: number; backfillBytes: number; replayedRows: number }[] = [];
     let group = 3;
     for (let m = 0; m < moves; m++) {
       const routes = (await c.adminApi(1).listRoutes({ local: false })).routes;
@@ -88,6 +89,8 @@ export async function runFenceBench(args: string[]): Promise<void> {
       const done = await c.waitJob(job.jobId, ['DONE', 'FAILED', 'ABANDONED'], 120_000);
       if (done.phase !== 'DONE') throw new Error(`move ${m + 1} ended ${done.phase}: ${done.lastError}`);
       durations.push(Date.now() - began);
+      const p = done.progress;
+      perMove.push({ ms: Date.now() - began, fenceWindowMs: (p?.fenceWindowsMs ?? []).map(Number), backfillRows: Number(p?.backfillRows ?? 0), backfillBytes: Number(p?.backfillBytes ?? 0), replayedRows: Number(p?.replayedRows ?? 0) });
       windows.push(...(done.progress?.fenceWindowsMs ?? []).map(Number));
       group = to;
       if (gapMs > 0) await sleep(gapMs);
@@ -110,6 +113,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
       fenceWindowP99Ms: pct(windows, 99),
       fenceWindowMaxMs: windows.length > 0 ? Math.max(...windows) : 0,
       moveDurationP50Ms: pct(durations, 50),
+      perMove,
       writes: { issued, acknowledged: lats.length, p50Ms: pct(lats, 50), p99Ms: pct(lats, 99), maxMs: pct(lats, 100), errors: errorCount, firstErrors: errors },
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });

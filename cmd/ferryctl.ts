@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryClient } from '../src/client/client.js';
 import { KvError, fromServiceError, invalidArgument } from '../src/kv/errors.js';
-import { OPTION_BOUNDS, PHASES, TERMINAL, type Phase } from '../src/migration/job.js';
+import { DEFAULT_OPTIONS, OPTION_BOUNDS, PHASES, TERMINAL, type Phase } from '../src/migration/job.js';
 import type { AdminClient } from '../src/proto-gen/ferrykv/admin/v1/Admin.js';
 import type { JobOptions } from '../src/proto-gen/ferrykv/admin/v1/JobOptions.js';
 import type { ListSplitJobsResponse__Output } from '../src/proto-gen/ferrykv/admin/v1/ListSplitJobsResponse.js';
@@ -983,7 +983,7 @@ job
   .option('--chunk-bytes <n>', `bytes per copy chunk, ${OPTION_BOUNDS.chunkBytes.join('..')} (default 1 MiB)`, boundOption('chunkBytes'))
   .option('--rate-limit <bytesPerSec>', 'pace the copy to this many bytes per second (default 0: unlimited)', boundOption('rateLimitBytesPerSec'))
   .option('--cleanup-grace-ms <ms>', 'wait this long after cutover before deleting the source copy (default 30000; 0 is honoured)', boundOption('cleanupGraceMs'))
-  .option('--fence-budget-ms <ms>', `fence writes once the rest would replay within this, ${OPTION_BOUNDS.fenceBudgetMs.join('..')} (default 500)`, boundOption('fenceBudgetMs'))
+  .option('--fence-budget-ms <ms>', `fence writes once the rest of the change log would replay within this at the measured replay rate, ${OPTION_BOUNDS.fenceBudgetMs.join('..')} (default ${DEFAULT_OPTIONS.fenceBudgetMs})`, boundOption('fenceBudgetMs'))
   .option('--max-fence-attempts <n>', `fence rounds before an attempt retreats and starts over, ${OPTION_BOUNDS.maxFenceAttempts.join('..')} (default 5)`, boundOption('maxFenceAttempts'))
   .option('--max-attempts <n>', `attempts before the job ends FAILED, ${OPTION_BOUNDS.maxAttempts.join('..')} (default 3)`, boundOption('maxAttempts'))
   .option('--skip-verify', 'skip the VERIFY phase (comparing source and target after cutover); recorded on the job', false)

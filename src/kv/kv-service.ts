@@ -33,6 +33,8 @@ const MAX_FORWARD_HOPS = 2;
  * stops here continues at the next one.
  */
 const SWEEP_MAX_STEPS = 500;
+/** A write refused by a fence waits this long at most for the local replica's next ownership change. */
+const FENCE_WAIT_MS = 100;
 /** How far past a read's timestamp a bump closes the group's timestamp (10 ms of HLC time). */
 const BUMP_HEADROOM = 10n << 16n;
 
@@ -427,6 +429,13 @@ export class KvService {
         if (!waitable || Date.now() + 20 > deadline) throw err;
         if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') this.staleRoutes++;
         await followStaleRoute(this.opts.routes, this.opts.refreshRoutes, err);
+        const local = err.code === 'WRITE_FENCED' && err.detail.groupId !== undefined ? this.opts.host.replica(err.detail.groupId) : undefined;
+        if (local) {
+          // A fence lasts until Release (or its deadline): wait for this node's
+          // replica to apply the change rather than knock every few milliseconds.
+          await this.sm(local).ownershipChange(Math.max(1, Math.min(FENCE_WAIT_MS, deadline - Date.now() - 20)));
+          continue;
+        }
         const hint = err.detail.retryAfterMs ?? 0;
         await new Promise((res) => setTimeout(res, Math.max(hint, Math.min(200, 5 * 2 ** Math.min(attempt, 6)))));
       }
@@ -534,6 +543,11 @@ export class KvService {
 
   private async propose(r: Replica, cmd: Omit<KvCommand, 'proposedTs'>): Promise<KvResult> {
     const full: KvCommand = { ...cmd, proposedTs: this.opts.hlc.now() };
+    // A fenced or released range refuses the write at apply: refuse it here
+    // without a round through the log (a fence under load meets a write storm).
+    // Apply still decides; this only spares doomed entries.
+    const early = this.sm(r).notOwned(full);
+    if (early && (early.errorCode === 'WRITE_FENCED' || early.errorCode === 'ROUTE_MOVED')) throw resultError(early, r.group);
     try {
       const res = (await this.withDeadline(r.propose(encodeCommand(full)))) as KvResult;
       if (res.errorCode) throw resultError(res, r.group);

@@ -88,6 +88,10 @@ export class KvStateMachine implements StateMachine {
   private nextJobId = 1;
   private readonly jobListeners = new Set<(j: SplitJob) => void>();
   private readonly catalogListeners = new Set<(e: CatalogEvent) => void>();
+  private readonly ownershipWaiters = new Set<() => void>();
+  private ownershipMoved = false;
+  /** Jobs whose state changed in the batch being applied (written by writeState). */
+  private readonly dirtyJobs = new Set<number>();
   private readonly appliedKey: Uint8Array;
   private readonly maxTsKey: Uint8Array;
 
@@ -135,7 +139,9 @@ export class KvStateMachine implements StateMachine {
     this.safePoint = gcs === undefined ? 0n : readU64(gcs, 0);
     const o = await this.db.level.get(stateKey(this.group, 'ownership'));
     this.ownership = o === undefined ? new OwnershipMap([]) : decodeOwnership(o);
+    this.wakeOwnershipWaiters();
     this.jobs.clear();
+    this.dirtyJobs.clear();
     const jp = stateKey(this.group, 'mig/');
     for await (const [, v] of this.db.level.iterator({ gte: jp, lt: prefixEnd(jp) })) {
       const st = decodeGroupJobState(v);
@@ -239,6 +245,10 @@ export class KvStateMachine implements StateMachine {
     }
     this.writeState(b);
     await b.write({ sync: false });
+    if (this.ownershipMoved) {
+      this.ownershipMoved = false;
+      this.wakeOwnershipWaiters();
+    }
     for (const ev of catalogEvents) {
       this.catalogHistory.push(ev);
       if (this.catalogHistory.length > CATALOG_HISTORY) this.catalogHistory.shift();
@@ -477,12 +487,39 @@ export class KvStateMachine implements StateMachine {
     return out;
   }
 
-  private saveJob(b: StorageBatch, st: GroupJobState): void {
+  /**
+   * Records a job's new state. It is written with the batch (writeState), once
+   * per batch however often it changed: a capturing source changes it on every
+   * captured write, and encoding it each time doubled the cost of capture.
+   */
+  private saveJob(_b: StorageBatch, st: GroupJobState): void {
     this.jobs.set(st.jobId, st);
-    b.put(stateKey(this.group, `mig/${String(st.jobId).padStart(12, '0')}`), encodeGroupJobState(st));
+    this.dirtyJobs.add(st.jobId);
+  }
+
+  /** Resolves after the next applied batch that changed ownership, or after `ms` (a fenced write waits here). */
+  ownershipChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.ownershipWaiters.delete(wake);
+        resolve();
+      }, ms);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.ownershipWaiters.add(wake);
+    });
+  }
+
+  private wakeOwnershipWaiters(): void {
+    const waiters = [...this.ownershipWaiters];
+    this.ownershipWaiters.clear();
+    for (const w of waiters) w();
   }
 
   private setOwnership(b: StorageBatch, next: OwnershipMap): void {
+    this.ownershipMoved = true;
     this.ownership = next;
     b.put(stateKey(this.group, 'ownership'), encodeOwnership(next));
   }
@@ -756,8 +793,12 @@ export class KvStateMachine implements StateMachine {
     return { ...EMPTY_RESULT, stateJson: JSON.stringify(next), deleted: res.deleted, more: res.cursor !== undefined };
   }
 
-  /** NOT_OWNER for a footprint this group does not serve, or undefined. */
-  private notOwned(cmd: KvCommand): KvResult | undefined {
+  /**
+   * The refusal (NOT_OWNER, WRITE_FENCED, ...) for a command's footprint in
+   * the applied ownership map, or undefined. Checked at apply; a leader may
+   * also check before proposing, to spare the log a write that apply refuses.
+   */
+  notOwned(cmd: KvCommand): KvResult | undefined {
     let bad: (NotOwned & { key?: Uint8Array }) | undefined;
     switch (cmd.kind) {
       case 'WRITE':
@@ -853,6 +894,11 @@ export class KvStateMachine implements StateMachine {
   }
 
   private writeState(b: StorageBatch): void {
+    for (const id of this.dirtyJobs) {
+      const st = this.jobs.get(id);
+      if (st) b.put(stateKey(this.group, `mig/${String(id).padStart(12, '0')}`), encodeGroupJobState(st));
+    }
+    this.dirtyJobs.clear();
     b.put(this.appliedKey, u64(BigInt(this.applied)));
     b.put(this.maxTsKey, u64(this.maxTs));
   }

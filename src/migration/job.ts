@@ -33,7 +33,7 @@ export interface JobOptions {
   readonly rateLimitBytesPerSec: number;
   /** Wait between cutover and deleting the source's copy (default 30 s). */
   readonly cleanupGraceMs: number;
-  /** Fence when the remaining change log would replay within this (default 500 ms). */
+  /** Fence when the remaining change log would replay within this, at the replay rate measured (default 100 ms). */
   readonly fenceBudgetMs: number;
   /** Fence rounds before the attempt retreats (default 5). */
   readonly maxFenceAttempts: number;
@@ -47,7 +47,7 @@ export const DEFAULT_OPTIONS: JobOptions = {
   chunkBytes: 1 << 20,
   rateLimitBytesPerSec: 0,
   cleanupGraceMs: 30_000,
-  fenceBudgetMs: 500,
+  fenceBudgetMs: 100,
   maxFenceAttempts: 5,
   maxAttempts: 3,
   skipVerify: false,
@@ -197,11 +197,26 @@ export function nextPhase(phase: Phase, skipVerify: boolean): Phase {
   }
 }
 
-/** Whether the change-log backlog is small enough to fence: it would replay within the fence budget. */
-export function smallEnoughToFence(backlogRows: number, backlogBytes: number, rateBytesPerSec: number, fenceBudgetMs: number): boolean {
+/** Change-log replay rate assumed before one is measured (bytes/ms): small rows replay far slower than backfill chunks. */
+export const ASSUMED_REPLAY_BYTES_PER_MS = 500;
+
+/**
+ * Whether the change-log backlog is small enough to fence: it would replay
+ * within the fence budget at `replayBytesPerMs`, the rate the migrator
+ * measured replaying this job's change log (the backfill rate says nothing
+ * about it: a change-log row is a few hundred bytes, each chunk a commit).
+ */
+export function smallEnoughToFence(backlogRows: number, backlogBytes: number, replayBytesPerMs: number | undefined, fenceBudgetMs: number): boolean {
   if (backlogRows <= 64) return true;
-  const rate = rateBytesPerSec > 0 ? rateBytesPerSec : 4 << 20;
-  return (backlogBytes / rate) * 1000 <= fenceBudgetMs;
+  const rate = replayBytesPerMs !== undefined && replayBytesPerMs > 0 ? replayBytesPerMs : ASSUMED_REPLAY_BYTES_PER_MS;
+  return backlogBytes / rate <= fenceBudgetMs;
+}
+
+/** The bytes of the change log not yet replayed to `seq`: the rows after it at the held log's average row size. */
+export function backlogBytes(s: GroupJobState, seq: number): number {
+  const held = s.head - s.truncated;
+  const rows = Math.max(0, s.head - seq);
+  return held > 0 ? Math.round((s.logBytes / held) * rows) : 0;
 }
 
 /**
@@ -249,7 +264,7 @@ const seqOf = (t: GroupJobState): number | undefined => {
 };
 
 /** CATCHUP and FINAL_DELTA: replay, fence, cut over, or retreat. */
-export function decideCatchUp(job: SplitJob, s: GroupJobState, t: GroupJobState): Decision {
+export function decideCatchUp(job: SplitJob, s: GroupJobState, t: GroupJobState, replayBytesPerMs?: number): Decision {
   if (s.state === 'abandoned') return { do: 'update', patch: { phase: 'ABANDONING', retreatedFrom: job.phase, lastError: 'the source abandoned the attempt: its change log reached the size bound' } };
   if (s.state === 'released') return { do: 'update', patch: { phase: 'CUTOVER' } };
   const seq = seqOf(t);
@@ -262,7 +277,7 @@ export function decideCatchUp(job: SplitJob, s: GroupJobState, t: GroupJobState)
       : { do: 'update', patch: { phase: 'CATCHUP', fenceAttempts: attempts } };
   }
   const backlog = s.head - seq;
-  if (job.phase === 'CATCHUP' && smallEnoughToFence(backlog, s.logBytes, job.progress.rateBytesPerSec, job.options.fenceBudgetMs)) {
+  if (job.phase === 'CATCHUP' && smallEnoughToFence(backlog, backlogBytes(s, seq), replayBytesPerMs, job.options.fenceBudgetMs)) {
     return { do: 'update', patch: { phase: 'FENCE', progress: { ...job.progress, changeLogBacklog: backlog } } };
   }
   if (job.phase === 'FINAL_DELTA' && backlog === 0) return { do: 'update', patch: { phase: 'CUTOVER', progress: { ...job.progress, changeLogBacklog: 0 } } };

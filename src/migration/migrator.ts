@@ -28,7 +28,7 @@ export interface MigratorDeps {
   readonly proposeJob: (cmd: JobCommand) => Promise<KvResult>;
   readonly groups: GroupClient;
   /** Called with each cutover's write-unavailable window (ms). */
-  readonly onFenceWindow?: (job: SplitJob, ms: number) => void;
+  readonly onFenceWindow?: (job: SplitJob, ms: number, steps: Readonly<Record<string, number>>) => void;
   /** TEST HOOK: the migrator waits before working on a job in this phase. */
   readonly pauseAt?: () => Phase | undefined;
   /** A job with no progress for this long is marked stalled (default 60 s). */
@@ -38,6 +38,8 @@ export interface MigratorDeps {
 }
 
 const PROGRESS_EVERY_MS = 1000;
+/** Change-log replay rounds in one CATCHUP step (each leaves less behind, or the step ends). */
+const CATCHUP_ROUNDS = 20;
 
 class Stale extends Error {}
 
@@ -50,6 +52,12 @@ export class Migrator {
   private stopped = false;
   /** When this node's migrator fenced each job (its own monotonic clock). */
   private readonly fencedAt = new Map<number, number>();
+  /** T's change-log cursor for each job as T last acknowledged it to this migrator. */
+  private readonly knownSeq = new Map<number, { attempt: number; seq: number }>();
+  /** The change-log replay rate measured for each job (bytes/ms). */
+  private readonly replayRate = new Map<number, number>();
+  /** Milliseconds each cutover step took inside the current fence window, for the log. */
+  private readonly windowSteps = new Map<number, Record<string, number>>();
   /** When each stalled job was last reported in the log. */
   private readonly stallLogged = new Map<number, number>();
 
@@ -76,7 +84,11 @@ export class Migrator {
     if (!sm || this.stopped) return;
     for (const j of sm.splitJobs.values()) {
       if (TERMINAL.has(j.phase) || this.running.has(j.jobId)) continue;
-      const p = this.drive(j.jobId).finally(() => this.running.delete(j.jobId));
+      const p = this.drive(j.jobId).finally(() => {
+        this.running.delete(j.jobId);
+        this.knownSeq.delete(j.jobId);
+        this.replayRate.delete(j.jobId);
+      });
       this.running.set(j.jobId, p);
     }
   }
@@ -195,8 +207,10 @@ export class Migrator {
       case 'FINAL_DELTA':
         return this.catchUp(job);
       case 'FENCE': {
+        const asked = performance.now();
         const { state } = await this.d.groups.command(job.sourceGroup, { kind: 'FENCE', ...this.base(job) });
         this.fencedAt.set(job.jobId, performance.now());
+        this.windowSteps.set(job.jobId, { fence: Math.round(performance.now() - asked) });
         if (state?.state === 'fenced' && (await this.fastCutover(job, state))) return;
         await this.update(job, { phase: 'FINAL_DELTA', fenceEpoch: state?.fenceEpoch ?? 0 });
         return;
@@ -311,19 +325,37 @@ export class Migrator {
   private async fastCutover(job: SplitJob, fenced: GroupJobState): Promise<boolean> {
     const pause = this.d.pauseAt?.();
     if (pause === 'FINAL_DELTA' || pause === 'CUTOVER') return false; // tests hold the job there
+    const steps = this.windowSteps.get(job.jobId) ?? {};
+    let mark = performance.now();
+    const took = (step: string): void => {
+      const now = performance.now();
+      steps[step] = Math.round(now - mark);
+      mark = now;
+    };
     try {
-      const t = await this.targetState(job);
-      const c = decodeCursor(unhex(t.cursor));
-      if (c.kind !== 'change') return false;
-      const r = c.seq < fenced.head ? await this.replay(job, c.seq, false) : { seq: c.seq, rows: 0, bytes: 0 };
+      // Where T's cursor is: as T last acknowledged to this migrator (a lower
+      // bound: T's cursor only moves forward, along S's change log), or read.
+      const known = this.knownSeq.get(job.jobId);
+      let from = known?.attempt === job.attempt ? known.seq : undefined;
+      if (from === undefined) {
+        const c = decodeCursor(unhex((await this.targetState(job)).cursor));
+        if (c.kind !== 'change') return false;
+        from = c.seq;
+        took('readTarget');
+      }
+      const r = from < fenced.head ? await this.replay(job, from, false) : { seq: from, rows: 0, bytes: 0 };
       const replayed = r.seq;
       if (replayed !== fenced.head) return false;
+      took('finalDelta');
+      steps.finalDeltaRows = r.rows;
       const { state: released } = await this.d.groups.command(job.sourceGroup, { kind: 'RELEASE', ...this.base(job), fenceEpoch: fenced.fenceEpoch, head: replayed });
       if (released?.state !== 'released') return false;
+      took('release');
       // TEST HOOK: a migrator that stops between Release and Adopt (the source must drive Adopt itself).
       while ((this.d.pauseAt?.() as string | undefined) === 'AFTER_RELEASE' && !this.stopped) await sleep(100);
       const { state: adopted } = await this.d.groups.command(job.targetGroup, { kind: 'ADOPT', ...this.base(job), head: released.head, releaseTs: BigInt(released.releaseTs), safePoint: BigInt(released.releaseSafePoint ?? '0') });
       if (adopted?.state !== 'adopted') return false;
+      took('adopt');
       const progress = { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes };
       await this.finishCutover({ ...job, fenceEpoch: fenced.fenceEpoch, progress }, released, adopted);
       return true;
@@ -334,7 +366,7 @@ export class Migrator {
   }
 
   /** Replays the change log from T's cursor to S's head at the time of the read. Returns T's seq after. */
-  private async replay(job: SplitJob, fromSeq: number, truncate = true): Promise<{ seq: number; rows: number; bytes: number }> {
+  private async replay(job: SplitJob, fromSeq: number, truncate: boolean): Promise<{ seq: number; rows: number; bytes: number }> {
     let seq = fromSeq;
     let rows = 0;
     let bytes = 0;
@@ -353,6 +385,7 @@ export class Migrator {
         const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, changeCursor(seq), to, chunk.rows);
         if (state?.cursor !== hex(to)) throw new Error('the target did not take the change-log chunk at our cursor');
         seq = chunk.lastSeq;
+        this.knownSeq.set(job.jobId, { attempt: job.attempt, seq });
         rows += chunk.rows.length;
         const b = chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
         bytes += b;
@@ -360,31 +393,55 @@ export class Migrator {
       }
       if (chunk.done) break;
     }
-    // Free what the target holds (bounded batches).
-    for (; truncate; ) {
-      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: seq, maxKeys: 5000 });
-      if (!result.more) break;
-    }
+    if (truncate) await this.truncate(job, seq);
     return { seq, rows, bytes };
   }
 
+  /**
+   * CATCHUP and FINAL_DELTA. In CATCHUP, replay rounds run back to back (no
+   * job write between them) while each leaves less behind, until what is left
+   * would replay within the fence budget at the measured rate; the job then
+   * records its progress and FENCE in one write. The final delta, replayed
+   * while writes wait, is then a few milliseconds of writes.
+   */
   private async catchUp(job: SplitJob): Promise<void> {
-    const s = await this.sourceState(job);
+    let s = await this.sourceState(job);
     const t = await this.targetState(job);
-    const d = decideCatchUp(job, s, t);
-    switch (d.do) {
-      case 'update':
-        await this.update(job, d.patch);
-        return;
-      case 'replay': {
-        const r = await this.replay(job, d.fromSeq);
-        await this.update(job, {
-          progress: { ...job.progress, replayedRows: job.progress.replayedRows + r.rows, replayedBytes: job.progress.replayedBytes + r.bytes, changeLogBacklog: Math.max(0, s.head - r.seq) },
-        });
-        return;
-      }
-      default:
-        throw new Error(d.do === 'retry' ? d.why : `unexpected decision ${d.do} in ${job.phase}`);
+    let d = decideCatchUp(job, s, t, this.replayRate.get(job.jobId));
+    if (d.do === 'update') {
+      await this.update(job, d.patch);
+      return;
+    }
+    if (d.do !== 'replay') throw new Error(d.do === 'retry' ? d.why : `unexpected decision ${d.do} in ${job.phase}`);
+    let seq = d.fromSeq;
+    let rows = 0;
+    let bytes = 0;
+    for (let round = 0; round < CATCHUP_ROUNDS && d.do === 'replay'; round++) {
+      const before = s.head - seq;
+      const began = performance.now();
+      const r = await this.replay(job, seq, false);
+      if (r.bytes > 0) this.replayRate.set(job.jobId, r.bytes / Math.max(1, performance.now() - began));
+      seq = r.seq;
+      rows += r.rows;
+      bytes += r.bytes;
+      if (job.phase !== 'CATCHUP') break; // FINAL_DELTA: the step re-reads and decides
+      s = await this.sourceState(job);
+      d = decideCatchUp(job, s, { ...t, cursor: hex(changeCursor(seq)) }, this.replayRate.get(job.jobId));
+      if (d.do === 'replay' && s.head - seq >= before) break; // writes keep pace with the replay: record, go on
+    }
+    // What T holds is freed here while the range stays writable; once it is
+    // ready to fence the log is freed at CLEANUP (a truncation now would only
+    // let the backlog grow before the fence).
+    if (d.do !== 'update') await this.truncate(job, seq);
+    const progress = { ...job.progress, replayedRows: job.progress.replayedRows + rows, replayedBytes: job.progress.replayedBytes + bytes, changeLogBacklog: Math.max(0, s.head - seq) };
+    await this.update(job, d.do === 'update' ? { ...d.patch, progress: { ...progress, ...d.patch.progress } } : { progress });
+  }
+
+  /** Frees the change log T holds (TruncateChangeLog, bounded batches). */
+  private async truncate(job: SplitJob, throughSeq: number): Promise<void> {
+    for (;;) {
+      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq, maxKeys: 5000 });
+      if (!result.more) return;
     }
   }
 
@@ -420,7 +477,8 @@ export class Migrator {
       const ms = Math.round(performance.now() - fenced);
       windows.push(ms);
       this.fencedAt.delete(job.jobId);
-      this.d.onFenceWindow?.(job, ms);
+      this.d.onFenceWindow?.(job, ms, this.windowSteps.get(job.jobId) ?? {});
+      this.windowSteps.delete(job.jobId);
     }
     const route = this.d.leaderSm()?.catalog?.list().find((r) => r.routeId === job.routeId);
     if (!route) throw new Error(`route ${job.routeId} is gone from the catalog`);
@@ -574,11 +632,7 @@ export class Migrator {
       const pause = pacer.next(Date.now() - began);
       await (pause > 0 ? sleep(pause) : yieldLoop());
     }
-    const s = await this.sourceState(job);
-    for (;;) {
-      const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: s.head, maxKeys: 5000 });
-      if (!result.more) break;
-    }
+    await this.truncate(job, (await this.sourceState(job)).head);
     // The target's copy was verified: its range may be garbage-collected like any other now.
     await this.d.groups.command(job.targetGroup, { kind: 'FINISH', ...this.base(job) });
     await this.update(job, { phase: 'DONE' });
@@ -614,12 +668,7 @@ export class Migrator {
       await this.d.groups.command(job.targetGroup, { kind: 'CLEAR', ...this.base(job), peerGroup: job.sourceGroup, maxKeys: 10_000 });
     }
     const s = await this.d.groups.state(job.sourceGroup, job.jobId);
-    if (s && s.attempt === job.attempt) {
-      for (;;) {
-        const { result } = await this.d.groups.command(job.sourceGroup, { kind: 'TRUNCATE_LOG', ...this.base(job), throughSeq: s.head, maxKeys: 5000 });
-        if (!result.more) break;
-      }
-    }
+    if (s && s.attempt === job.attempt) await this.truncate(job, s.head);
     const next = afterRetreat(job);
     if (next.phase === 'CLEAR_TARGET') {
       await this.update(job, { phase: 'CLEAR_TARGET', attempt: next.attempt, fenceAttempts: 0 });

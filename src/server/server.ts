@@ -264,9 +264,9 @@ export class FerryServer {
       },
       proposeJob: (job) => this.proposeOnLeader(DEFAULT_GROUP, encodeCommand({ kind: 'JOB', requestId: new Uint8Array(0), proposedTs: 0n, job })),
       groups: this.groupClient,
-      onFenceWindow: (job, ms) => {
+      onFenceWindow: (job, ms, steps) => {
         this.metrics.fenceWindow.observe(ms / 1000);
-        this.log.info({ jobId: job.jobId, fenceWindowMs: ms }, 'cutover: write-unavailable window');
+        this.log.info({ jobId: job.jobId, fenceWindowMs: ms, stepsMs: steps }, 'cutover: write-unavailable window');
       },
       pauseAt: () => this.pauseMigrationAt,
       stallAfterMs: cfg.migrationStallAfterMs,

@@ -245,6 +245,36 @@ describe('migration plane at apply: source', () => {
     expect(st(again)).toMatchObject({ state: 'fenced', fenceEpoch: 2, head: 3 });
   });
 
+  it('a leader can refuse a fenced write before proposing it (notOwned), and a waiter on the ownership map wakes once the change is applied, not before', async () => {
+    const s = await open(S);
+    await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, start: enc('m'), end: E, peerGroup: T }));
+    expect(s.notOwned({ proposedTs: 0n, ...put('x', 'v1') })).toBeUndefined();
+    let woke = false;
+    const waiting = s.ownershipChange(60_000).then(() => (woke = true));
+    await apply(s, put('x', 'v1'));
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(false); // a write changes no ownership
+    await apply(s, mig({ kind: 'FENCE', jobId: 1, attempt: 1 }));
+    await waiting;
+    expect(woke).toBe(true);
+    expect(s.notOwned({ proposedTs: 0n, ...put('x', 'v2') })).toMatchObject({ errorCode: 'WRITE_FENCED', jobId: 1 });
+    expect(s.notOwned({ proposedTs: 0n, ...put('a', 'v2') })).toMatchObject({ errorCode: 'NOT_OWNER' });
+    // With no change, the wait ends at its bound.
+    const began = performance.now();
+    await s.ownershipChange(20);
+    expect(performance.now() - began).toBeGreaterThanOrEqual(15);
+  });
+
+  it('many captured writes in one applied batch leave the stored job state at the last one (written once per batch) and survive a reopen', async () => {
+    const s = await open(S);
+    await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, start: enc('m'), end: E, peerGroup: T }));
+    await applyAll(s, ...Array.from({ length: 50 }, (_, i) => put(`x${i}`, `v${i}`, `r${i}`)));
+    expect(s.jobs.get(1)).toMatchObject({ head: 100 }); // a version and a request id per write
+    const again = await KvStateMachine.open(db, S);
+    expect(again.jobs.get(1)).toEqual(s.jobs.get(1));
+    expect((await changeLog(again, 1, 1)).length).toBe(100);
+  });
+
   it('RELEASE applies only when fenced by that epoch with head = replayed head; it records releaseTs = maxTs, answers ROUTE_MOVED to the target, is idempotent and blocks ABANDON', async () => {
     const s = await open(S);
     await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 4, attempt: 1, start: enc('m'), end: E, peerGroup: T }));

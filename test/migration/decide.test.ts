@@ -1,7 +1,7 @@
 // The migrator's rules as pure functions of (job, what the groups said).
 import { describe, expect, it } from 'vitest';
 import { changeCursor, hex, newGroupJobState, backfillCursor, type GroupJobState } from '../../src/migration/group-state.js';
-import { DEFAULT_OPTIONS, afterRetreat, checkOptions, decideCatchUp, decideCutover, newJob, nextPhase, smallEnoughToFence, type SplitJob } from '../../src/migration/job.js';
+import { ASSUMED_REPLAY_BYTES_PER_MS, DEFAULT_OPTIONS, afterRetreat, backlogBytes, checkOptions, decideCatchUp, decideCutover, newJob, nextPhase, smallEnoughToFence, type SplitJob } from '../../src/migration/job.js';
 
 const job = (over: Partial<SplitJob> = {}): SplitJob => ({ ...newJob({ routeId: 3, sourceGroup: 3, targetGroup: 2, start: '70', end: '', createdAt: 0, options: DEFAULT_OPTIONS }), jobId: 7, version: 4, ...over });
 const src = (over: Partial<GroupJobState> = {}): GroupJobState => ({ ...newGroupJobState({ jobId: 7, attempt: 1, role: 'source', start: '70', end: '', peerGroup: 2, state: 'capturing' }), ...over });
@@ -18,8 +18,16 @@ describe('CATCHUP / FINAL_DELTA decisions', () => {
 
   it('fences once the rest is small (by rows, or by bytes within the fence budget)', () => {
     expect(decideCatchUp(job({ phase: 'CATCHUP' }), src({ head: 120, logBytes: 1 << 20 }), tgt(100))).toMatchObject({ do: 'update', patch: { phase: 'FENCE' } });
-    expect(smallEnoughToFence(1000, 100_000, 4 << 20, 500)).toBe(true);
-    expect(smallEnoughToFence(1000, 100 << 20, 4 << 20, 500)).toBe(false);
+    // At the measured replay rate (bytes/ms)...
+    expect(smallEnoughToFence(1000, 100_000, 4000, 100)).toBe(true);
+    expect(smallEnoughToFence(1000, 100 << 20, 4000, 100)).toBe(false);
+    // ...or, before one is measured, at a conservative assumed rate.
+    expect(smallEnoughToFence(1000, ASSUMED_REPLAY_BYTES_PER_MS * 100, undefined, 100)).toBe(true);
+    expect(smallEnoughToFence(1000, ASSUMED_REPLAY_BYTES_PER_MS * 101, undefined, 100)).toBe(false);
+    // The backlog's bytes are its rows at the held log's average row size, not the whole held log.
+    expect(backlogBytes(src({ head: 1000, truncated: 0, logBytes: 200_000 }), 900)).toBe(20_000);
+    expect(decideCatchUp(job({ phase: 'CATCHUP' }), src({ head: 1000, logBytes: 200_000 }), tgt(900), 100)).toMatchObject({ do: 'replay' });
+    expect(decideCatchUp(job({ phase: 'CATCHUP' }), src({ head: 1000, logBytes: 200_000 }), tgt(900), 1000)).toMatchObject({ do: 'update', patch: { phase: 'FENCE' } });
   });
 
   it('refuses to go on before the backfill has landed at the target', () => {
