@@ -879,16 +879,20 @@ export class KvStateMachine implements StateMachine {
     const held = [...this.jobs.values()]
       .filter((j) => (j.role === 'target' && (j.state === 'importing' || (j.state === 'adopted' && !j.cleaned))) || (j.role === 'source' && j.state !== 'abandoned' && !j.cleaned))
       .map((j) => ({ start: unhex(j.start), end: unhex(j.end) }));
-    const keep = (key: Uint8Array): boolean => {
-      if (this.ownership.find(key)?.state !== 'owned') return true;
-      return held.some((r) => compareBytes(key, r.start) >= 0 && (r.end.byteLength === 0 || compareBytes(key, r.end) < 0));
+    const inside = (key: Uint8Array, r: { start: Uint8Array; end: Uint8Array }): boolean => compareBytes(key, r.start) >= 0 && (r.end.byteLength === 0 || compareBytes(key, r.end) < 0);
+    // Keys this group does not serve are kept; an interval a migration holds is passed over with one seek.
+    const keep = (key: Uint8Array): boolean => this.ownership.find(key)?.state !== 'owned';
+    const skip = (key: Uint8Array): Uint8Array | undefined => {
+      const iv = this.ownership.find(key);
+      if (iv && iv.state !== 'owned') return iv.end;
+      return held.find((r) => inside(key, r))?.end;
     };
     const limit = Math.max(1, Math.min(maxKeys, 10_000));
     let res;
     try {
-      res = await this.mvcc.gc(b, this.safePoint, { ...(cursor.byteLength > 0 ? { cursor } : {}), maxVersions: limit, maxScanned: limit * 10, keep });
+      res = await this.mvcc.gc(b, this.safePoint, { ...(cursor.byteLength > 0 ? { cursor } : {}), maxVersions: limit, maxScanned: limit * 10, keep, skip });
     } catch {
-      res = await this.mvcc.gc(b, this.safePoint, { maxVersions: limit, maxScanned: limit * 10, keep }); // a stale cursor: start over
+      res = await this.mvcc.gc(b, this.safePoint, { maxVersions: limit, maxScanned: limit * 10, keep, skip }); // a stale cursor: start over
     }
     return { ...EMPTY_RESULT, deleted: res.deleted, more: res.cursor !== undefined, resumeKey: res.cursor ?? new Uint8Array(0), commitTs: this.safePoint };
   }

@@ -345,8 +345,15 @@ export class MvccStore {
   /**
    * Collects versions no read at or above `safePoint` can see, at most
    * `maxVersions` deletions per call. Resume with the returned cursor.
+   * `keep(key)`: the key's versions stay. `skip(key)`: the exclusive end of an
+   * interval around the key to keep whole (empty: to the end), passed over
+   * with one seek instead of a scan (a range a migration holds can be large).
    */
-  async gc(b: StorageBatch, safePoint: bigint, opts: { cursor?: Uint8Array; maxVersions: number; maxScanned?: number; keep?: (key: Uint8Array) => boolean }): Promise<BoundedResult> {
+  async gc(
+    b: StorageBatch,
+    safePoint: bigint,
+    opts: { cursor?: Uint8Array; maxVersions: number; maxScanned?: number; keep?: (key: Uint8Array) => boolean; skip?: (key: Uint8Array) => Uint8Array | undefined },
+  ): Promise<BoundedResult> {
     let from = this.famPrefix;
     let exclusive = false;
     let visibleFound = false;
@@ -360,40 +367,53 @@ export class MvccStore {
     }
     let deleted = 0;
     let scanned = 0;
+    const maxScanned = opts.maxScanned ?? Number.MAX_SAFE_INTEGER;
     let kept = exclusive && opts.keep !== undefined ? opts.keep(decodeVersionKey(from).key) : false;
     let pendingTombstone: Uint8Array | undefined;
     let last: Uint8Array | undefined;
-    const range = exclusive ? { gt: from, lt: this.famEnd } : { gte: from, lt: this.famEnd };
-    for await (const [k, v] of this.db.level.iterator(range)) {
-      const kp = keyPart(k);
-      if (!sameKey(current, kp)) {
-        // Key boundary: a visible tombstone with no older version left can go.
-        if (pendingTombstone) {
-          b.del(pendingTombstone);
-          deleted++;
+    let range: { gt?: Uint8Array; gte?: Uint8Array; lt: Uint8Array } = exclusive ? { gt: from, lt: this.famEnd } : { gte: from, lt: this.famEnd };
+    for (;;) {
+      let jump: Uint8Array | undefined;
+      for await (const [k, v] of this.db.level.iterator(range)) {
+        const kp = keyPart(k);
+        if (!sameKey(current, kp)) {
+          // Key boundary: a visible tombstone with no older version left can go.
+          if (pendingTombstone) {
+            b.del(pendingTombstone);
+            deleted++;
+          }
+          pendingTombstone = undefined;
+          if (last !== undefined && (deleted >= opts.maxVersions || scanned >= maxScanned)) return { deleted, cursor: this.encodeCursor(last, visibleFound) };
+          const key = decodeVersionKey(k).key;
+          jump = opts.skip?.(key);
+          if (jump !== undefined) break;
+          current = kp.slice();
+          visibleFound = false;
+          kept = opts.keep?.(key) ?? false;
         }
-        pendingTombstone = undefined;
-        if (deleted >= opts.maxVersions || scanned >= (opts.maxScanned ?? Number.MAX_SAFE_INTEGER)) return { deleted, cursor: this.encodeCursor(last!, visibleFound) };
-        current = kp.slice();
-        visibleFound = false;
-        kept = opts.keep?.(decodeVersionKey(k).key) ?? false;
+        scanned++;
+        last = k;
+        if (kept) continue;
+        const ts = decodeVersionKey(k).ts;
+        if (ts > safePoint) continue;
+        if (!visibleFound) {
+          visibleFound = true;
+          if (decodeValue(v) === null) pendingTombstone = k.slice();
+          continue;
+        }
+        b.del(k);
+        deleted++;
+        if (deleted >= opts.maxVersions) {
+          // Stopping inside a key: its tombstone (if any) waits for a later pass.
+          return { deleted, cursor: this.encodeCursor(k, true) };
+        }
       }
+      if (jump === undefined || jump.byteLength === 0) break;
+      // Seek past the kept interval; a cursor returned later may point before
+      // it (the last version scanned), and the next call seeks past it again.
       scanned++;
-      last = k;
-      if (kept) continue;
-      const ts = decodeVersionKey(k).ts;
-      if (ts > safePoint) continue;
-      if (!visibleFound) {
-        visibleFound = true;
-        if (decodeValue(v) === null) pendingTombstone = k.slice();
-        continue;
-      }
-      b.del(k);
-      deleted++;
-      if (deleted >= opts.maxVersions) {
-        // Stopping inside a key: its tombstone (if any) waits for a later pass.
-        return { deleted, cursor: this.encodeCursor(k, true) };
-      }
+      current = undefined;
+      range = { gte: versionPrefix(this.group, this.family, jump), lt: this.famEnd };
     }
     if (pendingTombstone) {
       b.del(pendingTombstone);
