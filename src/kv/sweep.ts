@@ -22,20 +22,24 @@ export class Sweep {
 
   /**
    * Runs steps from the cursor until the sweep wraps around or `maxSteps`
-   * ran, yielding the event loop between them. A pass while another runs
-   * does nothing. Returns what was deleted.
+   * ran. Between steps it rests as long as the last step took (at most
+   * `maxRestMs`): a step holds its group's apply queue, and client commands
+   * queued behind it (or a migration's Release) should not meet another one
+   * right away. A pass while another runs does nothing. Returns what was deleted.
    */
-  async pass(step: (cursor: Uint8Array) => Promise<SweepStep>, maxSteps: number): Promise<number> {
+  async pass(step: (cursor: Uint8Array) => Promise<SweepStep>, maxSteps: number, maxRestMs = 1000): Promise<number> {
     if (this.running) return 0;
     this.running = true;
     let deleted = 0;
     try {
       for (let i = 0; i < maxSteps; i++) {
+        const began = performance.now();
         const res = await step(this.cursor);
         deleted += res.deleted;
         this.cursor = res.more ? res.resumeKey : new Uint8Array(0);
         if (!res.more) break;
-        await new Promise((resolve) => setImmediate(resolve));
+        const rest = Math.min(maxRestMs, performance.now() - began);
+        await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
       }
     } finally {
       this.running = false;
