@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, type Mutation } from '../src/client/client.js';
 import { TestCluster, sleep } from '../test/integration/cluster.js';
+import { scrape } from './migration.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -77,7 +78,13 @@ export async function runFenceBench(args: string[]): Promise<void> {
     await sleep(moves === 0 ? Number(opt(args, 'baseline-sec', '20')) * 1000 : 3000); // --moves 0: the writers' baseline
     const windows: number[] = [];
     const durations: number[] = [];
-    const perMove: { ms: number; fenceWindowMs: number[]; backfillRows: number; backfillBytes: number; replayedRows: number }[] = [];
+    const perMove: { ms: number; fenceWindowMs: number[]; backfillRows: number; backfillBytes: number; replayedRows: number; eventLoopDelayMaxMsByNode: number[]; leaderChanges: number }[] = [];
+    // Each scrape resets the nodes' event-loop delay histograms: one before every move.
+    const nodesNow = (): Promise<Record<string, number>[]> => Promise.all([1, 2, 3].map((n) => scrape(c.httpPort(n))));
+    const leaderChanges = (ms: Record<string, number>[]): number => ms.reduce((t, m) => t + (m.leader_changes ?? 0), 0);
+    const atStart = await nodesNow();
+    const baselineLagMaxMs = atStart.map((m) => Math.round((m.nodejs_eventloop_lag_max_seconds ?? 0) * 1000));
+    let lastChanges = leaderChanges(atStart);
     let group = 3;
     for (let m = 0; m < moves; m++) {
       const routes = (await c.adminApi(1).listRoutes({ local: false })).routes;
@@ -90,7 +97,17 @@ export async function runFenceBench(args: string[]): Promise<void> {
       if (done.phase !== 'DONE') throw new Error(`move ${m + 1} ended ${done.phase}: ${done.lastError}`);
       durations.push(Date.now() - began);
       const p = done.progress;
-      perMove.push({ ms: Date.now() - began, fenceWindowMs: (p?.fenceWindowsMs ?? []).map(Number), backfillRows: Number(p?.backfillRows ?? 0), backfillBytes: Number(p?.backfillBytes ?? 0), replayedRows: Number(p?.replayedRows ?? 0) });
+      const ms = await nodesNow();
+      perMove.push({
+        ms: Date.now() - began,
+        fenceWindowMs: (p?.fenceWindowsMs ?? []).map(Number),
+        backfillRows: Number(p?.backfillRows ?? 0),
+        backfillBytes: Number(p?.backfillBytes ?? 0),
+        replayedRows: Number(p?.replayedRows ?? 0),
+        eventLoopDelayMaxMsByNode: ms.map((m) => Math.round((m.nodejs_eventloop_lag_max_seconds ?? 0) * 1000)),
+        leaderChanges: leaderChanges(ms) - lastChanges,
+      });
+      lastChanges = leaderChanges(ms);
       windows.push(...(done.progress?.fenceWindowsMs ?? []).map(Number));
       group = to;
       if (gapMs > 0) await sleep(gapMs);
@@ -113,6 +130,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
       fenceWindowP99Ms: pct(windows, 99),
       fenceWindowMaxMs: windows.length > 0 ? Math.max(...windows) : 0,
       moveDurationP50Ms: pct(durations, 50),
+      baselineEventLoopDelayMaxMsByNode: baselineLagMaxMs,
       perMove,
       writes: { issued, acknowledged: lats.length, p50Ms: pct(lats, 50), p99Ms: pct(lats, 99), maxMs: pct(lats, 100), errors: errorCount, firstErrors: errors },
     };

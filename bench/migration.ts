@@ -232,7 +232,7 @@ function summariseProfile(p: CpuProfile, windows: { phase: string; fromMs: numbe
 
 // ---- metrics scrape (event-loop lag, CPU) ------------------------------------
 
-async function scrape(port: number): Promise<Record<string, number>> {
+export async function scrape(port: number): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   try {
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });

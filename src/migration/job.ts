@@ -33,7 +33,7 @@ export interface JobOptions {
   readonly rateLimitBytesPerSec: number;
   /** Wait between cutover and deleting the source's copy (default 30 s). */
   readonly cleanupGraceMs: number;
-  /** Fence when the remaining change log would replay within this, at the replay rate measured (default 100 ms). */
+  /** Fence when the remaining change log would replay within this, at the replay rate measured (default 50 ms). */
   readonly fenceBudgetMs: number;
   /** Fence rounds before the attempt retreats (default 5). */
   readonly maxFenceAttempts: number;
@@ -47,7 +47,7 @@ export const DEFAULT_OPTIONS: JobOptions = {
   chunkBytes: 1 << 20,
   rateLimitBytesPerSec: 0,
   cleanupGraceMs: 30_000,
-  fenceBudgetMs: 100,
+  fenceBudgetMs: 50,
   maxFenceAttempts: 5,
   maxAttempts: 3,
   skipVerify: false,
