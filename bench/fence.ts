@@ -5,9 +5,10 @@
 // loads `keys` keys into route [p, +∞) (group 3), then drives an open-loop
 // writer at `writes-per-sec` on that route while moving it back and forth
 // between groups 3 and 2, `moves` times (each move waits for DONE). It prints
-// JSON: the fence window of every move (S's leader clock, from Fence applied
-// to Adopt acknowledged), their p50/p99/max, per-move durations, and the
-// writers' latency p50/p99/max and errors (client-visible errors must be 0).
+// JSON: the fence window of every move (the migrator's clock, from Fence
+// acknowledged to Adopt acknowledged), their p50/p99/max, per-move durations,
+// rows copied, event-loop delay maxima and leader changes, and the writers'
+// latency p50/p99/max and errors (client-visible errors must be 0).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
