@@ -1,4 +1,4 @@
-// Fence-window benchmark: `npm run bench -- fence [--moves 20] [--keys 1000] [--writes-per-sec 1000] [--retention-ms 10000] [--gap-ms 5000]`.
+// Fence-window benchmark: `npm run bench -- fence [--moves 20] [--keys 1000] [--writes-per-sec 1000] [--retention-ms 10000] [--gap-ms 5000] [--tick-ms 100]`.
 //
 // MIGRATION.md measures the fence window of a hot route over many moves (one
 // move is one sample). This starts a 3-node, 3-group cluster on 127.0.0.1,
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { FerryClient, type Mutation } from '../src/client/client.js';
 import { TestCluster, sleep } from '../test/integration/cluster.js';
 import { scrape } from './migration.js';
+import { DEFAULTS } from '../src/server/config.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -42,7 +43,9 @@ export async function runFenceBench(args: string[]): Promise<void> {
   const out = opt(args, 'out', join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-fence.json`));
   const log = (m: string): void => console.error(`[fence ${new Date().toISOString().slice(11, 19)}] ${m}`);
   const loadAtStart = loadavg().map((x) => +x.toFixed(2));
-  const c = await TestCluster.start({ nodes: 3, groups: 3, extraArgs: ['--gc-retention-ms', String(retentionMs), '--dedup-retention-ms', String(retentionMs)] });
+  // The server's Raft tick by default (the test harness runs 50 ms ticks: elections after 0.5-1 s).
+  const tickMs = opt(args, 'tick-ms', String(DEFAULTS.tickMs));
+  const c = await TestCluster.start({ nodes: 3, groups: 3, extraArgs: ['--tick-ms', tickMs, '--gc-retention-ms', String(retentionMs), '--dedup-retention-ms', String(retentionMs)] });
   const endpoints = [1, 2, 3].map((n) => c.address(n));
   const db = new FerryClient({ endpoints, timeoutMs: 10_000 });
   const key = (i: number): string => `q/${String(i).padStart(7, '0')}`;
@@ -125,6 +128,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
       writesPerSec: wps,
       retentionMs,
       gapMs,
+      tickMs: Number(tickMs),
       loadAtStart,
       fenceWindowsMs: windows,
       fenceWindowP50Ms: pct(windows, 50),

@@ -3,7 +3,7 @@
 //
 //   npm run bench -- migration [--keys 1000000] [--value-bytes 1000] [--chunk-bytes B] [--rate-limit B/s]
 //                              [--foreground-rps 1000] [--baseline-sec 10] [--move-timeout-sec 1800]
-//                              [--profile] [--profile-dir DIR] [--out FILE] [--no-move]
+//                              [--profile] [--profile-dir DIR] [--out FILE] [--no-move] [--tick-ms 100]
 //
 // Starts a 3-node, 3-group TestCluster (group 1 [ , h), group 2 [h, p), group 3
 // [p, +∞)), preloads route 3 with --keys keys 'q/<n>' of --value-bytes
@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { FerryClient, type Mutation } from '../src/client/client.js';
 import type { SplitJob__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import { SERVER_BIN, TestCluster, sleep } from '../test/integration/cluster.js';
+import { DEFAULTS } from '../src/server/config.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const TERMINAL = new Set(['DONE', 'FAILED', 'ABANDONED']);
@@ -275,9 +276,13 @@ export async function runMigrationBench(args: string[]): Promise<void> {
   const profDir = keepProfiles || (profile ? mkdtempSync(join(tmpdir(), 'ferrykv-prof-')) : undefined);
   if (profDir) writeFileSync(join(profDir, 'preload.mjs'), PROFILER_PRELOAD);
   const log = (msg: string): void => console.error(`[migration ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+  // The nodes run the server's Raft tick (100 ms: elections after 1-2 s without a leader), not the
+  // test harness's 50 ms, which on this loaded machine turned event-loop stalls into elections.
+  const tickMs = opt(args, 'tick-ms', String(DEFAULTS.tickMs));
   const c = await TestCluster.start({
     nodes: 3,
     groups: 3,
+    extraArgs: ['--tick-ms', tickMs],
     ...(profDir ? { env: { NODE_OPTIONS: `--import ${join(profDir, 'preload.mjs')}`, FERRYKV_BENCH_PROF_DIR: profDir } } : {}),
   });
   const pids = new Map([1, 2, 3].map((n) => [n, c.nodes.get(n)!.proc!.pid!]));
@@ -576,7 +581,7 @@ export async function runMigrationBench(args: string[]): Promise<void> {
       keys,
       valueBytes,
       userBytes,
-      options: { chunkBytes: chunkBytes || 'default (1 MiB)', rateLimit: rateLimit || 'unlimited', foregroundRps: rps, baselineSec },
+      options: { chunkBytes: chunkBytes || 'default (1 MiB)', rateLimit: rateLimit || 'unlimited', foregroundRps: rps, baselineSec, tickMs: Number(tickMs) },
       preloadSec: +preloadSec.toFixed(1),
       settleSec: +settleSec.toFixed(1),
       moveSec: +moveSec.toFixed(1),
