@@ -16,7 +16,7 @@ import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, de
 import { rowBytes, type MigrationRow } from './rows.js';
 import { randomBytes } from 'node:crypto';
 import { buildTree, root } from '../verify/merkle.js';
-import { AdaptivePacer } from './pacer.js';
+import { AdaptivePacer, CLEANUP_PACER } from './pacer.js';
 import { FAMILY_LOCK } from '../kv/txn-records.js';
 
 export interface MigratorDeps {
@@ -622,7 +622,7 @@ export class Migrator {
     // Deleting the source copy is bulk work on a group that keeps serving its
     // other ranges: small batches (each one Raft entry applied by every
     // replica), paced by how fast the source takes them.
-    const pacer = new AdaptivePacer();
+    const pacer = new AdaptivePacer(CLEANUP_PACER);
     let resume: Uint8Array = new Uint8Array(0);
     for (;;) {
       const began = Date.now();

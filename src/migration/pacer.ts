@@ -19,6 +19,8 @@ export interface PacerOptions {
   readonly step: number;
   /** The longest sleep between steps (ms). */
   readonly maxSleepMs: number;
+  /** The highest duty (default 1: flat out on an idle cluster). */
+  readonly maxDuty?: number;
 }
 
 /**
@@ -28,6 +30,14 @@ export interface PacerOptions {
  * the operator's fixed caps.
  */
 export const DEFAULT_PACER: PacerOptions = { slowMs: 1000, minDuty: 1 / 8, initialDuty: 0.5, step: 0.05, maxSleepMs: 5000 };
+
+/**
+ * Deleting the source's copy after cutover is not urgent (T serves the range)
+ * and was the phase clients felt most: its deletes end in LevelDB compactions
+ * on every replica. It works at most half the time and backs off on any step
+ * over 250 ms.
+ */
+export const CLEANUP_PACER: PacerOptions = { slowMs: 250, minDuty: 1 / 16, initialDuty: 0.25, step: 0.02, maxSleepMs: 5000, maxDuty: 0.5 };
 
 export class AdaptivePacer {
   private d: number;
@@ -44,7 +54,7 @@ export class AdaptivePacer {
   /** Records a step that took `ms`; returns how long to sleep before the next. */
   next(ms: number): number {
     if (ms > this.o.slowMs) this.d = Math.max(this.o.minDuty, this.d / 2);
-    else this.d = Math.min(1, this.d + this.o.step);
+    else this.d = Math.min(this.o.maxDuty ?? 1, this.d + this.o.step);
     if (this.d >= 1) return 0;
     return Math.min(this.o.maxSleepMs, Math.round(ms * (1 / this.d - 1)));
   }

@@ -2,7 +2,7 @@
 // slow steps back off multiplicatively down to the minimum duty, and the sleep
 // keeps the migrator's share of time at the duty.
 import { describe, expect, it } from 'vitest';
-import { AdaptivePacer } from '../../src/migration/pacer.js';
+import { AdaptivePacer, CLEANUP_PACER } from '../../src/migration/pacer.js';
 
 describe('AdaptivePacer', () => {
   const o = { slowMs: 100, minDuty: 1 / 8, initialDuty: 0.5, step: 0.1, maxSleepMs: 2000 };
@@ -34,5 +34,13 @@ describe('AdaptivePacer', () => {
       duties.push(+p.duty.toFixed(3));
     }
     expect(duties).toEqual([0.225, 0.325, 0.425]);
+  });
+
+  it('a capped pacer (CLEANUP) never works more than its maximum duty, however fast the steps', () => {
+    const p = new AdaptivePacer(CLEANUP_PACER);
+    const sleeps = Array.from({ length: 100 }, () => p.next(40));
+    expect(p.duty).toBe(0.5);
+    expect(sleeps[99]).toBe(40); // sleeps as long as it worked
+    expect(p.next(300)).toBe(Math.round(300 * 3)); // a step over 250 ms halves it
   });
 });
