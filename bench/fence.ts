@@ -81,7 +81,6 @@ export async function runFenceBench(args: string[]): Promise<void> {
     })();
     await sleep(moves === 0 ? Number(opt(args, 'baseline-sec', '20')) * 1000 : 3000); // --moves 0: the writers' baseline
     const windows: number[] = [];
-    const durations: number[] = [];
     const perMove: { ms: number; fenceWindowMs: number[]; backfillRows: number; backfillBytes: number; replayedRows: number; eventLoopDelayMaxMsByNode: number[]; leaderChanges: number }[] = [];
     // Each scrape resets the nodes' event-loop delay histograms: one before every move.
     const nodesNow = (): Promise<Record<string, number>[]> => Promise.all([1, 2, 3].map((n) => scrape(c.httpPort(n))));
@@ -99,7 +98,6 @@ export async function runFenceBench(args: string[]): Promise<void> {
       const job = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: route.routeId, targetGroup: to, options: { cleanupGraceMs: '0', cleanupGraceSet: true } }));
       const done = await c.waitJob(job.jobId, ['DONE', 'FAILED', 'ABANDONED'], 120_000);
       if (done.phase !== 'DONE') throw new Error(`move ${m + 1} ended ${done.phase}: ${done.lastError}`);
-      durations.push(Date.now() - began);
       const p = done.progress;
       const ms = await nodesNow();
       perMove.push({
@@ -134,7 +132,7 @@ export async function runFenceBench(args: string[]): Promise<void> {
       fenceWindowP50Ms: pct(windows, 50),
       fenceWindowP99Ms: pct(windows, 99),
       fenceWindowMaxMs: windows.length > 0 ? Math.max(...windows) : 0,
-      moveDurationP50Ms: pct(durations, 50),
+      moveDurationP50Ms: pct(perMove.map((m) => m.ms), 50),
       baselineEventLoopDelayMaxMsByNode: baselineLagMaxMs,
       perMove,
       writes: { issued, acknowledged: lats.length, p50Ms: pct(lats, 50), p99Ms: pct(lats, 99), maxMs: pct(lats, 100), errors: errorCount, firstErrors: errors },

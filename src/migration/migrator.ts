@@ -88,6 +88,7 @@ export class Migrator {
         this.running.delete(j.jobId);
         this.knownSeq.delete(j.jobId);
         this.replayRate.delete(j.jobId);
+        this.windowSteps.delete(j.jobId);
       });
       this.running.set(j.jobId, p);
     }
@@ -343,7 +344,7 @@ export class Migrator {
         from = c.seq;
         took('readTarget');
       }
-      const r = from < fenced.head ? await this.replay(job, from, false) : { seq: from, rows: 0, bytes: 0 };
+      const r = from < fenced.head ? await this.replay(job, from) : { seq: from, rows: 0, bytes: 0 };
       const replayed = r.seq;
       if (replayed !== fenced.head) return false;
       took('finalDelta');
@@ -365,8 +366,8 @@ export class Migrator {
     }
   }
 
-  /** Replays the change log from T's cursor to S's head at the time of the read. Returns T's seq after. */
-  private async replay(job: SplitJob, fromSeq: number, truncate: boolean): Promise<{ seq: number; rows: number; bytes: number }> {
+  /** Replays the change log from T's cursor to S's head at the time of the read. Returns T's seq after (the caller truncates). */
+  private async replay(job: SplitJob, fromSeq: number): Promise<{ seq: number; rows: number; bytes: number }> {
     let seq = fromSeq;
     let rows = 0;
     let bytes = 0;
@@ -393,7 +394,6 @@ export class Migrator {
       }
       if (chunk.done) break;
     }
-    if (truncate) await this.truncate(job, seq);
     return { seq, rows, bytes };
   }
 
@@ -419,7 +419,7 @@ export class Migrator {
     for (let round = 0; round < CATCHUP_ROUNDS && d.do === 'replay'; round++) {
       const before = s.head - seq;
       const began = performance.now();
-      const r = await this.replay(job, seq, false);
+      const r = await this.replay(job, seq);
       if (r.bytes > 0) this.replayRate.set(job.jobId, r.bytes / Math.max(1, performance.now() - began));
       seq = r.seq;
       rows += r.rows;

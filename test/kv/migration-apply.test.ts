@@ -64,6 +64,16 @@ const st = (r: KvResult): GroupJobState => JSON.parse(r.stateJson!) as GroupJobS
 const mvccRow = (key: string, ts: bigint, value: string | null): MigrationRow => ({ family: FAMILY_MVCC, key: enc(key), ts, value: enc(value ?? ''), tombstone: value === null, delete: false });
 const fromVersion = (v: Version): MigrationRow => ({ family: FAMILY_MVCC, key: v.key, ts: v.ts, value: v.value ?? E, tombstone: v.value === null, delete: false });
 
+/** Job 1, attempt 1, moves `range` from S to T with no writes in between: clear, capture, one backfill import, fence, release. Returns S's released state. */
+async function copyAndRelease(s: KvStateMachine, t: KvStateMachine, range: { start: Uint8Array; end: Uint8Array }): Promise<GroupJobState> {
+  await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, ...range, peerGroup: S }));
+  await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, ...range, peerGroup: T }));
+  const rows = (await s.mvcc.export({ ...range, maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map(fromVersion);
+  await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows }));
+  const f = st(await apply(s, mig({ kind: 'FENCE', jobId: 1, attempt: 1 })));
+  return st(await apply(s, mig({ kind: 'RELEASE', jobId: 1, attempt: 1, fenceEpoch: f.fenceEpoch, head: 0 })));
+}
+
 /** Every version in [start, end) as `key@ts=value` (`key@ts=⊥` a tombstone), in storage order. */
 async function versions(sm: KvStateMachine, start: string, end = ''): Promise<string[]> {
   const c = await sm.mvcc.export({ start: enc(start), ...(end ? { end: enc(end) } : {}), maxBytes: 1 << 20, maxScannedBytes: 1 << 20 });
@@ -622,12 +632,7 @@ describe('migration plane at apply: abandon and attempts', () => {
     const range = { start: enc('p'), end: enc('t') };
     await apply(s, put('q', 'q1'));
     // Job 1 moves [p, t) from S to T.
-    await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, ...range, peerGroup: S }));
-    await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, ...range, peerGroup: T }));
-    const rows = (await s.mvcc.export({ ...range, maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map(fromVersion);
-    await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows }));
-    const f = st(await apply(s, mig({ kind: 'FENCE', jobId: 1, attempt: 1 })));
-    const rel = st(await apply(s, mig({ kind: 'RELEASE', jobId: 1, attempt: 1, fenceEpoch: f.fenceEpoch, head: 0 })));
+    const rel = await copyAndRelease(s, t, range);
     expect((await apply(t, mig({ kind: 'ADOPT', jobId: 1, attempt: 1, head: 0, releaseTs: BigInt(rel.releaseTs) }))).errorCode).toBeUndefined();
     await apply(t, put('q', 'q2'));
     // Until job 1 has cleaned up, its released interval cannot be taken back.
@@ -731,12 +736,7 @@ describe('migration plane at apply: persistence', () => {
     await apply(s, put('q', 'q1'));
     await apply(s, { kind: 'MVCC_GC', requestId: E, ts: 1n << 40n, start: E, maxKeys: 10 });
     expect(s.safePoint).toBeGreaterThan(0n);
-    await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, ...range, peerGroup: S }));
-    await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, ...range, peerGroup: T }));
-    const rows = (await s.mvcc.export({ ...range, maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map(fromVersion);
-    await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows }));
-    const f = st(await apply(s, mig({ kind: 'FENCE', jobId: 1, attempt: 1 })));
-    const rel = st(await apply(s, mig({ kind: 'RELEASE', jobId: 1, attempt: 1, fenceEpoch: f.fenceEpoch, head: 0 })));
+    const rel = await copyAndRelease(s, t, range);
     expect(rel.releaseSafePoint).toBe(s.safePoint.toString());
     expect(t.safePoint).toBe(0n);
     await apply(t, mig({ kind: 'ADOPT', jobId: 1, attempt: 1, head: 0, releaseTs: BigInt(rel.releaseTs), safePoint: BigInt(rel.releaseSafePoint ?? '0') }));
