@@ -27,6 +27,7 @@ const program = new Command()
   .option('--txn-lock-ttl-ms <ms>', `a transaction lock lives this long without a heartbeat before others may roll it back (default ${DEFAULTS.txnLockTtlMs})`)
   .option('--txn-resolver-interval-ms <ms>', `how often each group leader resolves expired transaction locks (default ${DEFAULTS.txnResolverIntervalMs})`)
   .option('--max-clock-offset-ms <ms>', `the largest clock difference between nodes; transactional reads restart on versions this close above their timestamp (default ${DEFAULTS.maxClockOffsetMs})`)
+  .option('--max-clock-drift-ms <ms>', `refuse client and peer timestamps further than this ahead of the local clock (default ${DEFAULTS.maxClockDriftMs})`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(

@@ -23,7 +23,7 @@ import { KvError, type KvErrorCode } from './errors.js';
 import { KvStateMachine, refusedResult } from './state-machine.js';
 import type { TxnCoordinator } from './txn.js';
 import { Sweep } from './sweep.js';
-import { MAX_BATCH_BYTES, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
+import { MAX_BATCH_BYTES, checkClientTimestamp, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkValue } from './validate.js';
 
 const MAX_TS = (1n << 64n) - 1n;
 const MAX_FORWARD_HOPS = 2;
@@ -444,15 +444,7 @@ export class KvService {
 
 
   private checkReadTs(ts: string): bigint {
-    const v = checkTimestamp('read_ts', ts);
-    if (v > 0n) {
-      try {
-        this.opts.hlc.observe(v);
-      } catch (e) {
-        throw new KvError('INVALID_ARGUMENT', `read_ts: ${(e as Error).message}`, { field: 'read_ts', reason: 'too far in the future' });
-      }
-    }
-    return v;
+    return checkClientTimestamp(this.opts.hlc, 'read_ts', ts);
   }
 
   private replicaFor(group: number): Promise<Replica> {

@@ -36,6 +36,7 @@ import { AFTER_RELEASE, TERMINAL, decodeJob, encodeJob, type SplitJob } from '..
 import { decodeMigrationRow, encodeMigrationRow, type MigrationRow } from '../migration/rows.js';
 import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult, type MigrationCommand } from './commands.js';
 import { applyTxn, type TxnStore } from './txn-apply.js';
+import { clockViolation } from './clock-bound.js';
 import { FAMILY_LOCK, FAMILY_TXN, decodeLock, decodeRecord, encodeLock, encodeRecord, type Lock, type TxnRecord } from './txn-records.js';
 
 export const FAMILY_DEDUP = 0x10;
@@ -915,6 +916,9 @@ export class KvStateMachine implements StateMachine {
     index: number,
     jobEvents: SplitJob[],
   ): Promise<KvResult> {
+    // No command moves the group's clock far past its proposer's (src/kv/clock-bound.ts).
+    const clock = clockViolation(cmd);
+    if (clock) return rejected('INVALID_ARGUMENT', `timestamp out of bounds: ${clock}`);
     if (cmd.kind === 'MIGRATION') return this.applyMigration(b, cmd.migration, index);
     if (cmd.kind === 'DIGEST') {
       // A read point for replica verification: the state as of this entry (the

@@ -1,8 +1,9 @@
 // Input validation for RawKV requests. Every rejection is INVALID_ARGUMENT
 // naming the field; nothing malformed reaches a raft log.
 
+import { HlcError, type Hlc } from '../hlc/hlc.js';
 import { compareBytes } from '../storage/keys.js';
-import { invalidArgument } from './errors.js';
+import { KvError, invalidArgument } from './errors.js';
 
 export const MAX_KEY_BYTES = 4096;
 export const MAX_VALUE_BYTES = 4 << 20;
@@ -63,4 +64,23 @@ export function checkTimestamp(field: string, ts: string | number | undefined): 
 export function checkCount(field: string, n: number, allowEmpty = false): void {
   if (n === 0 && !allowEmpty) throw invalidArgument(field, 'must not be empty');
   if (n > MAX_BATCH_ITEMS) throw invalidArgument(field, `has ${n} items; the limit is ${MAX_BATCH_ITEMS}`);
+}
+
+/**
+ * Parses a timestamp a client (or another node) supplied, and lets this
+ * node's clock observe it: a timestamp further ahead of the wall clock than
+ * the drift bound, or outside the 64-bit HLC range, is refused with
+ * INVALID_ARGUMENT naming the field, and moves nothing (0: none).
+ */
+export function checkClientTimestamp(hlc: Hlc, field: string, raw: string | number | bigint | undefined): bigint {
+  const v = typeof raw === 'bigint' ? raw : checkTimestamp(field, raw);
+  if (v === 0n) return v;
+  try {
+    hlc.observe(v);
+  } catch (e) {
+    if (!(e instanceof HlcError)) throw e;
+    const reason = e.code === 'CLOCK_DRIFT' ? 'too far in the future' : 'outside the timestamp range';
+    throw new KvError('INVALID_ARGUMENT', `${field}: ${e.message.replace(/^CLOCK_[A-Z]+: /, '')}`, { field, reason });
+  }
+  return v;
 }

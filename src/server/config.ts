@@ -60,6 +60,8 @@ export interface NodeConfig {
   readonly txnResolverIntervalMs: number;
   /** The most clocks of two nodes may differ: transactional reads restart on versions this close above them. */
   readonly maxClockOffsetMs: number;
+  /** Client and peer timestamps further than this ahead of the wall clock are refused (the HLC never moves past wall + this by a request). */
+  readonly maxClockDriftMs: number;
   readonly logLevel: string;
   readonly testHooks: boolean;
 }
@@ -91,6 +93,7 @@ export interface RawOptions {
   txnLockTtlMs?: string;
   txnResolverIntervalMs?: string;
   maxClockOffsetMs?: string;
+  maxClockDriftMs?: string;
   logLevel?: string;
 }
 
@@ -109,6 +112,7 @@ export const DEFAULTS = {
   txnLockTtlMs: 3000,
   txnResolverIntervalMs: 2000,
   maxClockOffsetMs: 50,
+  maxClockDriftMs: 500,
   logLevel: 'info',
 };
 
@@ -226,6 +230,9 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const txnLockTtlMs = intOption(problems, '--txn-lock-ttl-ms', raw.txnLockTtlMs, DEFAULTS.txnLockTtlMs, 100, 600_000);
   const txnResolverIntervalMs = intOption(problems, '--txn-resolver-interval-ms', raw.txnResolverIntervalMs, DEFAULTS.txnResolverIntervalMs, 100, 3_600_000);
   const maxClockOffsetMs = intOption(problems, '--max-clock-offset-ms', raw.maxClockOffsetMs, DEFAULTS.maxClockOffsetMs, 0, 10_000);
+  // Below MAX_COMMAND_AHEAD (10 s, src/kv/clock-bound.ts): apply must accept what the API lets through.
+  const maxClockDriftMs = intOption(problems, '--max-clock-drift-ms', raw.maxClockDriftMs, DEFAULTS.maxClockDriftMs, 1, 5000);
+  if (maxClockDriftMs < maxClockOffsetMs) problems.push(`--max-clock-drift-ms: must be at least --max-clock-offset-ms (${maxClockOffsetMs})`);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const testHooks = env.FERRYKV_TEST_HOOKS === '1';
@@ -253,6 +260,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     txnLockTtlMs,
     txnResolverIntervalMs,
     maxClockOffsetMs,
+    maxClockDriftMs,
     logLevel,
     testHooks,
   };

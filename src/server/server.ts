@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Hlc } from '../hlc/hlc.js';
 import { KvError, decodeKvError, encodeKvError, fromServiceError, toServiceError } from '../kv/errors.js';
 import { KvService, toKvError } from '../kv/kv-service.js';
-import { checkKey, checkRange, checkTimestamp } from '../kv/validate.js';
+import { checkClientTimestamp, checkKey, checkRange, checkTimestamp } from '../kv/validate.js';
 import { randomBytes } from 'node:crypto';
 import { compareReplicas, replicaEntries, replicaLeaves, versionsAt } from '../verify/replica-check.js';
 import type { VerifyRangeRequest__Output } from '../proto-gen/ferrykv/admin/v1/VerifyRangeRequest.js';
@@ -119,7 +119,7 @@ export class FerryServer {
     const skipImportKey = cfg.testHooks && process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY ? new TextEncoder().encode(process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY) : undefined;
     if (skipImportKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY }, 'UNSAFE FAILPOINT: migration imports drop one key (VERIFY must fail)');
     if (skipApplyKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY }, 'UNSAFE FAILPOINT: this node skips applying writes of one key (replica divergence on purpose)');
-    const hlc = new Hlc();
+    const hlc = new Hlc({ maxDriftMs: cfg.maxClockDriftMs });
     this.hlc = hlc;
     this.transport = new Transport({
       nodeId: nodeId(cfg.nodeId),
@@ -326,7 +326,10 @@ export class FerryServer {
         callback(toServiceError(new KvError('UNAVAILABLE', 'node is shutting down')) as grpc.ServiceError);
         return;
       }
-      fn(call.request).then(
+      // A handler that throws synchronously answers like one that rejects (not UNKNOWN "Unknown error").
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then(
         (res) => {
           this.metrics.requests.inc({ method, code: 'OK' });
           end();
@@ -485,19 +488,15 @@ export class FerryServer {
   }
 
   private beginTxn(r: BeginTxnRequest__Output): { startTs: string } {
-    const after = checkTimestamp('after_ts', r.afterTs);
-    if (after > 0n) {
-      try {
-        this.hlc.observe(after);
-      } catch (e) {
-        throw new KvError('INVALID_ARGUMENT', `after_ts: ${(e as Error).message}`, { field: 'after_ts', reason: 'too far in the future' });
-      }
-    }
+    const after = checkClientTimestamp(this.hlc, 'after_ts', r.afterTs);
     return { startTs: this.txn.begin(after).toString() };
   }
 
   private async txnCommit(r: TxnCommitRequest__Output): Promise<{ commitTs: string; onePhase: boolean }> {
     const req = parseCommitRequest(r);
+    // The start timestamp names the transaction and bounds its commit: the
+    // clock observes it (refused beyond the drift bound, so no commit can move a group's clock).
+    checkClientTimestamp(this.hlc, 'start_ts', req.startTs);
     const out = await this.txn.commit(req);
     this.metrics.txnCommits.inc({ kind: out.onePhase ? 'one_phase' : 'two_phase' });
     return { commitTs: out.commitTs.toString(), onePhase: out.onePhase };
@@ -601,7 +600,7 @@ export class FerryServer {
     switch (method) {
       case 'BumpTs':
         // A follower serving a read at a timestamp above the group's closed one.
-        return kv.bumpTs(group, checkTimestamp('read_ts', (request as { readTs: string }).readTs), hops).then(() => ({}));
+        return kv.bumpTs(group, checkClientTimestamp(this.hlc, 'read_ts', (request as { readTs: string }).readTs), hops).then(() => ({}));
       case 'Put':
         return kv.put(request as Parameters<KvService['put']>[0], hops, group);
       case 'Delete':
@@ -772,16 +771,32 @@ export class FerryServer {
           done(Promise.reject(new KvError('INVALID_ARGUMENT', `command: only migration steps, digests and transaction steps travel this way, not ${cmd.kind}`)));
           return;
         }
-        // The sender's clock decided the proposal timestamp; this leader's clock follows it.
-        if (cmd.kind === 'TXN' && cmd.proposedTs > 0n) this.hlc.forward(cmd.proposedTs);
-        done(this.proposeOnLeader(req.groupId, req.command));
+        let command = req.command;
+        try {
+          if (cmd.proposedTs === 0n) {
+            // A step sent without a clock reading (migration steps) is stamped by this leader's clock.
+            command = Buffer.from(encodeCommand({ ...cmd, proposedTs: this.hlc.now() }));
+          } else {
+            // The sender's clock decided the proposal timestamp; this leader's clock follows it, within the drift bound.
+            checkClientTimestamp(this.hlc, 'command.proposed_ts', cmd.proposedTs);
+            if (cmd.txn) {
+              checkClientTimestamp(this.hlc, 'command.txn.start_ts', cmd.txn.startTs);
+              checkClientTimestamp(this.hlc, 'command.txn.commit_ts', cmd.txn.commitTs ?? 0n);
+            }
+          }
+        } catch (e) {
+          done(Promise.reject(toKvError(e)));
+          return;
+        }
+        done(this.proposeOnLeader(req.groupId, command));
       },
       ImportRangeVersions: (call, callback) => {
         const req = call.request;
         const command = encodeCommand({
           kind: 'MIGRATION',
           requestId: new Uint8Array(0),
-          proposedTs: 0n,
+          // Imported timestamps may run ahead of this clock by at most MAX_COMMAND_AHEAD (src/kv/clock-bound.ts).
+          proposedTs: this.hlc.now(),
           migration: {
             kind: 'IMPORT',
             jobId: Number(req.jobId),

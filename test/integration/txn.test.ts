@@ -250,4 +250,50 @@ describe('Transactions on a 3-node, 3-group cluster', () => {
     expect(get).toMatch(/start_ts/);
     txnKv.close();
   });
+  it('refuses a commit whose start_ts lies in the future, and no group clock moves (defect: one TxnCommit moved a clock an hour ahead)', async () => {
+    keepOnFailure();
+    const txnKv = new (protos().pub.ferrykv.v1.TxnKV)(c.address(1), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const commit = (startTs: bigint, key: string, rid: string): Promise<TxnCommitResponse__Output | KvError> =>
+      call<object, TxnCommitResponse__Output>(txnKv.txnCommit.bind(txnKv), { startTs: startTs.toString(), mutations: [{ op: 'PUT', key: enc(key), value: enc('future') }], requestId: enc(rid) }, 5000).catch(
+        (e: unknown) => e as KvError,
+      );
+    const nowTs = (): bigint => BigInt(Date.now()) << 16n;
+    const hour = 3_600_000n << 16n;
+    // Keys in group 1 (the default group) and group 2: one-phase commits in each.
+    for (const [startTs, key] of [
+      [nowTs() + hour, 'a/future'],
+      [nowTs() + hour, 'k/future'],
+      [(1n << 64n) - 1n, 'a/end'],
+      [(1n << 64n) - 2n, 'k/end'],
+    ] as const) {
+      const out = await commit(startTs, key, `future-${key}`);
+      expect(out).toBeInstanceOf(KvError);
+      expect((out as KvError).code).toBe('INVALID_ARGUMENT');
+      expect((out as KvError).detail.field).toBe('start_ts');
+      expect(await db.get(key)).toBeUndefined();
+    }
+    // Every later write is timestamped by the clocks, not an hour ahead, in every group.
+    for (const key of ['a/after', 'k/after', 'q/after']) {
+      const ts = await db.put(key, 'v');
+      expect(Number((ts >> 16n) - BigInt(Date.now()))).toBeLessThan(5_000);
+    }
+    // Transactions keep working: a fresh start timestamp reads the newest write.
+    await db.put('k/after', 'newest');
+    expect(await db.txn(async (tx) => tx.getString('k/after'))).toBe('newest');
+    txnKv.close();
+  });
+
+  it('answers BeginTxn with an out-of-range after_ts with its own INVALID_ARGUMENT (not UNKNOWN)', async () => {
+    keepOnFailure();
+    const txnKv = new (protos().pub.ferrykv.v1.TxnKV)(c.address(2), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    for (const afterTs of [((1n << 64n) - 1n).toString(), ((BigInt(Date.now()) + 3_600_000n) << 16n).toString()]) {
+      const err = await call<object, BeginTxnResponse__Output>(txnKv.beginTxn.bind(txnKv), { afterTs }, 5000).then(
+        () => undefined,
+        (e: unknown) => e as KvError,
+      );
+      expect(err?.code).toBe('INVALID_ARGUMENT');
+      expect(err?.detail.field).toBe('after_ts');
+    }
+    txnKv.close();
+  });
 });
