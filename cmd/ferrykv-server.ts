@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, DEFAULTS, buildConfig, type RawOptions } from '../src/server/config.js';
 import { FerryServer } from '../src/server/server.js';
+import { EXIT_STORE_REFUSED, StoreRefused } from '../src/server/store-identity.js';
+import { StorageError } from '../src/storage/db.js';
 
 const program = new Command()
   .name('ferrykv-server')
@@ -29,6 +31,7 @@ const program = new Command()
   .option('--max-clock-offset-ms <ms>', `the largest clock difference between nodes; transactional reads restart on versions this close above their timestamp (default ${DEFAULTS.maxClockOffsetMs})`)
   .option('--max-clock-drift-ms <ms>', `refuse client and peer timestamps further than this ahead of the local clock (default ${DEFAULTS.maxClockDriftMs})`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
+  .option('--replace-node', 'start as the replacement of this node id after its data was lost: needs an empty data dir; the node re-enters every group it was in as a learner, catches up, then votes again (docs/operations.md)')
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(
     'after',
@@ -56,7 +59,8 @@ try {
 } catch (e) {
   log.fatal({ err: (e as Error).message }, 'failed to start');
   console.error(`ferrykv-server: failed to start: ${(e as Error).message}`);
-  process.exit(1);
+  // A data dir the node must not run on (another node's, another cluster's, damaged, or emptied) exits 78 (EX_CONFIG).
+  process.exit(e instanceof StoreRefused || e instanceof StorageError ? EXIT_STORE_REFUSED : 1);
 }
 
 let stopping = false;

@@ -62,6 +62,8 @@ export interface NodeHostOptions {
   readonly onApply?: (group: number, entries: number, seconds: number) => void;
   readonly onFatal: (e: Error) => void;
   readonly random?: () => number;
+  /** Whether raft traffic of a group may reach this node (a node being replaced takes none until it is a learner again). */
+  readonly admit?: (group: number) => boolean;
 }
 
 export class NodeHost {
@@ -166,6 +168,7 @@ export class NodeHost {
 
   /** Delivers raft messages that arrived from a peer. */
   deliver(group: number, m: Message): void {
+    if (this.opts.admit && !this.opts.admit(group)) return;
     const r = this.replicas.get(group);
     if (!r) {
       // A leader reaching a node that holds no replica: the node was added to
@@ -350,6 +353,7 @@ export class NodeHost {
   async receiveSnapshot(group: number, m: Message, chunks: AsyncIterable<SnapshotChunk>): Promise<{ accepted: boolean; reason: string }> {
     const meta = m.snapshot?.meta;
     if (!meta) return { accepted: false, reason: 'snapshot message without metadata' };
+    if (this.opts.admit && !this.opts.admit(group)) return { accepted: false, reason: `group ${group}: this node is being replaced and takes no traffic of the group yet` };
     const r = this.replicas.get(group) ?? (await this.createReplica(group));
     const refuse = (reason: string): { accepted: boolean; reason: string } => {
       this.opts.log.info({ groupId: group, index: meta.index, from: m.from, reason }, 'snapshot refused');

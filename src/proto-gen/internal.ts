@@ -15,6 +15,8 @@ import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequ
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from './ferrykv/internal/v1/ForwardResponse.js';
 import type { GroupCommandRequest as _ferrykv_internal_v1_GroupCommandRequest, GroupCommandRequest__Output as _ferrykv_internal_v1_GroupCommandRequest__Output } from './ferrykv/internal/v1/GroupCommandRequest.js';
 import type { GroupCommandResponse as _ferrykv_internal_v1_GroupCommandResponse, GroupCommandResponse__Output as _ferrykv_internal_v1_GroupCommandResponse__Output } from './ferrykv/internal/v1/GroupCommandResponse.js';
+import type { IdentifyRequest as _ferrykv_internal_v1_IdentifyRequest, IdentifyRequest__Output as _ferrykv_internal_v1_IdentifyRequest__Output } from './ferrykv/internal/v1/IdentifyRequest.js';
+import type { IdentifyResponse as _ferrykv_internal_v1_IdentifyResponse, IdentifyResponse__Output as _ferrykv_internal_v1_IdentifyResponse__Output } from './ferrykv/internal/v1/IdentifyResponse.js';
 import type { ImportRangeRequest as _ferrykv_internal_v1_ImportRangeRequest, ImportRangeRequest__Output as _ferrykv_internal_v1_ImportRangeRequest__Output } from './ferrykv/internal/v1/ImportRangeRequest.js';
 import type { InternalClient as _ferrykv_internal_v1_InternalClient, InternalDefinition as _ferrykv_internal_v1_InternalDefinition } from './ferrykv/internal/v1/Internal.js';
 import type { JobCommand as _ferrykv_internal_v1_JobCommand, JobCommand__Output as _ferrykv_internal_v1_JobCommand__Output } from './ferrykv/internal/v1/JobCommand.js';
@@ -30,6 +32,7 @@ import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as 
 import type { SnapshotAck as _ferrykv_internal_v1_SnapshotAck, SnapshotAck__Output as _ferrykv_internal_v1_SnapshotAck__Output } from './ferrykv/internal/v1/SnapshotAck.js';
 import type { SnapshotChunk as _ferrykv_internal_v1_SnapshotChunk, SnapshotChunk__Output as _ferrykv_internal_v1_SnapshotChunk__Output } from './ferrykv/internal/v1/SnapshotChunk.js';
 import type { SnapshotRow as _ferrykv_internal_v1_SnapshotRow, SnapshotRow__Output as _ferrykv_internal_v1_SnapshotRow__Output } from './ferrykv/internal/v1/SnapshotRow.js';
+import type { StoreClaim as _ferrykv_internal_v1_StoreClaim, StoreClaim__Output as _ferrykv_internal_v1_StoreClaim__Output } from './ferrykv/internal/v1/StoreClaim.js';
 import type { TxnCommand as _ferrykv_internal_v1_TxnCommand, TxnCommand__Output as _ferrykv_internal_v1_TxnCommand__Output } from './ferrykv/internal/v1/TxnCommand.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -54,6 +57,8 @@ export interface ProtoGrpcType {
         ForwardResponse: MessageTypeDefinition<_ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardResponse__Output>
         GroupCommandRequest: MessageTypeDefinition<_ferrykv_internal_v1_GroupCommandRequest, _ferrykv_internal_v1_GroupCommandRequest__Output>
         GroupCommandResponse: MessageTypeDefinition<_ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_GroupCommandResponse__Output>
+        IdentifyRequest: MessageTypeDefinition<_ferrykv_internal_v1_IdentifyRequest, _ferrykv_internal_v1_IdentifyRequest__Output>
+        IdentifyResponse: MessageTypeDefinition<_ferrykv_internal_v1_IdentifyResponse, _ferrykv_internal_v1_IdentifyResponse__Output>
         ImportRangeRequest: MessageTypeDefinition<_ferrykv_internal_v1_ImportRangeRequest, _ferrykv_internal_v1_ImportRangeRequest__Output>
         Internal: SubtypeConstructor<typeof grpc.Client, _ferrykv_internal_v1_InternalClient> & { service: _ferrykv_internal_v1_InternalDefinition }
         JobCommand: MessageTypeDefinition<_ferrykv_internal_v1_JobCommand, _ferrykv_internal_v1_JobCommand__Output>
@@ -69,6 +74,7 @@ export interface ProtoGrpcType {
         SnapshotAck: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotAck__Output>
         SnapshotChunk: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotChunk, _ferrykv_internal_v1_SnapshotChunk__Output>
         SnapshotRow: MessageTypeDefinition<_ferrykv_internal_v1_SnapshotRow, _ferrykv_internal_v1_SnapshotRow__Output>
+        StoreClaim: MessageTypeDefinition<_ferrykv_internal_v1_StoreClaim, _ferrykv_internal_v1_StoreClaim__Output>
         TxnCommand: MessageTypeDefinition<_ferrykv_internal_v1_TxnCommand, _ferrykv_internal_v1_TxnCommand__Output>
       }
     }

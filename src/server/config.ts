@@ -64,6 +64,8 @@ export interface NodeConfig {
   readonly maxClockDriftMs: number;
   readonly logLevel: string;
   readonly testHooks: boolean;
+  /** Start as the replacement of this node id on an empty data dir (docs/operations.md, "A lost disk"). */
+  readonly replaceNode: boolean;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +97,7 @@ export interface RawOptions {
   maxClockOffsetMs?: string;
   maxClockDriftMs?: string;
   logLevel?: string;
+  replaceNode?: boolean;
 }
 
 export const DEFAULTS = {
@@ -263,5 +266,6 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     maxClockDriftMs,
     logLevel,
     testHooks,
+    replaceNode: raw.replaceNode === true,
   };
 }

@@ -48,7 +48,7 @@ import type { TxnCommitRequest__Output } from '../proto-gen/ferrykv/v1/TxnCommit
 import type { ListRoutesResponse } from '../proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { RoutingHandlers } from '../proto-gen/ferrykv/v1/Routing.js';
 import type { SplitRangeResponse } from '../proto-gen/ferrykv/admin/v1/SplitRangeResponse.js';
-import { ConfChangeType, RaftError, StateRole, nodeId, type ConfChange, type NodeId } from '../raft/index.js';
+import { ConfChangeType, ProgressState, RaftError, StateRole, nodeId, type ConfChange, type NodeId } from '../raft/index.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
 import { NodeDb } from '../storage/db.js';
 import type { SnapshotChunk } from '../storage/snapshot.js';
@@ -56,6 +56,13 @@ import { decodeRaftMessage } from '../transport/raft-codec.js';
 import { Transport, type PeerFault } from '../transport/transport.js';
 import type { NodeConfig } from './config.js';
 import { Metrics } from './metrics.js';
+import { EXIT_STORE_REFUSED, establishIdentity } from './store-identity.js';
+import { NodeReplacement } from './replace-node.js';
+import { PeerGuard } from '../transport/peer-guard.js';
+import { readPeerStores, writePeerStore, type StoreIdentity } from '../storage/identity.js';
+import type { RaftBatch__Output } from '../proto-gen/ferrykv/internal/v1/RaftBatch.js';
+import type { SnapshotChunk__Output } from '../proto-gen/ferrykv/internal/v1/SnapshotChunk.js';
+import type { StoreClaim__Output } from '../proto-gen/ferrykv/internal/v1/StoreClaim.js';
 
 const VERSION = '0.1.0';
 /** The group that holds the route catalog. */
@@ -64,6 +71,8 @@ export const DEFAULT_GROUP = 1;
 const MAX_LIVE_JOBS = 4;
 /** A source lifts a fence this long after it first saw it (its own monotonic clock). */
 const FENCE_DEADLINE_MS = 5000;
+/** A learner this many entries or fewer behind the group's commit index counts as caught up (promotion). */
+const PROMOTE_MAX_LAG_ENTRIES = 1000;
 
 export class FerryServer {
   private grpcServer: grpc.Server | undefined;
@@ -95,6 +104,10 @@ export class FerryServer {
   private readonly fenceSeen = new Map<string, number>();
   /** Source-driven Adopts confirmed or in flight (group:job:attempt:term). */
   private readonly adoptDriven = new Set<string>();
+  private identity!: StoreIdentity;
+  private guard!: PeerGuard;
+  /** Groups whose raft traffic a node being replaced takes (all, once it is not being replaced). */
+  private readonly admitted = new Set<number>();
   readonly metrics: Metrics;
   host!: NodeHost;
   kv!: KvService;
@@ -115,6 +128,20 @@ export class FerryServer {
     const cfg = this.cfg;
     if (cfg.testHooks) this.log.warn('TEST HOOKS ENABLED (FERRYKV_TEST_HOOKS=1): fault injection RPCs are available');
     this.db = await NodeDb.open(cfg.dataDir);
+    try {
+      this.identity = await establishIdentity(this.db, cfg, this.log);
+    } catch (e) {
+      await this.db.close();
+      throw e;
+    }
+    const replacing = this.identity.replacing;
+    this.guard = new PeerGuard({
+      clusterId: this.identity.clusterId,
+      nodeId: cfg.nodeId,
+      known: await readPeerStores(this.db),
+      remember: (n, store) => writePeerStore(this.db, n, store),
+      log: this.log,
+    });
     const skipApplyKey = cfg.testHooks && process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY ? new TextEncoder().encode(process.env.FERRYKV_FAILPOINT_SKIP_APPLY_KEY) : undefined;
     const skipImportKey = cfg.testHooks && process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY ? new TextEncoder().encode(process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY) : undefined;
     if (skipImportKey) this.log.warn({ key: process.env.FERRYKV_FAILPOINT_IMPORT_SKIP_KEY }, 'UNSAFE FAILPOINT: migration imports drop one key (VERIFY must fail)');
@@ -126,6 +153,12 @@ export class FerryServer {
       log: this.log,
       onUnreachable: (g, p) => this.host.reportUnreachable(g, p),
       snapshotBytesPerSec: cfg.snapshotBytesPerSec,
+      claim: { clusterId: this.identity.clusterId, storeId: this.identity.storeId, replaces: this.identity.replaces },
+      onRefused: (peer, reason) => {
+        // The cluster knows this node by another store: this data dir is not the one it had. Fail-stop.
+        this.log.fatal({ peer, reason }, 'a peer refuses this node\'s store; stopping (docs/operations.md, "A lost disk")');
+        process.exit(EXIT_STORE_REFUSED);
+      },
     });
     for (const n of cfg.cluster.nodes) this.transport.setPeer(nodeId(n.id), n.address);
     // The initial catalog comes from the cluster file, exactly once: it is
@@ -143,7 +176,9 @@ export class FerryServer {
       log: this.log,
       transport: this.transport,
       createStateMachine: (g) => KvStateMachine.open(this.db, g, { ...(skipApplyKey ? { skipApplyKey } : {}), ...(skipImportKey ? { skipImportKey } : {}) }),
-      bootstrap: cfg.cluster.groups.map((g) => ({
+      // A replacement store bootstraps nothing: it re-enters its groups as a learner (src/server/replace-node.ts).
+      ...(replacing ? { admit: (g: number) => this.admitted.has(g) } : {}),
+      bootstrap: (replacing ? [] : cfg.cluster.groups).map((g) => ({
         id: g.id,
         voters: g.voters.map(nodeId),
         initState: (b) =>
@@ -291,6 +326,20 @@ export class FerryServer {
     await this.startGrpc();
     this.watcher.start();
     if (cfg.http) await this.startHttp(cfg.http);
+    if (replacing) {
+      const self = cfg.cluster.nodes.find((n) => n.id === cfg.nodeId)?.address ?? cfg.listen;
+      const replacement = new NodeReplacement({
+        cfg,
+        db: this.db,
+        log: this.log,
+        identity: this.identity,
+        address: self,
+        hasReplica: (g) => this.host.replica(g) !== undefined,
+        openGate: (g) => this.admitted.add(g),
+        stopped: () => this.stopping,
+      });
+      replacement.run().catch((e: unknown) => this.log.error({ err: (e as Error).message }, 'replace-node failed; restart the node to resume it'));
+    }
     this.log.info({ nodeId: cfg.nodeId, listen: cfg.listen, port: this.boundPort, http: cfg.http, groups: [...this.host.replicas.keys()] }, 'ferrykv node started');
   }
 
@@ -643,7 +692,16 @@ export class FerryServer {
           callback(null, {});
         };
         this.inboundRaft.add(close);
-        call.on('data', (batch: { fromNode: number; messages: Buffer[] }) => {
+        let refused = false;
+        call.on('data', (batch: RaftBatch__Output) => {
+          if (refused) return;
+          const verdict = this.guard.check(batch.fromNode, claimOf(batch.claim));
+          if (!verdict.ok) {
+            refused = true;
+            this.inboundRaft.delete(close);
+            callback({ code: grpc.status.FAILED_PRECONDITION, details: verdict.reason });
+            return;
+          }
           for (const raw of batch.messages) {
             let gm;
             try {
@@ -689,12 +747,22 @@ export class FerryServer {
           n?.();
         };
         let result: Promise<{ accepted: boolean; reason: string }> | undefined;
-        call.on('data', (c: { groupId: number; message: Buffer; rows: { key: Buffer; value: Buffer }[]; done: boolean; totalRows: string; totalBytes: string }) => {
+        let answered = false;
+        call.on('data', (c: SnapshotChunk__Output) => {
           if (!first) {
+            const verdict = this.guard.check(c.fromNode, claimOf(c.claim));
+            if (!verdict.ok) {
+              failed = new Error(verdict.reason);
+              answered = true;
+              callback(null, { accepted: false, reason: verdict.reason });
+              call.destroy();
+              return;
+            }
             try {
               first = decodeRaftMessage(c.message);
             } catch (e) {
               failed = e as Error;
+              answered = true;
               callback(null, { accepted: false, reason: 'malformed snapshot header' });
               call.destroy();
               return;
@@ -723,6 +791,7 @@ export class FerryServer {
           wake();
         });
         call.on('end', () => {
+          if (answered) return;
           // A stream that ends without its `done` chunk is truncated: never ingest it as whole.
           if (!sawDone) failed ??= new Error('snapshot stream ended before its last chunk');
           ended = true;
@@ -886,6 +955,10 @@ export class FerryServer {
             callback(null, { entries: entries.map((e) => ({ key: Buffer.from(e.key), ts: e.ts.toString(), value: Buffer.from(e.value ?? new Uint8Array(0)), tombstone: e.value === null })), truncated });
           })
           .catch((e: unknown) => callback(toServiceError(toKvError(e)) as grpc.ServiceError));
+      },
+      Identify: (call, callback) => {
+        const known = this.guard.knownStore(call.request.fromNode);
+        callback(null, { clusterId: this.identity.clusterId, nodeId: this.cfg.nodeId, storeId: Buffer.from(this.identity.storeId), knownStore: Buffer.from(known ?? new Uint8Array(0)) });
       },
       Forward: (call, callback) => {
         const m = forwardMethod(call.request.method);
@@ -1165,8 +1238,9 @@ export class FerryServer {
     return r;
   }
 
-  private async changeMembership(group: number, cc: ConfChange): Promise<{ voters: number[]; learners: number[]; index: string }> {
+  private async changeMembership(group: number, cc: ConfChange, explicit?: 'promote'): Promise<{ voters: number[]; learners: number[]; index: string }> {
     const r = this.leaderReplica(group);
+    this.checkConfChange(r, cc, explicit);
     let index: number;
     try {
       index = r.raft.proposeConfChange(cc);
@@ -1184,6 +1258,62 @@ export class FerryServer {
     ]);
     const cs = r.raft.confState();
     return { voters: [...cs.voters], learners: [...cs.learners], index: String(index) };
+  }
+
+  /**
+   * Refuses a membership change that names an unknown node, promotes what is
+   * not a caught-up learner, or would leave the group without a quorum of
+   * live voters (a phantom voter stops every write once one real node fails).
+   * Live: this leader, and every member it heard from within the last
+   * election timeout (CheckQuorum's recent activity).
+   */
+  private checkConfChange(r: Replica, cc: ConfChange, explicit?: 'promote'): void {
+    const group = r.group;
+    const n = cc.nodeId;
+    const cs = r.raft.confState();
+    const progress = r.raft.status().progress;
+    const live = (id: NodeId): boolean => id === this.host.nodeId || progress.get(id)?.recentActive === true;
+    const known = n === this.host.nodeId || this.cfg.cluster.nodes.some((x) => x.id === n) || this.transport.peerAddress(n) !== undefined || (cc.context?.byteLength ?? 0) > 0;
+    const refuse = (reason: string, code: 'INVALID_ARGUMENT' | 'UNAVAILABLE' = 'INVALID_ARGUMENT'): never => {
+      throw new KvError(code, `group ${group}: ${reason}`, code === 'INVALID_ARGUMENT' ? { field: 'node_id', reason } : { retryAfterMs: 200 });
+    };
+    const members = `voters ${[...cs.voters].join(',') || '-'}, learners ${[...cs.learners].join(',') || '-'}`;
+    const quorum = (voters: readonly NodeId[]): void => {
+      const up = voters.filter(live).length;
+      const need = Math.floor(voters.length / 2) + 1;
+      if (up < need) refuse(`the change would leave voters ${voters.join(',')} with ${up} live (${voters.filter(live).join(',') || 'none'}), below the quorum of ${need}: the group could not commit anything`);
+    };
+    switch (cc.type) {
+      case ConfChangeType.AddVoter: {
+        if (cs.voters.includes(n)) refuse(`node ${n} is already a voter (${members})`);
+        const learner = cs.learners.includes(n);
+        if (explicit === 'promote' && !learner) refuse(`node ${n} is not a learner (${members}): add it as a learner, let it catch up, then promote it`);
+        if (!known) refuse(`node ${n} is not a known node (not in the cluster file, no address given)`);
+        if (learner) {
+          const p = progress.get(n);
+          const commit = r.raft.log.committed;
+          // Caught up: it answers, the leader streams to it (not probing, not sending a snapshot), and it is close to the commit index.
+          const answering = p !== undefined && p.recentActive && p.state === ProgressState.Replicate && p.match > 0;
+          if (!answering || p.match + PROMOTE_MAX_LAG_ENTRIES < commit) {
+            refuse(`learner ${n} has not caught up (it holds up to index ${p?.match ?? 0}, the group committed ${commit}${answering ? '' : ', and it is not taking entries'}); promote it once it has`, 'UNAVAILABLE');
+          }
+        }
+        quorum([...cs.voters, n]);
+        return;
+      }
+      case ConfChangeType.AddLearner:
+        if (cs.voters.includes(n) || cs.learners.includes(n)) refuse(`node ${n} is already a member (${members})`);
+        if (!known) refuse(`node ${n} is not a known node (not in the cluster file, no address given)`);
+        return;
+      case ConfChangeType.RemoveNode: {
+        if (!cs.voters.includes(n) && !cs.learners.includes(n)) refuse(`node ${n} is not a member (${members})`);
+        if (!cs.voters.includes(n)) return;
+        const rest = cs.voters.filter((v) => v !== n);
+        if (rest.length === 0) refuse(`node ${n} is the last voter`);
+        quorum(rest);
+        return;
+      }
+    }
   }
 
   /** One catalog command on the default group's leader (forwarded there from any node). */
@@ -1232,7 +1362,7 @@ export class FerryServer {
           ...(ctx ? { context: ctx } : {}),
         });
       }),
-      PromoteMember: this.unary('PromoteMember', (req) => this.changeMembership(req.groupId, { type: ConfChangeType.AddVoter, nodeId: nodeId(req.nodeId) })),
+      PromoteMember: this.unary('PromoteMember', (req) => this.changeMembership(req.groupId, { type: ConfChangeType.AddVoter, nodeId: nodeId(req.nodeId) }, 'promote')),
       RemoveMember: this.unary('RemoveMember', (req) => this.changeMembership(req.groupId, { type: ConfChangeType.RemoveNode, nodeId: nodeId(req.nodeId) })),
       TransferLeader: this.unary('TransferLeader', async (req) => {
         const r = this.leaderReplica(req.groupId);
@@ -1436,6 +1566,12 @@ function forwardMethod(method: string): MethodCodec | undefined {
   if (method === 'SplitRange') return (p.admin!['ferrykv.admin.v1.Admin'] as unknown as Record<string, MethodCodec>)[method];
   const def = p.pub!['ferrykv.v1.RawKV'] as unknown as Record<string, MethodCodec>;
   return Object.hasOwn(def, method === 'BumpTs' ? 'Get' : method) ? def[method === 'BumpTs' ? 'Get' : method] : undefined;
+}
+
+/** A store claim off the wire (absent fields: no claim). */
+function claimOf(c: StoreClaim__Output | null | undefined): { clusterId: string; storeId: Uint8Array; replaces: Uint8Array } | undefined {
+  if (!c) return undefined;
+  return { clusterId: c.clusterId, storeId: c.storeId, replaces: c.replacesStore };
 }
 
 export { ReplicaError };

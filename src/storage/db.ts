@@ -7,8 +7,11 @@
 // when asked), then runs each store's in-memory follow-up.
 //
 // The directory carries a format marker, checked at open: a directory written
-// by a newer format, or holding keys but no marker, fails with a clear message.
+// by a newer format, or holding keys but no marker, fails with a clear message;
+// so does a directory of other files, a LevelDB that opens empty (its files
+// were damaged) or one LevelDB cannot open (with LevelDB's reason).
 
+import { readdirSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { NS_META, concat } from './keys.js';
 
@@ -27,6 +30,24 @@ export class StorageError extends Error {
 }
 
 const FORMAT_KEY = concat([Uint8Array.of(NS_META), new TextEncoder().encode('format')]);
+/** Entries a directory may hold and still count as empty (a mount point, LevelDB's own lock and info log). */
+const IGNORABLE = new Set(['lost+found', 'LOCK', 'LOG', 'LOG.old']);
+
+function listDir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new StorageError('INVALID_ARGUMENT', `${path}: ${(e as Error).message}`);
+  }
+}
+
+/** LevelDB's own words for a failure (classic-level puts them in `cause`). */
+export function levelReason(e: unknown): string {
+  const parts: string[] = [];
+  for (let x: unknown = e; x instanceof Error && parts.length < 4; x = (x as Error & { cause?: unknown }).cause) parts.push(x.message);
+  return parts.length > 0 ? parts.join(': ') : String(e);
+}
 
 export interface NodeDbOptions {
   /** LevelDB block cache in bytes. */
@@ -40,28 +61,45 @@ export class NodeDb {
   ) {}
 
   static async open(path: string, opts: NodeDbOptions = {}): Promise<NodeDb> {
+    // A directory that is neither empty nor a LevelDB is someone else's:
+    // LevelDB would happily create a fresh database beside its files.
+    const existing = listDir(path);
+    const isLevelDb = existing.includes('CURRENT');
+    const foreign = existing.filter((f) => !IGNORABLE.has(f));
+    if (!isLevelDb && foreign.length > 0) {
+      throw new StorageError('FORMAT_MISMATCH', `${path} is not a ferrykv data directory: it holds ${foreign.length} entr${foreign.length === 1 ? 'y' : 'ies'} (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) but no LevelDB; refusing to use it (point --data-dir at an empty or missing directory for a new node)`);
+    }
     const level: Level = new ClassicLevel<Uint8Array, Uint8Array>(path, {
       keyEncoding: 'view',
       valueEncoding: 'view',
       cacheSize: opts.cacheSize ?? 32 << 20,
+      createIfMissing: !isLevelDb,
     });
-    await level.open();
+    try {
+      await level.open();
+    } catch (e) {
+      // classic-level wraps LevelDB's own reason (corruption, permissions, a lock held by another process) in `cause`.
+      throw new StorageError('CORRUPT', `${path}: LevelDB could not open it: ${levelReason(e)}`);
+    }
     const db = new NodeDb(level, path);
     try {
-      await db.checkFormat();
+      await db.checkFormat(isLevelDb);
     } catch (e) {
       await level.close();
-      throw e;
+      throw e instanceof StorageError ? e : new StorageError('CORRUPT', `${path}: reading the format marker failed: ${levelReason(e)}`);
     }
     return db;
   }
 
-  private async checkFormat(): Promise<void> {
+  private async checkFormat(existed: boolean): Promise<void> {
     const marker = await this.level.get(FORMAT_KEY);
     if (marker === undefined) {
       for await (const _ of this.level.keys({ limit: 1 })) {
         throw new StorageError('FORMAT_MISMATCH', `${this.path} holds data but no ferrykv format marker; refusing to use it`);
       }
+      // An existing LevelDB that opens empty lost its contents (damaged log or
+      // table files are skipped by LevelDB's recovery): never start it as new.
+      if (existed) throw new StorageError('CORRUPT', `${this.path} is a LevelDB that holds no ferrykv data (not even its format marker): its files are damaged or it is not a ferrykv store; refusing to use it`);
       await this.level.put(FORMAT_KEY, Uint8Array.of(STORAGE_FORMAT_VERSION), { sync: true });
       return;
     }

@@ -20,6 +20,7 @@ import type { RaftBatch } from '../proto-gen/ferrykv/internal/v1/RaftBatch.js';
 import type { SnapshotChunk } from '../proto-gen/ferrykv/internal/v1/SnapshotChunk.js';
 import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
 import { encodeRaftMessage } from './raft-codec.js';
+import { STORE_REFUSED, type StoreClaim } from './peer-guard.js';
 
 export interface PeerFault {
   readonly drop: number;
@@ -36,6 +37,10 @@ export interface TransportOptions {
   /** Bound on queued raft messages per peer; beyond it the oldest are dropped (raft retransmits). */
   readonly maxQueuedPerPeer?: number;
   readonly random?: () => number;
+  /** This node's store claim, sent with every raft batch and snapshot (src/transport/peer-guard.ts). */
+  readonly claim: StoreClaim;
+  /** A peer refused this node's store: the node must stop (its data dir is not the one the cluster knows). */
+  readonly onRefused: (peer: NodeId, reason: string) => void;
 }
 
 interface Peer {
@@ -60,9 +65,12 @@ export class Transport {
   private readonly maxQueued: number;
   private readonly random: () => number;
 
+  private readonly wireClaim: { clusterId: string; storeId: Buffer; replacesStore: Buffer };
+
   constructor(private readonly opts: TransportOptions) {
     this.maxQueued = opts.maxQueuedPerPeer ?? 10_000;
     this.random = opts.random ?? Math.random;
+    this.wireClaim = { clusterId: opts.claim.clusterId, storeId: Buffer.from(opts.claim.storeId), replacesStore: Buffer.from(opts.claim.replaces) };
   }
 
   setPeer(id: NodeId, address: string): void {
@@ -137,7 +145,7 @@ export class Transport {
         continue;
       }
       if (!p.stream) this.openStream(p);
-      const ok = p.stream!.write({ fromNode: this.opts.nodeId, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
+      const ok = p.stream!.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
       void ok; // back-pressure: grpc buffers; the per-peer queue bound limits memory
     }
   }
@@ -146,6 +154,7 @@ export class Transport {
     const stream = this.client(p).raft((err) => {
       if (p.stream === stream) p.stream = undefined;
       p.connected = false;
+      if (err && !this.closed && err.details.startsWith(STORE_REFUSED)) this.opts.onRefused(p.id, err.details);
       if (err && !this.closed) {
         p.brokenUntil = Date.now() + p.backoffMs;
         p.backoffMs = Math.min(MAX_BACKOFF_MS, p.backoffMs * 2);
@@ -182,14 +191,17 @@ export class Transport {
     if (fault && fault.drop >= 1) return false;
     const rate = this.opts.snapshotBytesPerSec ?? 0;
     return new Promise<boolean>((resolve) => {
-      const call = this.client(p).snapshot((err, ack) => resolve(!err && ack?.accepted === true));
+      const call = this.client(p).snapshot((err, ack) => {
+        if (ack?.reason.startsWith(STORE_REFUSED) === true && !this.closed) this.opts.onRefused(p.id, ack.reason);
+        resolve(!err && ack?.accepted === true);
+      });
       call.on('error', () => resolve(false));
       void (async () => {
         try {
           const start = Date.now();
           let sent = 0;
           let rows = 0;
-          call.write({ groupId: group, fromNode: this.opts.nodeId, message: Buffer.from(encodeRaftMessage(group, message)), rows: [], done: false } satisfies SnapshotChunk);
+          call.write({ groupId: group, fromNode: this.opts.nodeId, claim: this.wireClaim, message: Buffer.from(encodeRaftMessage(group, message)), rows: [], done: false } satisfies SnapshotChunk);
           for await (const c of chunks) {
             if (rate > 0) {
               const dueMs = (sent / rate) * 1000 - (Date.now() - start);

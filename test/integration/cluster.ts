@@ -179,7 +179,7 @@ export class TestCluster {
     return join(this.dir, 'cluster.json');
   }
 
-  startNode(id: number): void {
+  startNode(id: number, args: readonly string[] = []): void {
     const p = this.nodes.get(id)!;
     const dataDir = join(this.dir, `n${id}`);
     mkdirSync(dataDir, { recursive: true });
@@ -195,6 +195,7 @@ export class TestCluster {
         '--tick-ms', '50',
         '--log-level', 'info',
         ...this.extraArgs,
+        ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRYKV_TEST_HOOKS: '1', ...this.env, ...(this.nodeEnv[id] ?? {}) } },
     );
@@ -414,6 +415,17 @@ export class TestCluster {
     const code = await p.exited!;
     this.closeClients(id);
     return code;
+  }
+
+  /** Empties node `id`'s data dir (the node must be down): a lost disk. */
+  wipe(id: number): void {
+    if (this.isUp(id)) throw new Error(`wipe: node ${id} is running`);
+    rmSync(join(this.dir, `n${id}`), { recursive: true, force: true });
+  }
+
+  /** Resolves with node `id`'s exit code once its process ends (null: killed by a signal). */
+  exited(id: number): Promise<number | null> {
+    return this.nodes.get(id)!.exited ?? Promise.resolve(null);
   }
 
   pause(id: number): void {

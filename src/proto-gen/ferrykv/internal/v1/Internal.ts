@@ -12,6 +12,8 @@ import type { ForwardRequest as _ferrykv_internal_v1_ForwardRequest, ForwardRequ
 import type { ForwardResponse as _ferrykv_internal_v1_ForwardResponse, ForwardResponse__Output as _ferrykv_internal_v1_ForwardResponse__Output } from '../../../ferrykv/internal/v1/ForwardResponse.js';
 import type { GroupCommandRequest as _ferrykv_internal_v1_GroupCommandRequest, GroupCommandRequest__Output as _ferrykv_internal_v1_GroupCommandRequest__Output } from '../../../ferrykv/internal/v1/GroupCommandRequest.js';
 import type { GroupCommandResponse as _ferrykv_internal_v1_GroupCommandResponse, GroupCommandResponse__Output as _ferrykv_internal_v1_GroupCommandResponse__Output } from '../../../ferrykv/internal/v1/GroupCommandResponse.js';
+import type { IdentifyRequest as _ferrykv_internal_v1_IdentifyRequest, IdentifyRequest__Output as _ferrykv_internal_v1_IdentifyRequest__Output } from '../../../ferrykv/internal/v1/IdentifyRequest.js';
+import type { IdentifyResponse as _ferrykv_internal_v1_IdentifyResponse, IdentifyResponse__Output as _ferrykv_internal_v1_IdentifyResponse__Output } from '../../../ferrykv/internal/v1/IdentifyResponse.js';
 import type { ImportRangeRequest as _ferrykv_internal_v1_ImportRangeRequest, ImportRangeRequest__Output as _ferrykv_internal_v1_ImportRangeRequest__Output } from '../../../ferrykv/internal/v1/ImportRangeRequest.js';
 import type { RaftAck as _ferrykv_internal_v1_RaftAck, RaftAck__Output as _ferrykv_internal_v1_RaftAck__Output } from '../../../ferrykv/internal/v1/RaftAck.js';
 import type { RaftBatch as _ferrykv_internal_v1_RaftBatch, RaftBatch__Output as _ferrykv_internal_v1_RaftBatch__Output } from '../../../ferrykv/internal/v1/RaftBatch.js';
@@ -60,6 +62,15 @@ export interface InternalClient extends grpc.Client {
   groupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
   groupCommand(argument: _ferrykv_internal_v1_GroupCommandRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
   
+  Identify(argument: _ferrykv_internal_v1_IdentifyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  Identify(argument: _ferrykv_internal_v1_IdentifyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  Identify(argument: _ferrykv_internal_v1_IdentifyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  Identify(argument: _ferrykv_internal_v1_IdentifyRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  identify(argument: _ferrykv_internal_v1_IdentifyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  identify(argument: _ferrykv_internal_v1_IdentifyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  identify(argument: _ferrykv_internal_v1_IdentifyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  identify(argument: _ferrykv_internal_v1_IdentifyRequest, callback: grpc.requestCallback<_ferrykv_internal_v1_IdentifyResponse__Output>): grpc.ClientUnaryCall;
+  
   ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
   ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
   ImportRangeVersions(argument: _ferrykv_internal_v1_ImportRangeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_ferrykv_internal_v1_GroupCommandResponse__Output>): grpc.ClientUnaryCall;
@@ -100,6 +111,8 @@ export interface InternalHandlers extends grpc.UntypedServiceImplementation {
   
   GroupCommand: grpc.handleUnaryCall<_ferrykv_internal_v1_GroupCommandRequest__Output, _ferrykv_internal_v1_GroupCommandResponse>;
   
+  Identify: grpc.handleUnaryCall<_ferrykv_internal_v1_IdentifyRequest__Output, _ferrykv_internal_v1_IdentifyResponse>;
+  
   ImportRangeVersions: grpc.handleUnaryCall<_ferrykv_internal_v1_ImportRangeRequest__Output, _ferrykv_internal_v1_GroupCommandResponse>;
   
   Raft: grpc.handleClientStreamingCall<_ferrykv_internal_v1_RaftBatch__Output, _ferrykv_internal_v1_RaftAck>;
@@ -114,6 +127,7 @@ export interface InternalDefinition extends grpc.ServiceDefinition {
   ExportRangeVersions: MethodDefinition<_ferrykv_internal_v1_ExportRangeRequest, _ferrykv_internal_v1_ExportRangeChunk, _ferrykv_internal_v1_ExportRangeRequest__Output, _ferrykv_internal_v1_ExportRangeChunk__Output>
   Forward: MethodDefinition<_ferrykv_internal_v1_ForwardRequest, _ferrykv_internal_v1_ForwardResponse, _ferrykv_internal_v1_ForwardRequest__Output, _ferrykv_internal_v1_ForwardResponse__Output>
   GroupCommand: MethodDefinition<_ferrykv_internal_v1_GroupCommandRequest, _ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_GroupCommandRequest__Output, _ferrykv_internal_v1_GroupCommandResponse__Output>
+  Identify: MethodDefinition<_ferrykv_internal_v1_IdentifyRequest, _ferrykv_internal_v1_IdentifyResponse, _ferrykv_internal_v1_IdentifyRequest__Output, _ferrykv_internal_v1_IdentifyResponse__Output>
   ImportRangeVersions: MethodDefinition<_ferrykv_internal_v1_ImportRangeRequest, _ferrykv_internal_v1_GroupCommandResponse, _ferrykv_internal_v1_ImportRangeRequest__Output, _ferrykv_internal_v1_GroupCommandResponse__Output>
   Raft: MethodDefinition<_ferrykv_internal_v1_RaftBatch, _ferrykv_internal_v1_RaftAck, _ferrykv_internal_v1_RaftBatch__Output, _ferrykv_internal_v1_RaftAck__Output>
   Snapshot: MethodDefinition<_ferrykv_internal_v1_SnapshotChunk, _ferrykv_internal_v1_SnapshotAck, _ferrykv_internal_v1_SnapshotChunk__Output, _ferrykv_internal_v1_SnapshotAck__Output>

@@ -1,6 +1,7 @@
 // Original file: proto/internal.proto
 
 import type { SnapshotRow as _ferrykv_internal_v1_SnapshotRow, SnapshotRow__Output as _ferrykv_internal_v1_SnapshotRow__Output } from '../../../ferrykv/internal/v1/SnapshotRow.js';
+import type { StoreClaim as _ferrykv_internal_v1_StoreClaim, StoreClaim__Output as _ferrykv_internal_v1_StoreClaim__Output } from '../../../ferrykv/internal/v1/StoreClaim.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SnapshotChunk {
@@ -11,6 +12,7 @@ export interface SnapshotChunk {
   'done'?: (boolean);
   'totalRows'?: (number | string | Long);
   'totalBytes'?: (number | string | Long);
+  'claim'?: (_ferrykv_internal_v1_StoreClaim | null);
 }
 
 export interface SnapshotChunk__Output {
@@ -21,4 +23,5 @@ export interface SnapshotChunk__Output {
   'done': (boolean);
   'totalRows': (string);
   'totalBytes': (string);
+  'claim': (_ferrykv_internal_v1_StoreClaim__Output | null);
 }

@@ -1,0 +1,146 @@
+// --replace-node: a node whose data was lost comes back under its own id
+// without ever voting on an empty log. For every group the old store was a
+// member of (the plan, persisted once): remove the old member while this node
+// holds no replica of the group, add this node back as a learner, let it take
+// raft traffic for the group (until then the host drops it), wait until the
+// learner caught up, promote it. Resumable: a restart re-reads the plan and
+// each step checks the group's configuration first. The store stays marked
+// `replacing` until every group is done.
+
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { KvError, fromServiceError } from '../kv/errors.js';
+import type { AdminClient } from '../proto-gen/ferrykv/admin/v1/Admin.js';
+import type { GroupStatus__Output } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
+import type { NodeStatusResponse__Output } from '../proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
+import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import type { NodeDb } from '../storage/db.js';
+import { NS_META, concat } from '../storage/keys.js';
+import { writeIdentity, type StoreIdentity } from '../storage/identity.js';
+import type { NodeConfig } from './config.js';
+
+const PLAN_KEY = concat([Uint8Array.of(NS_META), new TextEncoder().encode('replace-plan')]);
+const RETRY_MS = 500;
+const CALL_TIMEOUT_MS = 5000;
+
+export interface ReplaceDeps {
+  readonly cfg: NodeConfig;
+  readonly db: NodeDb;
+  readonly log: Logger;
+  readonly identity: StoreIdentity;
+  /** This node's gRPC address as peers reach it. */
+  readonly address: string;
+  /** Whether this node holds a replica of the group (created from leader traffic after its gate opened). */
+  readonly hasReplica: (group: number) => boolean;
+  /** Lets raft traffic of the group through to this node. */
+  readonly openGate: (group: number) => void;
+  readonly stopped: () => boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class NodeReplacement {
+  private readonly admins = new Map<string, AdminClient>();
+
+  constructor(private readonly d: ReplaceDeps) {}
+
+  private admin(address: string): AdminClient {
+    let c = this.admins.get(address);
+    if (!c) {
+      c = new (protos().admin.ferrykv.admin.v1.Admin)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.admins.set(address, c);
+    }
+    return c;
+  }
+
+  private call<Res>(address: string, method: 'nodeStatus' | 'removeMember' | 'addMember' | 'promoteMember', req: object): Promise<Res> {
+    const c = this.admin(address) as unknown as Record<string, (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>;
+    return new Promise((resolve, reject) =>
+      c[method]!.call(this.admin(address), req, { deadline: Date.now() + CALL_TIMEOUT_MS }, (e, r) => (e ? reject(fromServiceError(e)) : resolve(r!))),
+    );
+  }
+
+  /** The group as its leader sees it, and the leader's address (undefined: no leader answered). */
+  private async leaderView(group: number): Promise<{ address: string; status: GroupStatus__Output } | undefined> {
+    const peers = this.d.cfg.cluster.nodes.filter((n) => n.id !== this.d.cfg.nodeId);
+    const answers = await Promise.all(peers.map((n) => this.call<NodeStatusResponse__Output>(n.address, 'nodeStatus', {}).then((s) => ({ n, s }), () => undefined)));
+    for (const a of answers) {
+      const g = a?.s.groups.find((x) => x.groupId === group && x.role === 'Leader');
+      if (a && g) return { address: a.n.address, status: g };
+    }
+    return undefined;
+  }
+
+  /** Groups the old store was a member of: decided once, before anything changes, then persisted. */
+  private async plan(): Promise<number[]> {
+    const saved = await this.d.db.level.get(PLAN_KEY);
+    if (saved !== undefined) return JSON.parse(new TextDecoder().decode(saved)) as number[];
+    const me = this.d.cfg.nodeId;
+    const groups: number[] = [];
+    for (const g of this.d.cfg.cluster.groups) {
+      for (;;) {
+        const v = await this.leaderView(g.id);
+        if (v) {
+          if (v.status.voters.includes(me) || v.status.learners.includes(me)) groups.push(g.id);
+          break;
+        }
+        if (this.d.stopped()) return [];
+        this.d.log.info({ groupId: g.id }, 'replace-node: waiting for a leader of the group');
+        await sleep(RETRY_MS);
+      }
+    }
+    await this.d.db.level.put(PLAN_KEY, new TextEncoder().encode(JSON.stringify(groups)), { sync: true });
+    this.d.log.warn({ groups }, 'replace-node: groups to re-enter');
+    return groups;
+  }
+
+  /** Runs the replacement to the end (retrying every step); resolves when this node votes again everywhere. */
+  async run(): Promise<void> {
+    const groups = await this.plan();
+    for (const g of groups) {
+      while (!this.d.stopped()) {
+        try {
+          if (await this.step(g)) break;
+        } catch (e) {
+          const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
+          this.d.log.info({ groupId: g, err: err.message }, 'replace-node: step not done yet; retrying');
+        }
+        await sleep(RETRY_MS);
+      }
+    }
+    if (this.d.stopped()) return;
+    await writeIdentity(this.d.db, { ...this.d.identity, replacing: false });
+    await this.d.db.level.del(PLAN_KEY);
+    for (const c of this.admins.values()) c.close();
+    this.d.log.warn({ groups }, 'replace-node: done; this node is a voter again in every group it was in');
+  }
+
+  /** One step for one group; true once this node is a voter again with its own replica. */
+  private async step(group: number): Promise<boolean> {
+    const me = this.d.cfg.nodeId;
+    const v = await this.leaderView(group);
+    if (!v) throw new KvError('UNAVAILABLE', `group ${group} has no leader`);
+    const voter = v.status.voters.includes(me);
+    const learner = v.status.learners.includes(me);
+    if (voter && this.d.hasReplica(group)) {
+      this.d.openGate(group);
+      return true;
+    }
+    if (voter) {
+      // The old member: it voted and acknowledged on a log this store no longer has.
+      await this.call(v.address, 'removeMember', { groupId: group, nodeId: me });
+      this.d.log.warn({ groupId: group }, 'replace-node: old member removed');
+      return false;
+    }
+    if (!learner) {
+      await this.call(v.address, 'addMember', { groupId: group, nodeId: me, learner: true, address: this.d.address });
+      this.d.log.info({ groupId: group }, 'replace-node: added back as a learner');
+      return false;
+    }
+    this.d.openGate(group);
+    // Promotion refuses a learner that has not caught up (retried until it has).
+    await this.call(v.address, 'promoteMember', { groupId: group, nodeId: me });
+    this.d.log.info({ groupId: group }, 'replace-node: promoted to voter');
+    return false;
+  }
+}
