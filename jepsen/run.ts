@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { runJepsen, type NemesisKind, type Workload } from './runner.js';
 
-const ALL_NEMESES: NemesisKind[] = ['kill', 'pause', 'partition', 'transfer', 'split', 'migrate'];
+const ALL_NEMESES: NemesisKind[] = ['kill', 'pause', 'partition', 'transfer', 'split', 'migrate', 'wipe'];
 const int = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');

@@ -26,7 +26,9 @@ import type { BankOp, TxnOp } from './checker/history.js';
 import { AppendKeys, BANK_ACCOUNTS, BANK_START, TxnRecorder, appendWorker, bankWorker, finalBankRead, seedBank } from './txn-workloads.js';
 
 export type Workload = 'register' | 'set' | 'bank' | 'append';
-export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split' | 'migrate';
+export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split' | 'migrate' | 'wipe';
+/** Exit status of a node that refuses its data dir (src/server/store-identity.ts). */
+const EXIT_STORE_REFUSED = 78;
 
 export interface RunOptions {
   readonly workloads: readonly Workload[];
@@ -60,6 +62,8 @@ export interface RunReport {
   readonly bank?: BankResult;
   readonly append?: { readonly snapshot: AppendResult; readonly serializable: AppendResult };
   readonly nemesis: string[];
+  /** What the nemesis saw go wrong outside the histories (a wiped node that did not refuse its data dir). */
+  readonly violations: string[];
   readonly stats: unknown;
   /** Migration jobs the nemesis started, as they ended (a FAILED job fails the run: VERIFY must be clean). */
   readonly migrations?: { jobId: string; phase: string; fenceWindowsMs: string[]; lastError: string }[];
@@ -169,6 +173,8 @@ class Nemesis {
   private partitions = 0;
   /** Migration jobs the nemesis started. */
   readonly jobs: string[] = [];
+  /** What the nemesis saw go wrong (a wiped node that started as its old self): any entry fails the run. */
+  readonly violations: string[] = [];
   private readonly offset: number;
 
   constructor(
@@ -211,6 +217,22 @@ class Nemesis {
         await this.c.kill(id, 'SIGKILL');
         this.down.add(id);
         this.say(`kill -9 node ${id}`);
+        break;
+      }
+      case 'wipe': {
+        // A lost disk: the node must refuse to start on the emptied dir, then come back only as its replacement.
+        const id = this.pick(up);
+        await this.c.kill(id, 'SIGKILL');
+        this.c.wipe(id);
+        this.c.startNode(id);
+        const code = await Promise.race([this.c.exited(id), sleep(20_000).then(() => 'still running' as const)]);
+        if (code !== EXIT_STORE_REFUSED) {
+          this.violations.push(`wipe: node ${id} did not refuse its emptied data dir (${code === 'still running' ? 'it kept running' : `exit ${String(code)}`})`);
+          await this.c.kill(id, 'SIGKILL');
+        }
+        this.c.wipe(id);
+        this.c.startNode(id, ['--replace-node']);
+        this.say(`wipe node ${id}: kill -9, empty its data dir, restart: ${code === EXIT_STORE_REFUSED ? 'refused (exit 78)' : `NOT refused (${String(code)})`}; restarted with --replace-node`);
         break;
       }
       case 'pause': {
@@ -530,11 +552,24 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
       : latencyStats(rec.events);
     let valid: boolean | 'unknown' = true;
     const migrationsOk = migrations.every((m) => m.phase === 'DONE' || m.phase === 'ABANDONED');
-    for (const v of [register?.valid, set?.valid, migrationsOk, bank?.valid, append?.snapshot.valid, append?.serializable.valid]) {
+    for (const v of nemesis.violations) o.log(`jepsen: VIOLATION ${v}`);
+    for (const v of [register?.valid, set?.valid, migrationsOk, nemesis.violations.length === 0, bank?.valid, append?.snapshot.valid, append?.serializable.valid]) {
       if (v === false) valid = false;
       else if (v === 'unknown' && valid === true) valid = 'unknown';
     }
-    report = { valid, seed: o.seed, dir, ...(register ? { register } : {}), ...(set ? { set } : {}), ...(bank ? { bank } : {}), ...(append ? { append } : {}), nemesis: nemesis.log, stats, migrations };
+    report = {
+      valid,
+      seed: o.seed,
+      dir,
+      ...(register ? { register } : {}),
+      ...(set ? { set } : {}),
+      ...(bank ? { bank } : {}),
+      ...(append ? { append } : {}),
+      nemesis: nemesis.log,
+      violations: nemesis.violations,
+      stats,
+      migrations,
+    };
     writeFileSync(join(dir, 'results.json'), JSON.stringify(report, null, 2));
     const events = rec.events.length + bankRec.events.length + appendRecs.snapshot.events.length + appendRecs.serializable.events.length;
     writeFileSync(join(dir, 'report.txt'), humanReport(report, events));

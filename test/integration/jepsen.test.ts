@@ -11,10 +11,10 @@ const store = join(tmpdir(), 'ferrykv-jepsen-ci');
 const SEED = 20261124;
 
 describe('Jepsen', () => {
-  it('register + set under kill, pause, partition, leader transfer, splits and live migrations: linearizable, no lost add', async () => {
+  it('register + set under kill, pause, partition, leader transfer, splits, live migrations and a wiped disk: linearizable, no lost add', async () => {
     const r = await runJepsen({
       workloads: ['register', 'set'],
-      nemeses: ['kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
+      nemeses: ['wipe', 'kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
       timeSec: 60,
       seed: SEED,
       nodes: 3,
@@ -28,7 +28,9 @@ describe('Jepsen', () => {
     });
     expect(r.nemesis.length, 'the nemesis did something').toBeGreaterThan(5);
     // Kill, pause and partition all happened (the nemesis cycles through its kinds).
-    for (const kind of ['kill -9', 'SIGSTOP', 'partition']) expect(r.nemesis.some((n) => n.startsWith(kind)), kind).toBe(true);
+    for (const kind of ['kill -9', 'SIGSTOP', 'partition', 'wipe']) expect(r.nemesis.some((n) => n.startsWith(kind)), kind).toBe(true);
+    // The wiped node refused its emptied data dir (a violation fails the run, checked by r.valid too).
+    expect(r.violations).toEqual([]);
     expect(r.set?.acknowledged ?? 0).toBeGreaterThan(50);
     expect(r.valid, `seed ${SEED}, artifacts in ${r.dir}`).toBe(true);
   }, 300_000);
