@@ -7,12 +7,12 @@ const store = (n: number): Uint8Array => new Uint8Array(16).fill(n);
 const none = new Uint8Array(0);
 const log = { info: () => {}, warn: () => {}, error: () => {} };
 
-function guard(known: [number, Uint8Array][] = []): { g: PeerGuard; remembered: [number, Uint8Array][] } {
-  const remembered: [number, Uint8Array][] = [];
+function guard(known: [number, Uint8Array][] = []): { g: PeerGuard; remembered: [number, Uint8Array<ArrayBufferLike>][] } {
+  const remembered: [number, Uint8Array<ArrayBufferLike>][] = [];
   const g = new PeerGuard({ clusterId: 'c1', nodeId: 1, known: new Map(known), remember: (n, s) => Promise.resolve(void remembered.push([n, s])), log });
   return { g, remembered };
 }
-const claim = (storeId: Uint8Array, replaces = none, clusterId = 'c1'): StoreClaim => ({ clusterId, storeId, replaces });
+const claim = (storeId: Uint8Array, replaces: Uint8Array = none, clusterId = 'c1'): StoreClaim => ({ clusterId, storeId, replaces });
 
 describe('PeerGuard', () => {
   it('remembers the first store a peer shows, and accepts it again', () => {
