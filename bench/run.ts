@@ -6,6 +6,7 @@ import { runCompare } from './compare.js';
 import { runMigrationBench } from './migration.js';
 import { runTxnBench } from './txn.js';
 import { runFenceBench } from './fence.js';
+import { runFailoverBench } from './failover.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
@@ -15,6 +16,7 @@ const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   migration: runMigrationBench,
   txn: runTxnBench,
   fence: runFenceBench,
+  failover: runFailoverBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -48,6 +48,14 @@ export interface ConnectOptions {
   readonly transport?: 'stream' | 'unary';
   /** 'auto' (default): route each call to its group's leader by the route cache. 'off': send to `endpoints` only. */
   readonly routing?: 'auto' | 'off';
+  /**
+   * The first attempt of a call waits this long for an answer (ms, default
+   * 1500: above an election timeout) before it tries another node; each
+   * further attempt waits twice as long, within the call's deadline. A node
+   * that let an attempt time out is avoided, for every group, for a few
+   * seconds. A write keeps its request id across attempts, so it applies once.
+   */
+  readonly attemptTimeoutMs?: number;
 }
 
 export interface CallOptions {
@@ -83,6 +91,8 @@ const TXN_METHODS = { beginTxn: 1, txnGet: 1, txnBatchGet: 1, txnScan: 1, txnCom
 type TxnMethod = keyof typeof TXN_METHODS;
 
 const RETRYABLE = new Set(['NOT_LEADER', 'UNAVAILABLE', 'OVERLOADED', 'WRITE_FENCED', 'RANGE_PENDING', 'NOT_OWNER', 'ROUTE_MOVED']);
+/** How long a node that let an attempt time out is avoided (ms). */
+const SUSPECT_MS = 3000;
 
 export function toBytes(b: Bytes): Buffer {
   return typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -103,6 +113,9 @@ export class FerryClient {
   readonly routes: RouteCache;
   private readonly watcher: RouteWatcher | undefined;
   private hintTimer: NodeJS.Timeout | undefined;
+  private readonly attemptTimeoutMs: number;
+  /** Endpoints that let an attempt time out, until when they are avoided (shared by every group they lead). */
+  private readonly suspect = new Map<string, number>();
 
   constructor(opts: ConnectOptions) {
     if (opts.endpoints.length === 0) throw new KvError('INVALID_ARGUMENT', 'endpoints: give at least one host:port', { field: 'endpoints' });
@@ -111,6 +124,8 @@ export class FerryClient {
     }
     this.endpoints = [...opts.endpoints];
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 1500;
+    if (!(this.attemptTimeoutMs > 0)) throw new KvError('INVALID_ARGUMENT', 'attemptTimeoutMs: must be positive', { field: 'attemptTimeoutMs' });
     this.transport = opts.transport ?? 'stream';
     // Until the catalog arrives every key maps to group 0 (unknown): calls go to the endpoints.
     this.routes = new RouteCache();
@@ -159,49 +174,72 @@ export class FerryClient {
     return c;
   }
 
+  /** Whether an endpoint let an attempt time out lately (then it is tried last). */
+  private suspected(endpoint: string): boolean {
+    const until = this.suspect.get(endpoint);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.suspect.delete(endpoint);
+    return false;
+  }
+
+  /** The next endpoint to try after one failed: rotates, skipping suspected ones while others remain. */
+  private nextEndpoint(): string {
+    for (let i = 0; i < this.endpoints.length; i++) {
+      this.preferred = (this.preferred + 1) % this.endpoints.length;
+      if (!this.suspected(this.endpoints[this.preferred]!)) break;
+    }
+    return this.endpoints[this.preferred]!;
+  }
+
   /** Runs one RPC with retries inside the deadline. */
   private async invoke<Req, Res>(method: Extract<keyof RawKVClient, string> | TxnMethod, req: Req, opts: CallOptions, isWrite: boolean, routeKey?: Uint8Array): Promise<Res> {
     if (this.closed) throw new KvError('UNAVAILABLE', 'client is closed');
     this.startRouting();
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
-    // The group the cache says serves the key, and the node it says leads it.
+    // The group the cache says serves the key, and the node it says leads it (unless that node timed out lately).
     const routed = (): { group: number; endpoint: string } | undefined => {
       if (!this.watcher || routeKey === undefined) return undefined;
       const group = this.routes.lookup(routeKey).groupId;
       const hint = group > 0 ? this.routes.leader(group) : undefined;
-      return hint ? { group, endpoint: hint.address } : undefined;
+      return hint && !this.suspected(hint.address) ? { group, endpoint: hint.address } : undefined;
     };
     let target = routed();
     let endpoint = target?.endpoint ?? this.endpoints[this.preferred % this.endpoints.length]!;
+    if (!target && this.suspected(endpoint)) endpoint = this.nextEndpoint();
     let ambiguous = false;
     let last: KvError | undefined;
     for (let attempt = 0; ; attempt++) {
       if (opts.signal?.aborted) throw new KvError('DEADLINE_EXCEEDED', 'aborted by the caller');
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
+      // An unresponsive node (paused, black-holed) costs one attempt, not the whole deadline.
+      const budget = Math.min(remaining, this.attemptTimeoutMs * 2 ** Math.min(attempt, 6));
       try {
-        return await this.once<Req, Res>(endpoint, method, req, remaining, opts.signal);
+        return await this.once<Req, Res>(endpoint, method, req, budget, opts.signal);
       } catch (e) {
         const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
         last = err;
         // A write that failed in transit may have applied: remember, keep retrying with the same id.
         if (isWrite && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED' || err.code === 'INTERNAL')) ambiguous = true;
         if (!RETRYABLE.has(err.code) && err.code !== 'DEADLINE_EXCEEDED') throw err;
+        const timedOut = err.code === 'DEADLINE_EXCEEDED' && budget < remaining;
+        if (timedOut) this.suspect.set(endpoint, Date.now() + SUSPECT_MS);
         if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') {
           // Our routes are stale: re-read the catalog before going again.
           await this.watcher?.refresh().catch(() => {});
           target = routed();
           endpoint = target?.endpoint ?? endpoint;
-        } else if (err.code === 'NOT_LEADER' && err.detail.leaderAddress) {
+        } else if (err.code === 'NOT_LEADER' && err.detail.leaderAddress && !this.suspected(err.detail.leaderAddress)) {
           if (target) this.routes.setLeader(target.group, { nodeId: err.detail.leaderNodeId ?? 0, address: err.detail.leaderAddress });
           endpoint = err.detail.leaderAddress;
         } else {
           // The hinted node failed us: forget the hint, rotate through the endpoints.
           if (target && endpoint === target.endpoint) this.routes.setLeader(target.group, undefined);
           target = undefined;
-          this.preferred = (this.preferred + 1) % this.endpoints.length;
-          endpoint = this.endpoints[this.preferred]!;
+          endpoint = this.nextEndpoint();
         }
+        if (timedOut) continue; // the attempt already waited
         const backoff = Math.min(1000, 10 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
         const hint = err.detail.retryAfterMs ?? 0;
         await sleep(Math.min(Math.max(backoff, hint), Math.max(0, deadline - Date.now())), opts.signal);
@@ -209,6 +247,10 @@ export class FerryClient {
     }
     if (isWrite && ambiguous) {
       throw new KvError('UNKNOWN_RESULT', `the outcome of ${method} could not be established before the deadline (last error: ${last?.message ?? 'none'}); retrying with the same request id is safe`);
+    }
+    // Retryable refusals (NOT_LEADER, UNAVAILABLE, ...) are the SDK's to retry: past the deadline the call failed by time.
+    if (last && last.code !== 'DEADLINE_EXCEEDED' && RETRYABLE.has(last.code)) {
+      throw new KvError('DEADLINE_EXCEEDED', `${method}: deadline exceeded (last error: ${last.code}: ${last.message})`, last.detail);
     }
     throw last ?? new KvError('DEADLINE_EXCEEDED', `${method}: deadline exceeded`);
   }

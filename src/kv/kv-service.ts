@@ -35,6 +35,9 @@ const MAX_FORWARD_HOPS = 2;
 const SWEEP_MAX_STEPS = 500;
 /** A write refused by a fence waits this long at most for the local replica's next ownership change. */
 const FENCE_WAIT_MS = 100;
+/** How often a forward in flight checks whether this node learned of another leader. */
+const LEADER_POLL_MS = 20;
+const LEADER_MOVED = Symbol('leader moved');
 /** How far past a read's timestamp a bump closes the group's timestamp (10 ms of HLC time). */
 const BUMP_HEADROOM = 10n << 16n;
 
@@ -48,6 +51,8 @@ export interface KvServiceOptions {
   readonly transport: Transport;
   /** Longest a request waits for a leader or a commit. */
   readonly requestTimeoutMs?: number;
+  /** Longest one forward to a group leader may take before the request is sent again (to the leader then known). */
+  readonly forwardAttemptMs?: number;
   /**
    * TEST-ONLY failpoint (FERRYKV_UNSAFE_STALE_READS=1 with test hooks): serve
    * latest-value reads from local state without ReadIndex. Breaks
@@ -72,8 +77,11 @@ export class KvService {
   /** Set by the server: forwards the current request to the leader node. */
   forwarder: ((to: NodeId, group: number, method: string, request: unknown, hops: number, deadlineMs: number) => Promise<unknown>) | undefined;
 
+  private readonly forwardAttemptMs: number;
+
   constructor(private readonly opts: KvServiceOptions) {
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.forwardAttemptMs = opts.forwardAttemptMs ?? 2000;
   }
 
   // ------------------------------------------------------------------ reads
@@ -523,13 +531,48 @@ export class KvService {
       if (r.isLeader()) return { local: await this.propose(r, cmd) };
       const leader = r.leader();
       if (leader !== 0 && leader !== this.opts.host.nodeId && this.forwarder) {
-        if (hops < MAX_FORWARD_HOPS) return { forwarded: await this.forwarder(leader, group, method, request, hops + 1, Math.max(1, deadline - Date.now())) };
         // The leader moved again while the request travelled: let the client go there.
-        throw new KvError('NOT_LEADER', `group ${group}: the leader is node ${leader}; the request already took ${hops} hops`, { leaderNodeId: leader });
+        if (hops >= MAX_FORWARD_HOPS) throw new KvError('NOT_LEADER', `group ${group}: the leader is node ${leader}; the request already took ${hops} hops`, { leaderNodeId: leader });
+        // A leader that does not answer (paused, cut off) costs one attempt, not the whole deadline.
+        const budget = Math.max(1, Math.min(deadline - Date.now(), this.forwardAttemptMs));
+        try {
+          const answer = await this.forwardUnlessLeaderMoves(r, leader, method, request, hops, budget);
+          if (answer !== LEADER_MOVED) return { forwarded: answer };
+          if (!retrySafe(method, request)) throw new KvError('UNAVAILABLE', `group ${group}: the leader changed while the request was forwarded; its outcome is unknown`, { groupId: group });
+          continue; // to the new leader (a write keeps its request id: it applies once)
+        } catch (e) {
+          const err = toKvError(e);
+          // Only a request that may run twice safely goes again: a write with a request id (it applies once), or an idempotent internal step.
+          if (err.code !== 'UNAVAILABLE' || !retrySafe(method, request) || Date.now() + 50 > deadline) throw err;
+          await new Promise((res) => setTimeout(res, Math.min(100, Math.max(1, deadline - Date.now() - 50))));
+          continue;
+        }
       }
       // No leader yet (election): wait a little, within the deadline.
       if (Date.now() + 50 > deadline) throw new KvError('UNAVAILABLE', `group ${group} has no leader`, { groupId: group });
       await new Promise((res) => setTimeout(res, Math.min(200, 20 * (attempt + 1))));
+    }
+  }
+
+  /**
+   * Forwards to `leader`, unless this node's replica learns of another leader
+   * first (then LEADER_MOVED: the forward is left to finish or fail on its own).
+   */
+  private async forwardUnlessLeaderMoves(r: Replica, leader: NodeId, method: string, request: unknown, hops: number, budgetMs: number): Promise<unknown> {
+    const forward = this.forwarder!(leader, r.group, method, request, hops + 1, budgetMs);
+    let timer: NodeJS.Timeout | undefined;
+    const moved = new Promise<typeof LEADER_MOVED>((resolve) => {
+      timer = setInterval(() => {
+        const now = r.leader();
+        if (now !== 0 && now !== leader) resolve(LEADER_MOVED);
+      }, LEADER_POLL_MS);
+    });
+    try {
+      const winner = await Promise.race([forward, moved]);
+      if (winner === LEADER_MOVED) forward.catch(() => {}); // abandoned: its answer no longer matters
+      return winner;
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -563,6 +606,13 @@ export class KvService {
       clearTimeout(timer);
     }
   }
+}
+
+/** Whether a forwarded request may be sent again after an unanswered attempt. */
+function retrySafe(method: string, request: unknown): boolean {
+  if (method === 'BumpTs' || method === 'SplitRange') return true; // idempotent
+  const id = (request as { requestId?: Uint8Array } | undefined)?.requestId;
+  return id !== undefined && id.byteLength > 0;
 }
 
 /**

@@ -243,6 +243,7 @@ export class NodeHost {
           if (m.type === MessageType.Snap) this.sendSnapshot(r, m);
           else this.opts.transport.send(r.group, m);
         }
+        if (rd.softState) r.onSoftState(rd.softState);
         if (rd.softState && rd.softState.leader !== 0) this.opts.onLeaderChange?.(r.group, rd.softState.leader, r.raft.term);
       }
       // 3. Apply, resolve, advance.

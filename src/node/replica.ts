@@ -66,6 +66,8 @@ export class Replica {
   private readQueue: ReadWaiter[] = [];
   private readonly readsByCtx = new Map<string, { waiters: ReadWaiter[]; timer: NodeJS.Timeout }>();
   private readonly applyWaiters: { index: number; waiter: ReadWaiter }[] = [];
+  /** Whether the last soft state seen said this replica leads. */
+  private leading = false;
 
   constructor(
     readonly group: number,
@@ -198,6 +200,29 @@ export class Replica {
         i++;
       }
     }
+  }
+
+  /**
+   * Leadership changes (a Ready's soft state). A leader that steps down —
+   * CheckQuorum found no quorum, or a higher term arrived — answers its
+   * waiting callers at once instead of letting them wait out their deadline:
+   * proposals fail UNAVAILABLE (ambiguous: the entry may still commit under
+   * the new leader, so a retry must reuse its request id), reads NOT_LEADER.
+   */
+  onSoftState(ss: { readonly role: StateRole; readonly leader: NodeId }): void {
+    const wasLeader = this.leading;
+    this.leading = ss.role === StateRole.Leader;
+    if (!wasLeader || this.leading) return;
+    const hint = ss.leader !== 0 ? ss.leader : undefined;
+    const lost = new ReplicaError('UNAVAILABLE', `group ${this.group}: this node lost the leadership while the proposal was in flight; it may still commit: retry with the same request id`, hint);
+    for (const p of this.pending.values()) p.reject(lost);
+    this.pending.clear();
+    const notLeader = hint ? new ReplicaError('NOT_LEADER', `group ${this.group}: this node is no longer the leader`, hint) : new ReplicaError('UNAVAILABLE', `group ${this.group} has no leader`);
+    for (const r of this.readsByCtx.values()) {
+      clearTimeout(r.timer);
+      for (const w of r.waiters) w.reject(notLeader);
+    }
+    this.readsByCtx.clear();
   }
 
   /** Fails every waiter (shutdown or replica removal). */

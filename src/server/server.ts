@@ -221,6 +221,8 @@ export class FerryServer {
       hlc,
       transport: this.transport,
       requestTimeoutMs: cfg.requestTimeoutMs,
+      // Two election timeouts: a new leader exists by then if the old one stopped answering.
+      forwardAttemptMs: 2 * cfg.tickMs * cfg.electionTicks,
       unsafeStaleReads,
     });
     this.kv.forwarder = (to, group, method, request, hops, deadlineMs) => this.forward(to, group, method, request, hops, deadlineMs);
