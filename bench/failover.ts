@@ -48,14 +48,25 @@ export async function runFailoverBench(args: string[]): Promise<void> {
       done.push({ issuedMs, doneMs: performance.now(), ok });
     }
   });
-  const results: { pausedNode: number; firstWriteAfterMs: number; longestSilenceMs: number; failed: number }[] = [];
+  const results: { pausedNode: number; electedAfterMs: number; firstWriteAfterMs: number; longestSilenceMs: number; failed: number }[] = [];
   try {
     await sleep(3000);
     for (let r = 0; r < rounds; r++) {
       const leader = await c.leaderOf(1);
       const t0 = performance.now();
       c.pause(leader);
-      await sleep(pauseMs);
+      // When another node reports itself leader (polled): separates the election from the client's part.
+      let electedAfterMs = -1;
+      const others = [1, 2, 3].filter((n) => n !== leader);
+      while (performance.now() - t0 < pauseMs) {
+        const s = await Promise.all(others.map((n) => c.groupStatus(n, 1, 500).catch(() => undefined)));
+        if (s.some((g) => g?.role === 'Leader')) {
+          electedAfterMs = Math.round(performance.now() - t0);
+          break;
+        }
+        await sleep(25);
+      }
+      await sleep(Math.max(0, pauseMs - (performance.now() - t0)));
       c.resume(leader);
       await sleep(3000);
       const after = done.filter((d) => d.ok && d.issuedMs >= t0).sort((a, b) => a.doneMs - b.doneMs)[0];
@@ -68,6 +79,7 @@ export async function runFailoverBench(args: string[]): Promise<void> {
       }
       const res = {
         pausedNode: leader,
+        electedAfterMs,
         firstWriteAfterMs: after ? Math.round(after.doneMs - t0) : -1,
         longestSilenceMs: Math.round(longest),
         failed: done.filter((d) => !d.ok && d.doneMs >= t0 && d.doneMs <= t0 + pauseMs + 3000).length,

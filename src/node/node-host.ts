@@ -54,6 +54,12 @@ export interface NodeHostOptions {
   readonly compactLogEntries?: number;
   /** ...or more than this many bytes. */
   readonly compactLogBytes?: number;
+  /**
+   * Compaction keeps the entries appended within this long (ms), so a node that
+   * was down for a short while catches up from the log instead of a full
+   * snapshot — up to 8× compactLogEntries entries (bounded disk).
+   */
+  readonly logRetainMs?: number;
   readonly snapshotChunkBytes?: number;
   /** Called for every applied membership change (the host registers peer addresses). */
   readonly onConfChange?: (group: number, cc: ConfChange) => void;
@@ -65,6 +71,11 @@ export interface NodeHostOptions {
   /** Whether raft traffic of a group may reach this node (a node being replaced takes none until it is a learner again). */
   readonly admit?: (group: number) => boolean;
 }
+
+/** Default of NodeHostOptions.logRetainMs. */
+export const DEFAULT_LOG_RETAIN_MS = 60_000;
+/** Time-based retention keeps at most this many times compactLogEntries entries. */
+const RETAIN_CAP_FACTOR = 8;
 
 export class NodeHost {
   readonly replicas = new Map<number, Replica>();
@@ -243,7 +254,10 @@ export class NodeHost {
           if (m.type === MessageType.Snap) this.sendSnapshot(r, m);
           else this.opts.transport.send(r.group, m);
         }
-        if (rd.softState) r.onSoftState(rd.softState);
+        if (rd.softState) {
+          r.onSoftState(rd.softState);
+          this.opts.log.debug({ groupId: r.group, role: rd.softState.role, leader: rd.softState.leader, term: r.raft.term }, 'raft role');
+        }
         if (rd.softState && rd.softState.leader !== 0) this.opts.onLeaderChange?.(r.group, rd.softState.leader, r.raft.term);
       }
       // 3. Apply, resolve, advance.
@@ -283,7 +297,32 @@ export class NodeHost {
     }
   }
 
+  /** (index, when) samples of each group's last index, one a second at most: how old the log's entries are. */
+  private readonly appendSamples = new Map<number, { index: number; atMs: number }[]>();
+
+  /** The last index the group had appended by `cutoffMs` (0 if none is that old: keep everything). */
+  private appendedBefore(group: number, cutoffMs: number): number {
+    let index = 0;
+    for (const s of this.appendSamples.get(group) ?? []) {
+      if (s.atMs > cutoffMs) break;
+      index = s.index;
+    }
+    return index;
+  }
+
+  private sampleAppends(r: Replica): void {
+    const now = performance.now();
+    let samples = this.appendSamples.get(r.group);
+    if (!samples) this.appendSamples.set(r.group, (samples = []));
+    const last = samples[samples.length - 1];
+    if (last && now - last.atMs < 1000) return;
+    samples.push({ index: r.storage.lastIndex(), atMs: now });
+    const horizon = now - 2 * (this.opts.logRetainMs ?? DEFAULT_LOG_RETAIN_MS);
+    while (samples.length > 2 && samples[1]!.atMs < horizon) samples.shift();
+  }
+
   private async maybeCompact(r: Replica): Promise<void> {
+    this.sampleAppends(r);
     const applied = r.sm.appliedIndex();
     const first = r.storage.firstIndex();
     const entries = applied - first + 1;
@@ -301,7 +340,12 @@ export class NodeHost {
         if (id !== this.opts.nodeId && p.recentActive) upTo = Math.min(upTo, p.match);
       }
     }
-    if (upTo <= first) return;
+    // Entries of the last logRetainMs stay (a short outage needs no snapshot), up to 8× the limit.
+    const retainedFrom = this.appendedBefore(r.group, performance.now() - (this.opts.logRetainMs ?? DEFAULT_LOG_RETAIN_MS));
+    upTo = Math.min(upTo, retainedFrom);
+    upTo = Math.min(Math.max(upTo, r.storage.lastIndex() - RETAIN_CAP_FACTOR * limit), applied, r.raft.log.applied);
+    // Compact in steps of at least half the limit, not a few entries every turn.
+    if (upTo - first < keep) return;
     const b = this.opts.db.batch();
     this.logStore.createSnapshot(b, r.group, { index: upTo, term: r.storage.term(upTo), confState: r.raft.confStateAt(upTo) });
     this.logStore.compact(b, r.group, upTo);
@@ -391,7 +435,12 @@ export class NodeHost {
     } finally {
       r.receiving = false;
     }
-    r.raft.step(m);
+    // The image is committed state: the log learns of it whatever the term is now. The message
+    // that announced it is as old as the stream (seconds): stepping it would drop it if the term
+    // moved on (and the leader would send the whole image again), or else restart the election
+    // timer as if its sender — perhaps dead by now — had just spoken, so this node would ignore
+    // the votes that replace it. The leader learns of the install from the stream's answer.
+    r.raft.installSnapshot(m.snapshot);
     this.schedule();
     return { accepted: true, reason: '' };
   }

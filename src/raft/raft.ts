@@ -129,6 +129,9 @@ const DEFAULTS = {
 
 const TRANSFER_CONTEXT = 'transfer';
 
+/** A pre-candidate refused by a voter asks again within this many ticks. */
+const PREVOTE_RETRY_TICKS = 3;
+
 export class Raft {
   readonly id: NodeId;
   term = 0;
@@ -151,6 +154,8 @@ export class Raft {
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
+  /** Ticks until a pre-candidate asks again (chosen when it becomes one). */
+  private preVoteRetryTicks = 0;
   /** Logical clock: ticks since this instance started (lease reads). */
   private ticks = 0;
   private leadTransferee: NodeId = NONE;
@@ -524,6 +529,7 @@ export class Raft {
     assert(this.role !== StateRole.Leader, 'leader cannot become pre-candidate');
     // A pre-candidate keeps its term and vote; it only learns whether it could win.
     this.votes.clear();
+    this.preVoteRetryTicks = 2 + Math.floor(this.random() * PREVOTE_RETRY_TICKS);
     this.lead = NONE;
     this.role = StateRole.PreCandidate;
   }
@@ -819,6 +825,19 @@ export class Raft {
     }
   }
 
+  /**
+   * Installs a snapshot whose data the host has already ingested, whatever the
+   * term of the message that carried it (the host streams an image for
+   * seconds; the term may move on meanwhile, and step() drops a stale-term
+   * message — the image would then be thrown away and sent again). Safe at
+   * any term: a snapshot holds only committed entries, and restore() replaces
+   * the log only where it cannot hold them. Returns whether the log was
+   * replaced (false: already committed that far, or the log holds it).
+   */
+  installSnapshot(s: Snapshot): boolean {
+    return this.restore(s);
+  }
+
   private restore(s: Snapshot): boolean {
     if (s.meta.index <= this.log.committed) return false;
     if (this.log.matchTerm(s.meta.index, s.meta.term)) {
@@ -1050,7 +1069,14 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    // A pre-candidate asks again within a few ticks. A voter still inside its
+    // lease (it heard the old leader a little later than we did: tick phases
+    // and deliveries differ between nodes) ignores us now and would grant a
+    // few ticks later; a pre-vote changes no term, so asking again disrupts
+    // nothing. Waiting a whole randomized timeout again made elections after a
+    // leader's crash take up to twice as long.
+    const due = this.role === StateRole.PreCandidate ? Math.min(this.randomizedElectionTimeout, this.preVoteRetryTicks) : this.randomizedElectionTimeout;
+    if (this.promotable() && this.electionElapsed >= due) {
       this.electionElapsed = 0;
       this.step(message({ type: MessageType.Hup, from: this.id }));
     }

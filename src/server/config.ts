@@ -41,6 +41,8 @@ export interface NodeConfig {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly compactLogEntries: number;
+  /** Compaction keeps the entries of the last this many ms (up to 8× compactLogEntries): a short outage catches up from the log. */
+  readonly logRetainMs: number;
   readonly snapshotBytesPerSec: number;
   readonly requestTimeoutMs: number;
   readonly dedupRetentionMs: number;
@@ -84,6 +86,7 @@ export interface RawOptions {
   tickMs?: string;
   electionTicks?: string;
   compactLogEntries?: string;
+  logRetainMs?: string;
   snapshotBytesPerSec?: string;
   requestTimeoutMs?: string;
   dedupRetentionMs?: string;
@@ -104,6 +107,7 @@ export const DEFAULTS = {
   tickMs: 100,
   electionTicks: 10,
   compactLogEntries: 10_000,
+  logRetainMs: 60_000,
   snapshotBytesPerSec: 64 << 20,
   requestTimeoutMs: 10_000,
   dedupRetentionMs: 600_000,
@@ -222,6 +226,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const tickMs = intOption(problems, '--tick-ms', raw.tickMs, DEFAULTS.tickMs, 1, 10_000);
   const electionTicks = intOption(problems, '--election-ticks', raw.electionTicks, DEFAULTS.electionTicks, 3, 1000);
   const compactLogEntries = intOption(problems, '--compact-log-entries', raw.compactLogEntries, DEFAULTS.compactLogEntries, 2, 100_000_000);
+  const logRetainMs = intOption(problems, '--log-retain-ms', raw.logRetainMs, DEFAULTS.logRetainMs, 0, 24 * 3600 * 1000);
   const snapshotBytesPerSec = intOption(problems, '--snapshot-bytes-per-sec', raw.snapshotBytesPerSec, DEFAULTS.snapshotBytesPerSec, 0, 2 ** 40);
   const requestTimeoutMs = intOption(problems, '--request-timeout-ms', raw.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 10, 600_000);
   const gcRetentionMs = intOption(problems, '--gc-retention-ms', raw.gcRetentionMs, DEFAULTS.gcRetentionMs, 1000, 30 * 24 * 3600 * 1000);
@@ -252,6 +257,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     tickMs,
     electionTicks,
     compactLogEntries,
+    logRetainMs,
     snapshotBytesPerSec,
     requestTimeoutMs,
     dedupRetentionMs,

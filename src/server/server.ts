@@ -187,6 +187,7 @@ export class FerryServer {
       tickMs: cfg.tickMs,
       electionTicks: cfg.electionTicks,
       compactLogEntries: cfg.compactLogEntries,
+      logRetainMs: cfg.logRetainMs,
       onConfChange: (g, cc) => this.onConfChange(g, cc),
       onLeaderChange: (g, leader, term) => {
         this.metrics.leaderChanges.inc({ group: String(g) });

@@ -10,7 +10,8 @@ import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
 import { FAMILY_MVCC, versionKey } from '../../src/storage/keys.js';
 import { encodeValue } from '../../src/storage/mvcc-store.js';
 import { encodeRaftMessage } from '../../src/transport/raft-codec.js';
-import { TestCluster, sleep, waitFor } from './cluster.js';
+import { TestCluster, call, sleep, waitFor } from './cluster.js';
+import type { IdentifyResponse__Output } from '../../src/proto-gen/ferrykv/internal/v1/IdentifyResponse.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -37,15 +38,20 @@ describe('Snapshot ingest', () => {
       term: Number(st.term),
       snapshot: { meta: { index: Number(st.commit) + 1000, term: Number(st.term), confState: { voters: [1, 2, 3].map(nodeId), learners: [] } }, data: new Uint8Array(0) },
     });
+    // It carries the leader's store claim (peers refuse snapshots from stores they do not know).
+    const leaderInternal = new (protos().internal.ferrykv.internal.v1.Internal)(c.address(leader), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const id = await call<object, IdentifyResponse__Output>(leaderInternal.identify.bind(leaderInternal), { fromNode: follower, clusterId: '' });
+    leaderInternal.close();
     const internal = new (protos().internal.ferrykv.internal.v1.Internal)(c.address(follower), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-    const call = internal.snapshot(() => {});
-    call.on('error', () => {});
-    call.write({ groupId: 3, fromNode: leader, message: Buffer.from(encodeRaftMessage(3, snap)), rows: [], done: false });
+    const stream = internal.snapshot(() => {});
+    stream.on('error', () => {});
+    const claim = { clusterId: id.clusterId, storeId: id.storeId, replacesStore: Buffer.alloc(0) };
+    stream.write({ groupId: 3, fromNode: leader, claim, message: Buffer.from(encodeRaftMessage(3, snap)), rows: [], done: false });
     // One valid-looking row (group-relative key: namespace byte, then the key after the group id).
     const junk = versionKey(3, FAMILY_MVCC, new TextEncoder().encode('z'), 5n);
-    call.write({ groupId: 3, rows: [{ key: Buffer.concat([junk.subarray(0, 1), junk.subarray(5)]), value: Buffer.from(encodeValue(new TextEncoder().encode('junk'))) }], done: false });
+    stream.write({ groupId: 3, rows: [{ key: Buffer.concat([junk.subarray(0, 1), junk.subarray(5)]), value: Buffer.from(encodeValue(new TextEncoder().encode('junk'))) }], done: false });
     await sleep(300);
-    call.cancel();
+    stream.cancel();
     internal.close();
 
     await waitFor('the broken stream is refused', () => Promise.resolve((c.log(follower).includes('snapshot refused') && c.log(follower).includes('stream failed')) || undefined), 15_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageType, ProgressState, nodeId, message, type Snapshot } from '../../src/raft/index.js';
 import { enc, makeEntries, type Network } from './harness.js';
-import { clusterWithLeader, drain, msgsOf, soloRaft } from './helpers.js';
+import { clusterWithLeader, drain, msgsOf, soloRaft, tickUntilLeader } from './helpers.js';
 
 const dec = (d: Uint8Array): string => new TextDecoder().decode(d);
 
@@ -29,6 +29,47 @@ function followerBehindCompaction(): { net: Network; snap: Snapshot } {
 }
 
 describe('Snapshots', () => {
+  it('installs a snapshot the host ingested after the term moved on (a stale-term Snap message is dropped by step)', () => {
+    const { net, snap } = followerBehindCompaction();
+    // The leader's Snap to node 3 is held back while node 3 "ingests" it.
+    let held: ReturnType<typeof msgsOf>[number] | undefined;
+    net.dropWhen((m) => {
+      if (m.type === MessageType.Snap && m.to === nodeId(3)) {
+        held ??= m;
+        return true;
+      }
+      return false;
+    });
+    net.tick(1, 1);
+    expect(held?.snapshot?.meta).toEqual(snap.meta);
+    // Meanwhile node 2 becomes leader in a newer term, and node 3 hears of it.
+    // (Appends to node 3 are held back too, so it stays behind until the image is installed.)
+    net.dropWhen((m) => m.to === nodeId(3) && (m.type === MessageType.App || m.type === MessageType.Snap));
+    net.isolate(1);
+    expect(tickUntilLeader(net, [2, 3])).toBe(2);
+    expect(net.raft(3).term).toBeGreaterThan(held!.term);
+    const f = net.raft(3);
+    const before = { last: f.log.lastIndex(), committed: f.log.committed };
+    // step() drops the stale message: the log never learns of the image.
+    f.step(held!);
+    expect({ last: f.log.lastIndex(), committed: f.log.committed }).toEqual(before);
+    // installSnapshot() takes it: committed state, whatever the term — and without treating its
+    // (long-gone) sender as the leader (that restarted the election timer, and votes were ignored).
+    const lead = f.lead;
+    const term = f.term;
+    expect(f.installSnapshot(held!.snapshot!)).toBe(true);
+    expect({ lead: f.lead, term: f.term }).toEqual({ lead, term });
+    expect(f.log.committed).toBe(snap.meta.index);
+    expect(f.log.firstIndex()).toBe(snap.meta.index + 1);
+    // The new leader catches node 3 up by appends: no second snapshot.
+    net.dropWhen(() => false);
+    const snapsBefore = msgsOf(net.delivered, MessageType.Snap, 3).length;
+    net.propose(2, 'z');
+    net.stabilize();
+    expect(msgsOf(net.delivered, MessageType.Snap, 3).length).toBe(snapsBefore);
+    expect(net.raft(3).log.committed).toBe(net.raft(2).log.committed);
+  });
+
   it('a follower behind the compaction point is sent the snapshot, installs it, then catches up by appends', () => {
     const { net, snap } = followerBehindCompaction();
     net.tick(1, 1); // a heartbeat round finds node 3 again
