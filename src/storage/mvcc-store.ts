@@ -81,6 +81,17 @@ export interface BoundedResult {
   readonly cursor: Uint8Array | undefined;
 }
 
+/**
+ * Iterator options of foreground reads (point reads, getMany, scans): fill
+ * LevelDB's block cache. classic-level's iterators default to fillCache:
+ * false, so every point read re-read and re-decompressed its blocks from the
+ * files: after one compressible 4 MiB value and a memtable flush, reads cost
+ * 0.8–1.7 ms each instead of ~0.05 ms (a Batch of 5,000 gets: 4.5 s instead of
+ * 0.4 s, with the node's main thread idle). LevelDB caches only blocks it had
+ * to decompress. Bulk walks (export, GC, clearing, verify) leave the cache alone.
+ */
+const FOREGROUND = { fillCache: true } as const;
+
 export function encodeValue(value: Uint8Array | null): Uint8Array {
   if (value === null) return Uint8Array.of(VALUE_FORMAT_V1, KIND_TOMBSTONE);
   const out = new Uint8Array(2 + value.byteLength);
@@ -166,6 +177,7 @@ export class MvccStore {
       gte: versionKey(this.group, this.family, key, readTs),
       lt: prefixEnd(versionPrefix(this.group, this.family, key)),
       limit: 1,
+      ...FOREGROUND,
     });
     try {
       const entry = await it.next();
@@ -192,6 +204,7 @@ export class MvccStore {
       gte: versionKey(this.group, this.family, key, readTs),
       lt: prefixEnd(versionPrefix(this.group, this.family, key)),
       limit: 1,
+      ...FOREGROUND,
     });
     try {
       const k = await it.next();
@@ -209,7 +222,7 @@ export class MvccStore {
   async getMany(keys: readonly Uint8Array[], readTs: bigint): Promise<(KeyValue | undefined)[]> {
     const order = keys.map((_, i) => i).sort((a, b) => compareBytes(keys[a]!, keys[b]!));
     const out = new Array<KeyValue | undefined>(keys.length);
-    const it = this.db.level.iterator({ gte: this.famPrefix, lt: this.famEnd });
+    const it = this.db.level.iterator({ gte: this.famPrefix, lt: this.famEnd, ...FOREGROUND });
     try {
       for (const i of order) {
         const key = keys[i]!;
@@ -240,7 +253,7 @@ export class MvccStore {
   private async scanForward(lo: Uint8Array, hi: Uint8Array, readTs: bigint, limit: number): Promise<KeyValue[]> {
     const out: KeyValue[] = [];
     let decided: Uint8Array | undefined; // key whose visible version was found
-    for await (const [k, v] of this.db.level.iterator({ gte: lo, lt: hi })) {
+    for await (const [k, v] of this.db.level.iterator({ gte: lo, lt: hi, ...FOREGROUND })) {
       const kp = keyPart(k);
       if (sameKey(decided, kp)) continue;
       const d = decodeVersionKey(k);
@@ -269,7 +282,7 @@ export class MvccStore {
       candidate = undefined;
       return out.length >= limit;
     };
-    for await (const [k, v] of this.db.level.iterator({ gte: lo, lt: hi, reverse: true })) {
+    for await (const [k, v] of this.db.level.iterator({ gte: lo, lt: hi, reverse: true, ...FOREGROUND })) {
       const kp = keyPart(k);
       if (!sameKey(current, kp)) {
         if (flush()) return out;
