@@ -7,6 +7,7 @@ import { runMigrationBench } from './migration.js';
 import { runTxnBench } from './txn.js';
 import { runFenceBench } from './fence.js';
 import { runFailoverBench } from './failover.js';
+import { runOverloadBench } from './overload.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
@@ -17,6 +18,7 @@ const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   txn: runTxnBench,
   fence: runFenceBench,
   failover: runFailoverBench,
+  overload: runOverloadBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

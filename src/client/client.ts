@@ -216,7 +216,7 @@ export class FerryClient {
       // An unresponsive node (paused, black-holed) costs one attempt, not the whole deadline.
       const budget = Math.min(remaining, this.attemptTimeoutMs * 2 ** Math.min(attempt, 6));
       try {
-        return await this.once<Req, Res>(endpoint, method, req, budget, opts.signal);
+        return await this.once<Req, Res>(endpoint, method, req, budget, remaining, opts.signal);
       } catch (e) {
         const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
         last = err;
@@ -255,14 +255,14 @@ export class FerryClient {
     throw last ?? new KvError('DEADLINE_EXCEEDED', `${method}: deadline exceeded`);
   }
 
-  private once<Req, Res>(endpoint: string, method: string, req: Req, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
+  private once<Req, Res>(endpoint: string, method: string, req: Req, timeoutMs: number, deadlineMs: number, signal?: AbortSignal): Promise<Res> {
     if (this.transport === 'stream' && method in BATCH_FIELDS) {
       let s = this.streams.get(endpoint);
       if (!s) {
         s = new BatchStream(this.client(endpoint));
         this.streams.set(endpoint, s);
       }
-      const p = s.call<Res>(method as BatchMethod, req as object, timeoutMs);
+      const p = s.call<Res>(method as BatchMethod, req as object, timeoutMs, deadlineMs);
       if (!signal) return p;
       return new Promise<Res>((resolve, reject) => {
         const onAbort = (): void => reject(new KvError('DEADLINE_EXCEEDED', 'aborted by the caller'));

@@ -305,3 +305,29 @@ export function decideCutover(job: SplitJob, s: GroupJobState, t: GroupJobState)
       return { do: 'retry', why: `the source is ${s.state}` };
   }
 }
+
+/**
+ * The record after `patch` at time `now`: progress merged, the stall flag
+ * cleared by any progress, the phase clock restarted on a phase change — and
+ * the last error cleared by one (a DONE job kept a raw error of a phase it had
+ * long passed). `moved`: the job made progress.
+ */
+export function patchJob(job: SplitJob, patch: Partial<SplitJob>, now: number): { next: SplitJob; moved: boolean } {
+  const phaseChanged = patch.phase !== undefined && patch.phase !== job.phase;
+  const p = { ...job.progress, ...(patch.progress ?? {}) };
+  const moved =
+    phaseChanged ||
+    p.backfillRows !== job.progress.backfillRows ||
+    p.backfillBytes !== job.progress.backfillBytes ||
+    p.replayedRows !== job.progress.replayedRows ||
+    p.replayedBytes !== job.progress.replayedBytes;
+  const next: SplitJob = {
+    ...job,
+    ...(phaseChanged ? { lastError: '' } : {}),
+    ...patch,
+    updatedAt: now,
+    ...(moved ? { stalled: false, stallReason: '' } : {}),
+    progress: { ...p, ...(phaseChanged ? { phaseStartedAt: now } : {}), ...(moved ? { lastProgressAt: now } : {}) },
+  };
+  return { next, moved };
+}

@@ -12,7 +12,7 @@ import type { KvStateMachine } from '../kv/state-machine.js';
 import { compareBytes } from '../storage/keys.js';
 import type { GroupClient } from './group-client.js';
 import { backfillCursor, changeCursor, decodeCursor, hex, unhex, type GroupJobState } from './group-state.js';
-import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, refinedEstimate, type Phase, type SplitJob } from './job.js';
+import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, patchJob, refinedEstimate, type Phase, type SplitJob } from './job.js';
 import { rowBytes, type MigrationRow } from './rows.js';
 import { randomBytes } from 'node:crypto';
 import { buildTree, root } from '../verify/merkle.js';
@@ -120,7 +120,7 @@ export class Migrator {
         if (e instanceof Stale) continue; // someone updated the record: re-read
         if (e instanceof Deposed) return;
         failures++;
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = e instanceof KvError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
         this.d.log.warn({ jobId, phase: job.phase, err: msg, failures }, 'migration step failed; retrying');
         if (failures % 5 === 1) job = await this.update(job, { lastError: `${job.phase}: ${msg}` }).catch(() => job!);
         await this.checkStall(job, msg);
@@ -150,21 +150,7 @@ export class Migrator {
   /** Compare-and-set of the job record (plus an optional catalog change, atomically). */
   private async update(job: SplitJob, patch: Partial<SplitJob>, catalog?: JobCommand['catalog']): Promise<SplitJob> {
     const phaseChanged = patch.phase !== undefined && patch.phase !== job.phase;
-    const p = { ...job.progress, ...(patch.progress ?? {}) };
-    const moved =
-      phaseChanged ||
-      p.backfillRows !== job.progress.backfillRows ||
-      p.backfillBytes !== job.progress.backfillBytes ||
-      p.replayedRows !== job.progress.replayedRows ||
-      p.replayedBytes !== job.progress.replayedBytes;
-    const now = Date.now();
-    const next: SplitJob = {
-      ...job,
-      ...patch,
-      updatedAt: now,
-      ...(moved ? { stalled: false, stallReason: '' } : {}),
-      progress: { ...p, ...(phaseChanged ? { phaseStartedAt: now } : {}), ...(moved ? { lastProgressAt: now } : {}) },
-    };
+    const { next, moved } = patchJob(job, patch, Date.now());
     if (moved) this.stallLogged.delete(job.jobId);
     const res = await this.d.proposeJob({ kind: 'UPDATE', recordJson: encodeJob(next), expectedVersion: job.version, ...(catalog ? { catalog } : {}) });
     if (res.errorCode) {

@@ -155,6 +155,10 @@ export function checkCluster(c: unknown): string[] {
       else if (nodeIds.has(n.id)) problems.push(`cluster.nodes[${i}].id: duplicate node id ${n.id}`);
       else nodeIds.add(n.id);
       if (typeof n?.address !== 'string' || !splitHostPort(n.address)) problems.push(`cluster.nodes[${i}].address: must be host:port`);
+      else {
+        const twin = f.nodes!.findIndex((m) => m?.address === n.address);
+        if (twin < i) problems.push(`cluster.nodes[${i}].address: ${n.address} is also node ${f.nodes![twin]!.id}'s address (each node needs its own)`);
+      }
       if (n?.http !== undefined && (typeof n.http !== 'string' || !splitHostPort(n.http))) problems.push(`cluster.nodes[${i}].http: must be host:port`);
     });
   const groupIds = new Set<number>();
@@ -166,7 +170,10 @@ export function checkCluster(c: unknown): string[] {
       else groupIds.add(g.id);
       const voters = list<number>(g?.voters);
       if (!voters || voters.length === 0) problems.push(`cluster.groups[${i}].voters: must list at least one node`);
-      else for (const v of voters) if (!nodeIds.has(v)) problems.push(`cluster.groups[${i}].voters: node ${v} is not in cluster.nodes`);
+      else {
+        for (const v of voters) if (!nodeIds.has(v)) problems.push(`cluster.groups[${i}].voters: node ${v} is not in cluster.nodes`);
+        if (new Set(voters).size !== voters.length) problems.push(`cluster.groups[${i}].voters: a node is listed twice`);
+      }
     });
   if (!groupIds.has(1) && groupIds.size > 0) problems.push('cluster.groups: group 1 (the default group) is required');
   if (!f.routes || f.routes.length === 0) problems.push('cluster.routes: must list at least one route');
@@ -219,7 +226,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const me = cluster.nodes.find((n) => n.id === nodeId);
   if (cluster.nodes.length > 0 && !me && nodeId > 0) problems.push(`--node-id: node ${nodeId} is not listed in the cluster file`);
   const listen = raw.listen ?? me?.address ?? '';
-  if (!splitHostPort(listen)) problems.push(`--listen: must be host:port (got "${listen}")`);
+  // Without --listen the address comes from the cluster file: if the node is not found there, that is the problem reported.
+  if ((raw.listen !== undefined || me) && !splitHostPort(listen)) problems.push(`--listen: must be host:port (got "${listen}")`);
   const http = raw.http ?? me?.http;
   if (http !== undefined && http !== '' && !splitHostPort(http)) problems.push(`--http: must be host:port or empty (got "${http}")`);
   if (!raw.dataDir) problems.push('--data-dir: required');

@@ -88,6 +88,23 @@ export class Metrics {
     });
   }
 
+  /** Client work in flight on the node (its admission bounds; refusals count as OVERLOADED in ferrykv_requests_total). */
+  watchAdmission(inFlight: () => { ops: number; bytes: number }): void {
+    for (const [name, help, pick] of [
+      ['ferrykv_inflight_ops', 'Client operations in flight on this node', (x: { ops: number }) => x.ops],
+      ['ferrykv_inflight_bytes', 'Key and value bytes of client operations in flight on this node', (x: { bytes: number }) => x.bytes],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(pick(inFlight()));
+        },
+      });
+    }
+  }
+
   /** Per-group raft gauges, read from the host at scrape time. */
   watchHost(host: NodeHost): void {
     const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {

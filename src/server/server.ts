@@ -56,6 +56,8 @@ import { decodeRaftMessage } from '../transport/raft-codec.js';
 import { Transport, type PeerFault } from '../transport/transport.js';
 import type { NodeConfig } from './config.js';
 import { Metrics } from './metrics.js';
+import { Admission, opBytes } from './admission.js';
+import { refuseMalformed, tolerantDefinition } from './malformed.js';
 import { EXIT_STORE_REFUSED, establishIdentity } from './store-identity.js';
 import { NodeReplacement } from './replace-node.js';
 import { PeerGuard } from '../transport/peer-guard.js';
@@ -71,6 +73,8 @@ export const DEFAULT_GROUP = 1;
 const MAX_LIVE_JOBS = 4;
 /** A source lifts a fence this long after it first saw it (its own monotonic clock). */
 const FENCE_DEADLINE_MS = 5000;
+/** What a unary request counts for against the node's byte bound (gRPC already bounds its size). */
+const UNARY_BYTES = 1024;
 /** A learner this many entries or fewer behind the group's commit index counts as caught up (promotion). */
 const PROMOTE_MAX_LAG_ENTRIES = 1000;
 
@@ -109,6 +113,8 @@ export class FerryServer {
   /** Groups whose raft traffic a node being replaced takes (all, once it is not being replaced). */
   private readonly admitted = new Set<number>();
   readonly metrics: Metrics;
+  /** Bounded client work in flight (src/server/admission.ts). */
+  private readonly admission = new Admission();
   host!: NodeHost;
   kv!: KvService;
   private transport!: Transport;
@@ -228,6 +234,7 @@ export class FerryServer {
     });
     this.kv.forwarder = (to, group, method, request, hops, deadlineMs) => this.forward(to, group, method, request, hops, deadlineMs);
     this.metrics.watchHost(this.host);
+    this.metrics.watchAdmission(() => ({ ops: this.admission.inFlightOps, bytes: this.admission.inFlightBytes }));
     // Bounded memory: forget request ids past their retention, on each group leader.
     const every = Math.min(60_000, Math.max(500, Math.floor(cfg.dedupRetentionMs / 2)));
     this.dedupTimer = setInterval(() => {
@@ -358,18 +365,21 @@ export class FerryServer {
   private async startGrpc(): Promise<void> {
     const server = new grpc.Server(CHANNEL_OPTIONS);
     const p = protos();
-    server.addService(p.pub.ferrykv.v1.RawKV.service, this.rawKvHandlers());
-    server.addService(p.pub.ferrykv.v1.Routing.service, this.routingHandlers());
-    server.addService(p.pub.ferrykv.v1.TxnKV.service, this.txnHandlers());
-    server.addService(p.admin.ferrykv.admin.v1.Admin.service, this.adminHandlers());
-    server.addService(p.internal.ferrykv.internal.v1.Internal.service, this.internalHandlers());
+    // Malformed requests answer INVALID_ARGUMENT, never grpc-js's untyped INTERNAL (src/server/malformed.ts).
+    const add = (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): void => server.addService(tolerantDefinition(def), refuseMalformed(def, impl));
+    add(p.pub.ferrykv.v1.RawKV.service, this.rawKvHandlers() as unknown as grpc.UntypedServiceImplementation);
+    add(p.pub.ferrykv.v1.Routing.service, this.routingHandlers() as unknown as grpc.UntypedServiceImplementation);
+    add(p.pub.ferrykv.v1.TxnKV.service, this.txnHandlers() as unknown as grpc.UntypedServiceImplementation);
+    add(p.admin.ferrykv.admin.v1.Admin.service, this.adminHandlers() as unknown as grpc.UntypedServiceImplementation);
+    add(p.internal.ferrykv.internal.v1.Internal.service, this.internalHandlers() as unknown as grpc.UntypedServiceImplementation);
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(this.cfg.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.grpcServer = server;
   }
 
-  private unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  /** A unary handler; client work (`admit`) is bounded by the node's admission limits, admin calls are not. */
+  private unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>, admit = false): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const end = this.metrics.requestDuration.startTimer({ method });
       if (this.stopping) {
@@ -378,9 +388,19 @@ export class FerryServer {
         callback(toServiceError(new KvError('UNAVAILABLE', 'node is shutting down')) as grpc.ServiceError);
         return;
       }
+      const refused = admit ? this.admission.admit(UNARY_BYTES) : undefined;
+      if (refused) {
+        this.metrics.requests.inc({ method, code: refused.code });
+        end();
+        callback(toServiceError(refused) as grpc.ServiceError);
+        return;
+      }
       // A handler that throws synchronously answers like one that rejects (not UNKNOWN "Unknown error").
       Promise.resolve()
         .then(() => fn(call.request))
+        .finally(() => {
+          if (admit) this.admission.release(UNARY_BYTES);
+        })
         .then(
         (res) => {
           this.metrics.requests.inc({ method, code: 'OK' });
@@ -487,7 +507,8 @@ export class FerryServer {
           if (!call.cancelled) call.write({ version: String(ev.version), reset: ev.reset, routes: ev.routes.map(toRouteMessage) });
         };
         const from = Number(call.request.fromVersion);
-        const changes = from > 0 ? sm.catalogChangesSince(from) : undefined;
+        // A version this leader has not reached (another leader's, or made up) gets the whole catalog, not a silent wait.
+        const changes = from > 0 && from <= sm.catalog.version ? sm.catalogChangesSince(from) : undefined;
         if (changes) changes.forEach(send);
         else send({ version: sm.catalog.version, reset: true, routes: sm.catalog.list() });
         const unsubscribe = sm.onCatalogChange(send);
@@ -517,25 +538,25 @@ export class FerryServer {
   private rawKvHandlers(): RawKVHandlers {
     const kv = (): KvService => this.kv;
     return {
-      Get: this.unary('Get', (r) => kv().get(r)),
-      BatchGet: this.unary('BatchGet', (r) => kv().batchGet(r)),
-      Put: this.unary('Put', (r) => kv().put(r)),
-      Delete: this.unary('Delete', (r) => kv().delete(r)),
-      DeleteRange: this.unary('DeleteRange', (r) => kv().deleteRange(r)),
-      BatchWrite: this.unary('BatchWrite', (r) => kv().batchWrite(r)),
-      Scan: this.unary('Scan', (r) => kv().scan(r)),
-      CompareAndSwap: this.unary('CompareAndSwap', (r) => kv().compareAndSwap(r)),
+      Get: this.unary('Get', (r) => kv().get(r), true),
+      BatchGet: this.unary('BatchGet', (r) => kv().batchGet(r), true),
+      Put: this.unary('Put', (r) => kv().put(r), true),
+      Delete: this.unary('Delete', (r) => kv().delete(r), true),
+      DeleteRange: this.unary('DeleteRange', (r) => kv().deleteRange(r), true),
+      BatchWrite: this.unary('BatchWrite', (r) => kv().batchWrite(r), true),
+      Scan: this.unary('Scan', (r) => kv().scan(r), true),
+      CompareAndSwap: this.unary('CompareAndSwap', (r) => kv().compareAndSwap(r), true),
       Batch: (call) => this.serveBatch(call),
     };
   }
 
   private txnHandlers(): TxnKVHandlers {
     return {
-      BeginTxn: this.unary('BeginTxn', (r) => Promise.resolve(this.beginTxn(r))),
-      TxnGet: this.unary('TxnGet', (r) => this.kv.get({ key: r.key, readTs: r.startTs }, true)),
-      TxnBatchGet: this.unary('TxnBatchGet', (r) => this.kv.batchGet({ keys: r.keys, readTs: r.startTs }, true)),
-      TxnScan: this.unary('TxnScan', (r) => this.kv.scan({ start: r.start, end: r.end, limit: r.limit, reverse: r.reverse, readTs: r.startTs }, true)),
-      TxnCommit: this.unary('TxnCommit', (r) => this.txnCommit(r)),
+      BeginTxn: this.unary('BeginTxn', (r) => Promise.resolve(this.beginTxn(r)), true),
+      TxnGet: this.unary('TxnGet', (r) => this.kv.get({ key: r.key, readTs: r.startTs }, true), true),
+      TxnBatchGet: this.unary('TxnBatchGet', (r) => this.kv.batchGet({ keys: r.keys, readTs: r.startTs }, true), true),
+      TxnScan: this.unary('TxnScan', (r) => this.kv.scan({ start: r.start, end: r.end, limit: r.limit, reverse: r.reverse, readTs: r.startTs }, true), true),
+      TxnCommit: this.unary('TxnCommit', (r) => this.txnCommit(r), true),
     };
   }
 
@@ -582,16 +603,26 @@ export class FerryServer {
     };
     call.on('data', (req: BatchRequest__Output) => {
       for (const op of req.ops) {
-        inFlight++;
         const method = op.request ?? 'none';
+        // Bounded work: beyond the node's and the stream's limits, OVERLOADED at once (src/server/admission.ts).
+        const bytes = opBytes(op);
+        const refused = this.admission.admit(bytes, inFlight);
+        inFlight++;
+        if (refused) {
+          this.metrics.requests.inc({ method: `batch.${method}`, code: refused.code });
+          answer({ id: op.id, error: Buffer.from(encodeKvError(refused)) });
+          continue;
+        }
         const end = this.metrics.requestDuration.startTimer({ method: `batch.${method}` });
         this.runOp(op).then(
           (res) => {
+            this.admission.release(bytes);
             this.metrics.requests.inc({ method: `batch.${method}`, code: 'OK' });
             end();
             answer({ id: op.id, ...res });
           },
           (e: unknown) => {
+            this.admission.release(bytes);
             const err = toKvError(e);
             this.metrics.requests.inc({ method: `batch.${method}`, code: err.code });
             end();
@@ -1390,7 +1421,8 @@ export class FerryServer {
       ListSplitJobs: this.unary('ListSplitJobs', async (req) => {
         const { r, sm } = this.defaultLeaderSm();
         await this.withTimeout(r.readBarrier(), 'default-group read barrier');
-        const limit = req.limit === 0 ? 100 : Math.min(1000, req.limit);
+        if (!Number.isInteger(req.limit) || req.limit < 0 || req.limit > 1000) throw new KvError('INVALID_ARGUMENT', `limit: must be 0 (default 100) to 1000 (got ${req.limit})`, { field: 'limit' });
+        const limit = req.limit === 0 ? 100 : req.limit;
         const bad = req.phases.find((p) => !(PHASES as readonly string[]).includes(p));
         if (bad) throw new KvError('INVALID_ARGUMENT', `phases: unknown phase ${bad}`, { field: 'phases' });
         const after = Number(req.afterJobId);

@@ -20,8 +20,10 @@ const FORMAT_V1 = 1;
 const RAFT_TRUNCATED = 0x04;
 
 export interface RaftLogStoreOptions {
-  /** Recent entries kept in memory per group. */
+  /** Recent entries kept in memory per group... */
   readonly tailEntries?: number;
+  /** ...and at most this many bytes of them (large entries: a 4,096-entry tail of 64 KiB writes held 256 MiB). */
+  readonly tailBytes?: number;
 }
 
 interface Truncated {
@@ -89,12 +91,23 @@ export class GroupLogStorage implements Storage {
 export class RaftLogStore {
   private readonly groups = new Map<number, GroupLogStorage>();
   private readonly tailEntries: number;
+  private readonly tailBytes: number;
 
   private constructor(
     readonly db: NodeDb,
     opts: RaftLogStoreOptions,
   ) {
     this.tailEntries = opts.tailEntries ?? 4096;
+    this.tailBytes = opts.tailBytes ?? 8 << 20;
+  }
+
+  /** Keeps the tail within its bounds, dropping its oldest entries (always keeping the newest one). */
+  private boundTail(g: GroupLogStorage): void {
+    let drop = Math.max(0, g.tail.length - this.tailEntries);
+    let bytes = 0;
+    for (let i = drop; i < g.tail.length; i++) bytes += g.tail[i]!.data.byteLength;
+    while (bytes > this.tailBytes && drop < g.tail.length - 1) bytes -= g.tail[drop++]!.data.byteLength;
+    if (drop > 0) g.tail = g.tail.slice(drop);
   }
 
   /** Loads every group's durable raft state. */
@@ -117,7 +130,7 @@ export class RaftLogStore {
         case RAFT_ENTRY: {
           const e = decodeEntry(readIndex(k), v);
           g.tail.push(e);
-          if (g.tail.length > store.tailEntries) g.tail.shift();
+          if (g.tail.length > 2 * store.tailEntries) store.boundTail(g);
           g.last = e.index;
           break;
         }
@@ -126,6 +139,7 @@ export class RaftLogStore {
       }
     }
     for (const g of store.groups.values()) {
+      store.boundTail(g);
       if (g.last < g.truncated.index) g.last = g.truncated.index;
       const tailStart = g.last - g.tail.length + 1;
       if (g.tail.length > 0 && tailStart <= g.truncated.index) {
@@ -187,7 +201,7 @@ export class RaftLogStore {
       const tailStart = g.last - g.tail.length + 1;
       const keep = Math.max(0, first - tailStart);
       g.tail = g.tail.slice(0, Math.min(keep, g.tail.length)).concat(entries);
-      if (g.tail.length > this.tailEntries) g.tail = g.tail.slice(g.tail.length - this.tailEntries);
+      this.boundTail(g);
       g.last = newLast;
     });
   }

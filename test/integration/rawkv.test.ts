@@ -5,7 +5,7 @@
 // model.ts) and the last test compares a full scan of each node with it.
 
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
-import { KvError } from '../../src/kv/errors.js';
+import { KvError, decodeKvError } from '../../src/kv/errors.js';
 import { TestCluster, enc, retry, type KvApi } from './cluster.js';
 import { KvModel } from './model.js';
 
@@ -446,6 +446,38 @@ describe('RawKV on a 3-node, 3-group cluster', () => {
       expect({ value: str(again.value), ts: again.versionTs }, `group ${g}: repeatable read at ${readTs}`).toEqual({ value: 'before', ts: first.versionTs });
     }
   });
+
+  it('20,000 puts in one Batch message: every one answered at once — applied, or OVERLOADED with a retry hint — none left to time out', async () => {
+    keepOnFailure();
+    const n = 20_000;
+    const key = (i: number): string => `k/burst/${String(i).padStart(5, '0')}`;
+    const stream = c.kv(1).batch();
+    const results = await new Promise<{ id: number; response?: string; write?: { commitTs: string }; error?: Buffer }[]>((resolve, reject) => {
+      const got: { id: number; response?: string; write?: { commitTs: string }; error?: Buffer }[] = [];
+      stream.on('data', (r: { results: typeof got }) => {
+        got.push(...r.results);
+        if (got.length >= n) stream.end();
+      });
+      stream.on('end', () => resolve(got));
+      stream.on('error', reject);
+      stream.write({ ops: Array.from({ length: n }, (_, i) => ({ id: i + 1, put: { key: enc(key(i)), value: enc('b'), requestId: enc(`burst-${i}`) } })) });
+    });
+    expect(results.length).toBe(n);
+    let overloaded = 0;
+    for (const r of results) {
+      if (r.response === 'write') model.put(key(r.id - 1), 'b', r.write!.commitTs);
+      else {
+        const e = decodeKvError(r.error!);
+        expect(e.code).toBe('OVERLOADED');
+        expect(e.detail.retryAfterMs).toBeGreaterThan(0);
+        overloaded++;
+      }
+    }
+    // The node bounds the work it takes (2,048 per stream): the rest is refused, never started.
+    expect(overloaded).toBeGreaterThan(n / 2);
+    expect(n - overloaded).toBeGreaterThan(0);
+    expect(str((await api(1).get({ key: enc(key(0)) })).value)).toBe('b');
+  }, 60_000);
 
   it('bad input returns INVALID_ARGUMENT naming the field, and the node keeps serving', async () => {
     keepOnFailure();

@@ -1,7 +1,7 @@
 // The migrator's rules as pure functions of (job, what the groups said).
 import { describe, expect, it } from 'vitest';
 import { changeCursor, hex, newGroupJobState, backfillCursor, type GroupJobState } from '../../src/migration/group-state.js';
-import { ASSUMED_REPLAY_BYTES_PER_MS, DEFAULT_OPTIONS, afterRetreat, backlogBytes, checkOptions, decideCatchUp, decideCutover, newJob, nextPhase, smallEnoughToFence, type SplitJob } from '../../src/migration/job.js';
+import { ASSUMED_REPLAY_BYTES_PER_MS, DEFAULT_OPTIONS, afterRetreat, backlogBytes, checkOptions, decideCatchUp, decideCutover, newJob, nextPhase, patchJob, smallEnoughToFence, type SplitJob } from '../../src/migration/job.js';
 
 const job = (over: Partial<SplitJob> = {}): SplitJob => ({ ...newJob({ routeId: 3, sourceGroup: 3, targetGroup: 2, start: '70', end: '', createdAt: 0, options: DEFAULT_OPTIONS }), jobId: 7, version: 4, ...over });
 const src = (over: Partial<GroupJobState> = {}): GroupJobState => ({ ...newGroupJobState({ jobId: 7, attempt: 1, role: 'source', start: '70', end: '', peerGroup: 2, state: 'capturing' }), ...over });
@@ -88,5 +88,23 @@ describe('phases, retreats and options', () => {
     expect(checkOptions(DEFAULT_OPTIONS)).toEqual([]);
     expect(checkOptions({ chunkBytes: 10 })[0]).toMatch(/chunkBytes/);
     expect(checkOptions({ fenceBudgetMs: 1.5 })[0]).toMatch(/fenceBudgetMs/);
+  });
+});
+
+describe('job record updates (patchJob)', () => {
+  it('a phase change clears the last error of the phase the job got past; an error set with it stays', () => {
+    const failing = job({ phase: 'BACKFILL', lastError: 'BACKFILL: UNAVAILABLE: 14 UNAVAILABLE: No connection established' });
+    expect(patchJob(failing, { phase: 'CATCHUP' }, 1000).next.lastError).toBe('');
+    expect(patchJob(failing, { phase: 'CATCHUP', lastError: 'kept' }, 1000).next.lastError).toBe('kept');
+    // Without a phase change the error stays (the step is still being retried).
+    expect(patchJob(failing, { progress: { ...failing.progress, backfillRows: 5 } }, 1000).next.lastError).toBe(failing.lastError);
+  });
+
+  it('progress clears the stall flag and restarts the phase clock on a phase change', () => {
+    const stalled = job({ phase: 'BACKFILL', stalled: true, stallReason: 'x' });
+    const { next, moved } = patchJob(stalled, { phase: 'CATCHUP' }, 1234);
+    expect(moved).toBe(true);
+    expect({ stalled: next.stalled, reason: next.stallReason, phaseStartedAt: next.progress.phaseStartedAt, updatedAt: next.updatedAt }).toEqual({ stalled: false, reason: '', phaseStartedAt: 1234, updatedAt: 1234 });
+    expect(patchJob(stalled, { lastError: 'y' }, 5).moved).toBe(false);
   });
 });

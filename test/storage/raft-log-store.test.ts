@@ -25,6 +25,28 @@ const ent = (index: number, term: number, data = `e${index}`): Entry => ({
 });
 
 describe('Raft log store', () => {
+  it('bounds the in-memory tail by bytes as well as entries; older entries are still read from storage', async () => {
+    const dir = tempDir();
+    const db = await NodeDb.open(dir);
+    const store = await RaftLogStore.open(db, { tailEntries: 100, tailBytes: 10 * 1024 });
+    const b = db.batch();
+    store.append(b, 1, Array.from({ length: 50 }, (_, i) => ent(i + 1, 1, 'x'.repeat(1024)))); // 50 KiB of entries
+    await b.write({ sync: true });
+    const g = store.group(1);
+    const held = g.tail.reduce((n, e) => n + e.data.byteLength, 0);
+    expect(held).toBeLessThanOrEqual(10 * 1024);
+    expect(g.tail[g.tail.length - 1]!.index).toBe(50);
+    expect(g.tail.length).toBeLessThan(50);
+    // The entries that left the tail are read from LevelDB.
+    expect(g.entries(1, 51, Number.MAX_SAFE_INTEGER).map((e) => e.index)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // One entry larger than the bound is still kept (the newest always is).
+    const b2 = db.batch();
+    store.append(b2, 1, [ent(51, 1, 'y'.repeat(20 * 1024))]);
+    await b2.write({ sync: true });
+    expect(g.tail.map((e) => e.index)).toEqual([51]);
+    await db.close();
+  });
+
   it('commits entries and hard states of many groups in one synced batch and reloads them', async () => {
     const dir = tempDir();
     let db = await NodeDb.open(dir);
