@@ -29,12 +29,16 @@ function pct(xs: number[], p: number): number {
   return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
 }
 
-async function rss(c: TestCluster): Promise<number[]> {
+/** Each node's memory (MiB): resident set, V8 heap used and total, memory outside the heap (buffers). */
+async function rss(c: TestCluster): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number }[]> {
   return Promise.all(
     [1, 2, 3].map(async (n) => {
       const text = await (await fetch(`http://127.0.0.1:${c.httpPort(n)}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('ferrykv_process_process_resident_memory_bytes '));
-      return Math.round(Number(line?.split(' ')[1] ?? 0) / (1 << 20));
+      const mb = (name: string): number => {
+        const line = text.split('\n').find((l) => l.startsWith(`ferrykv_process_${name} `));
+        return Math.round(Number(line?.split(' ')[1] ?? 0) / (1 << 20));
+      };
+      return { rss: mb('process_resident_memory_bytes'), heapUsed: mb('nodejs_heap_size_used_bytes'), heapTotal: mb('nodejs_heap_size_total_bytes'), external: mb('nodejs_external_memory_bytes') };
     }),
   );
 }
