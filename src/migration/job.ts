@@ -309,8 +309,8 @@ export function decideCutover(job: SplitJob, s: GroupJobState, t: GroupJobState)
 /**
  * The record after `patch` at time `now`: progress merged, the stall flag
  * cleared by any progress, the phase clock restarted on a phase change — and
- * the last error cleared by one (a DONE job kept a raw error of a phase it had
- * long passed). `moved`: the job made progress.
+ * a failure recorded for the phase being left cleared by one (a DONE job kept
+ * a raw error of a phase it had long passed). `moved`: the job made progress.
  */
 export function patchJob(job: SplitJob, patch: Partial<SplitJob>, now: number): { next: SplitJob; moved: boolean } {
   const phaseChanged = patch.phase !== undefined && patch.phase !== job.phase;
@@ -321,9 +321,12 @@ export function patchJob(job: SplitJob, patch: Partial<SplitJob>, now: number): 
     p.backfillBytes !== job.progress.backfillBytes ||
     p.replayedRows !== job.progress.replayedRows ||
     p.replayedBytes !== job.progress.replayedBytes;
+  // A failure recorded while retrying the phase being left ("PHASE: …", set by the migrator's retry loop) is over;
+  // a note set on purpose (a repair's count, an abandon refused) stays.
+  const pastFailure = phaseChanged && job.lastError.startsWith(`${job.phase}: `);
   const next: SplitJob = {
     ...job,
-    ...(phaseChanged ? { lastError: '' } : {}),
+    ...(pastFailure ? { lastError: '' } : {}),
     ...patch,
     updatedAt: now,
     ...(moved ? { stalled: false, stallReason: '' } : {}),

@@ -439,8 +439,9 @@ export class NodeHost {
     // that announced it is as old as the stream (seconds): stepping it would drop it if the term
     // moved on (and the leader would send the whole image again), or else restart the election
     // timer as if its sender — perhaps dead by now — had just spoken, so this node would ignore
-    // the votes that replace it. The leader learns of the install from the stream's answer.
-    r.raft.installSnapshot(m.snapshot);
+    // the votes that replace it. The sender is told where this log reaches now (else it resumed
+    // from its own compaction point and, with the log compacted meanwhile, sent the image again).
+    r.raft.installSnapshot(m.snapshot, m.from);
     this.schedule();
     return { accepted: true, reason: '' };
   }

@@ -831,11 +831,16 @@ export class Raft {
    * seconds; the term may move on meanwhile, and step() drops a stale-term
    * message — the image would then be thrown away and sent again). Safe at
    * any term: a snapshot holds only committed entries, and restore() replaces
-   * the log only where it cannot hold them. Returns whether the log was
-   * replaced (false: already committed that far, or the log holds it).
+   * the log only where it cannot hold them. The sender is told how far this
+   * log reaches now (as a follower answers a snapshot), so a leader of this
+   * term resumes appends after the image instead of sending another; the
+   * election timer and the known leader are left alone. Returns whether the
+   * log was replaced (false: already committed that far, or the log holds it).
    */
-  installSnapshot(s: Snapshot): boolean {
-    return this.restore(s);
+  installSnapshot(s: Snapshot, from: NodeId): boolean {
+    const replaced = this.restore(s);
+    if (from !== this.id && from !== NONE) this.send(message({ type: MessageType.AppResp, to: from, index: replaced ? this.log.lastIndex() : this.log.committed }));
+    return replaced;
   }
 
   private restore(s: Snapshot): boolean {

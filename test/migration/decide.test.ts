@@ -92,10 +92,12 @@ describe('phases, retreats and options', () => {
 });
 
 describe('job record updates (patchJob)', () => {
-  it('a phase change clears the last error of the phase the job got past; an error set with it stays', () => {
+  it('a phase change clears the failure recorded for the phase the job got past; notes and errors set with it stay', () => {
     const failing = job({ phase: 'BACKFILL', lastError: 'BACKFILL: UNAVAILABLE: 14 UNAVAILABLE: No connection established' });
     expect(patchJob(failing, { phase: 'CATCHUP' }, 1000).next.lastError).toBe('');
     expect(patchJob(failing, { phase: 'CATCHUP', lastError: 'kept' }, 1000).next.lastError).toBe('kept');
+    const noted = job({ phase: 'VERIFY', lastError: 'repaired: 1 versions added to the target from the source copy' });
+    expect(patchJob(noted, { phase: 'CLEANUP' }, 1000).next.lastError).toBe(noted.lastError);
     // Without a phase change the error stays (the step is still being retried).
     expect(patchJob(failing, { progress: { ...failing.progress, backfillRows: 5 } }, 1000).next.lastError).toBe(failing.lastError);
   });

@@ -29,6 +29,30 @@ function followerBehindCompaction(): { net: Network; snap: Snapshot } {
 }
 
 describe('Snapshots', () => {
+  it('after an ingested snapshot is installed, the leader of the same term learns where the follower is and goes on with appends', () => {
+    const { net, snap } = followerBehindCompaction();
+    let held: ReturnType<typeof msgsOf>[number] | undefined;
+    net.dropWhen((m) => {
+      if (m.type === MessageType.Snap && m.to === nodeId(3)) {
+        held ??= m;
+        return true;
+      }
+      return false;
+    });
+    net.tick(1, 1);
+    expect(held?.snapshot?.meta).toEqual(snap.meta);
+    net.dropWhen(() => false);
+    // The host ingested the image and installs it (no message step): the leader hears of it.
+    expect(net.raft(3).installSnapshot(held!.snapshot!, held!.from)).toBe(true);
+    net.stabilize();
+    expect(net.raft(1).status().progress.get(nodeId(3))!.match).toBeGreaterThanOrEqual(snap.meta.index);
+    const snaps = msgsOf(net.delivered, MessageType.Snap, 3).length;
+    net.propose(1, 'after');
+    net.stabilize();
+    expect(net.appliedData(3)).toContain('after');
+    expect(msgsOf(net.delivered, MessageType.Snap, 3).length).toBe(snaps);
+  });
+
   it('installs a snapshot the host ingested after the term moved on (a stale-term Snap message is dropped by step)', () => {
     const { net, snap } = followerBehindCompaction();
     // The leader's Snap to node 3 is held back while node 3 "ingests" it.
@@ -57,7 +81,7 @@ describe('Snapshots', () => {
     // (long-gone) sender as the leader (that restarted the election timer, and votes were ignored).
     const lead = f.lead;
     const term = f.term;
-    expect(f.installSnapshot(held!.snapshot!)).toBe(true);
+    expect(f.installSnapshot(held!.snapshot!, held!.from)).toBe(true);
     expect({ lead: f.lead, term: f.term }).toEqual({ lead, term });
     expect(f.log.committed).toBe(snap.meta.index);
     expect(f.log.firstIndex()).toBe(snap.meta.index + 1);
