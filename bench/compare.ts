@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/integration/cluster.js';
+import { freePort } from '../testkit/cluster.js';
 import { etcdAdapter, ferrykvAdapter, preload, run, type KvAdapter, type RunResult, type Workload } from './kv.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient } from '../src/client/client.js';
 import { DEFAULTS } from '../src/server/config.js';
-import { TestCluster, sleep } from '../test/integration/cluster.js';
+import { TestCluster, sleep } from '../testkit/cluster.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 

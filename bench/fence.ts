@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, type Mutation } from '../src/client/client.js';
-import { TestCluster, sleep } from '../test/integration/cluster.js';
+import { TestCluster, sleep } from '../testkit/cluster.js';
 import { scrape } from './migration.js';
 import { DEFAULTS } from '../src/server/config.js';
 

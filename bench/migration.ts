@@ -39,7 +39,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, type Mutation } from '../src/client/client.js';
 import type { SplitJob__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import { SERVER_BIN, TestCluster, sleep } from '../test/integration/cluster.js';
+import { SERVER_BIN, TestCluster, sleep } from '../testkit/cluster.js';
 import { DEFAULTS } from '../src/server/config.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));

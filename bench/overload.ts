@@ -12,9 +12,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, KvError } from '../src/client/client.js';
-import { decodeKvError } from '../src/kv/errors.js';
+import { decodeKvError } from '../src/api/errors.js';
 import { DEFAULTS } from '../src/server/config.js';
-import { TestCluster, enc, sleep } from '../test/integration/cluster.js';
+import { TestCluster, enc, sleep } from '../testkit/cluster.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 

@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, KvError } from '../src/client/client.js';
-import { SERVER_BIN, TestCluster } from '../test/integration/cluster.js';
+import { SERVER_BIN, TestCluster } from '../testkit/cluster.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { FerryClient } from '../src/client/client.js';
-import { KvError, fromServiceError, invalidArgument } from '../src/kv/errors.js';
+import { KvError, fromServiceError, invalidArgument } from '../src/api/errors.js';
 import { DEFAULT_OPTIONS, OPTION_BOUNDS, PHASES, TERMINAL, type Phase } from '../src/migration/job.js';
 import type { AdminClient } from '../src/proto-gen/ferrykv/admin/v1/Admin.js';
 import type { JobOptions } from '../src/proto-gen/ferrykv/admin/v1/JobOptions.js';
@@ -19,7 +19,7 @@ import type { VerifyRangeResponse__Output } from '../src/proto-gen/ferrykv/admin
 import type { ListRoutesRequest } from '../src/proto-gen/ferrykv/v1/ListRoutesRequest.js';
 import type { ListRoutesResponse__Output } from '../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { Route__Output } from '../src/proto-gen/ferrykv/v1/Route.js';
-import { CHANNEL_OPTIONS, protos } from '../src/rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../src/api/protos.js';
 
 const EXIT = { ok: 0, usage: 2, notFound: 3, failed: 1, unavailable: 4 };
 

@@ -13,9 +13,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FerryClient, KvError } from '../src/client/index.js';
-import { fromRawRoute } from '../src/distribution/codec.js';
-import { TestCluster, sleep } from '../test/integration/cluster.js';
-import { rng } from '../test/sim/simulator.js';
+import { fromRawRoute } from '../src/routing/codec.js';
+import { TestCluster, sleep } from '../testkit/cluster.js';
+import { rng } from '../testkit/rng.js';
 import type { HistoryEvent, RegisterOp, SetOp } from './checker/history.js';
 import { checkRegister, type RegisterResult } from './checker/linearizability.js';
 import { checkSet, type SetResult } from './checker/set.js';

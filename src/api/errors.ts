@@ -4,7 +4,7 @@
 // `ferrykv-error-bin`), and back again in the SDK.
 
 import * as grpc from '@grpc/grpc-js';
-import { messageType } from '../rpc/protos.js';
+import { messageType } from './protos.js';
 
 export type KvErrorCode =
   | 'NOT_LEADER'

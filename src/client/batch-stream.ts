@@ -5,12 +5,12 @@
 // opens a new stream. In-flight operations are bounded.
 
 import type * as grpc from '@grpc/grpc-js';
-import { KvError, decodeKvError } from '../kv/errors.js';
+import { KvError, decodeKvError } from '../api/errors.js';
 import type { BatchRequest } from '../proto-gen/ferrykv/v1/BatchRequest.js';
 import type { BatchResponse__Output } from '../proto-gen/ferrykv/v1/BatchResponse.js';
 import type { Op } from '../proto-gen/ferrykv/v1/Op.js';
 import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
-import { requestBytes } from '../rpc/request-bytes.js';
+import { requestBytes } from '../api/request-bytes.js';
 
 /** The op field a method travels in, and the result field it comes back in. */
 export const BATCH_FIELDS = {

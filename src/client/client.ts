@@ -21,20 +21,21 @@
 
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { KvError, fromServiceError } from '../kv/errors.js';
+import { KvError, fromServiceError } from '../api/errors.js';
 import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
 import type { TxnKVClient } from '../proto-gen/ferrykv/v1/TxnKV.js';
 import { Transaction, runTxn, type TxnCalls, type TxnOptions } from './txn.js';
-import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
-import { RouteCache } from '../distribution/route-cache.js';
-import { RouteWatcher } from '../distribution/route-watcher.js';
+import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
+import { RouteCache } from '../routing/route-cache.js';
+import { RouteWatcher } from '../routing/route-watcher.js';
 import { BATCH_FIELDS, BatchStream, type BatchMethod } from './batch-stream.js';
+import type { Bytes, CallOptions, Versioned } from './types.js';
 
-export { KvError } from '../kv/errors.js';
+export type { Bytes, CallOptions, Versioned } from './types.js';
+
+export { KvError } from '../api/errors.js';
 export { Transaction, type TxnOptions } from './txn.js';
-export type { KvErrorCode } from '../kv/errors.js';
-
-export type Bytes = string | Uint8Array;
+export type { KvErrorCode } from '../api/errors.js';
 
 export interface ConnectOptions {
   /** host:port of one or more nodes; any node serves any key. */
@@ -58,20 +59,9 @@ export interface ConnectOptions {
   readonly attemptTimeoutMs?: number;
 }
 
-export interface CallOptions {
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-}
-
 export interface ReadOptions extends CallOptions {
   /** Read at this HLC timestamp instead of the latest (linearizable) value. */
   readonly readTs?: bigint;
-}
-
-export interface Versioned {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array;
-  readonly versionTs: bigint;
 }
 
 export interface ScanOptions extends ReadOptions {

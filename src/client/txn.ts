@@ -14,8 +14,8 @@
 // (ABORTED: a write-write or read conflict, a lock that would not clear, an
 // uncertain read) with a fresh snapshot, with backoff, up to `retries` times.
 
-import { KvError } from '../kv/errors.js';
-import type { Bytes, CallOptions, Versioned } from './client.js';
+import { KvError } from '../api/errors.js';
+import type { Bytes, CallOptions, Versioned } from './types.js';
 
 export interface TxnOptions extends CallOptions {
   /** 'snapshot' (default) or 'serializable' (the read set is validated at commit). */

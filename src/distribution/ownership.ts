@@ -7,7 +7,7 @@
 // The map changes only through the group's own log (bootstrap, and later the
 // migration plane's ownership commands). Pure and deterministic.
 
-import { compareBytes } from '../storage/keys.js';
+import { compareBytes } from '../runtime/bytes.js';
 
 /**
  * The states of an interval (MIGRATION.md, per-group ownership map):

@@ -1,12 +1,12 @@
 // RawKV commands as they travel through a group's raft log, and their results.
 // Encoded with protobuf (proto/internal.proto KvCommand / KvResult), version-tagged.
 
-import { messageType } from '../rpc/protos.js';
+import { messageType } from '../api/protos.js';
 
 export const COMMAND_VERSION = 1;
 
-import type { CatalogCommand, RouteDescriptor } from '../distribution/catalog.js';
-import { fromRawRoute, routeState, toRawRoute } from '../distribution/codec.js';
+import type { CatalogCommand, RouteDescriptor } from '../routing/catalog.js';
+import { fromRawRoute, routeState, toRawRoute } from '../routing/codec.js';
 
 import { packRows, unpackRows } from '../migration/packed-rows.js';
 import { fromWireRow, type MigrationRow } from '../migration/rows.js';

@@ -20,8 +20,9 @@ import { EntryType, type Entry } from '../raft/index.js';
 import { NodeDb, StorageBatch } from '../storage/db.js';
 import { FAMILY_MVCC, compareBytes, concat, dataPrefix, escapeKey, prefixEnd, readU32, readU64, stateKey, u32, u64, unescapeKey, versionKey } from '../storage/keys.js';
 import { MvccStore } from '../storage/mvcc-store.js';
-import { RouteCatalog, type CatalogCommand, type CatalogImage, type RouteDescriptor } from '../distribution/catalog.js';
-import { decodeCatalog, decodeOwnership, encodeCatalog, encodeOwnership } from '../distribution/codec.js';
+import { RouteCatalog, type CatalogCommand, type CatalogImage, type RouteDescriptor } from '../routing/catalog.js';
+import { decodeCatalog, encodeCatalog } from '../routing/codec.js';
+import { decodeOwnership, encodeOwnership } from '../distribution/ownership-codec.js';
 import { OwnershipMap, type NotOwned } from '../distribution/ownership.js';
 import {
   changeCursor,

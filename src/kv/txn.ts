@@ -20,10 +20,10 @@
 import { physicalOf, type Hlc } from '../hlc/hlc.js';
 import type { GroupClient } from '../migration/group-client.js';
 import type { NodeHost } from '../node/node-host.js';
-import type { RouteCache } from '../distribution/route-cache.js';
+import type { RouteCache } from '../routing/route-cache.js';
 import { compareBytes } from '../storage/keys.js';
 import { encodeCommand, type KvCommand, type KvResult, type KvWrite, type TxnCommand } from './commands.js';
-import { KvError } from './errors.js';
+import { KvError } from '../api/errors.js';
 import { followStaleRoute, resultError, toKvError } from './kv-service.js';
 import type { KvStateMachine } from './state-machine.js';
 import { decodeLock, type Lock } from './txn-records.js';

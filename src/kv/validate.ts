@@ -3,7 +3,7 @@
 
 import { HlcError, type Hlc } from '../hlc/hlc.js';
 import { compareBytes } from '../storage/keys.js';
-import { KvError, invalidArgument } from './errors.js';
+import { KvError, invalidArgument } from '../api/errors.js';
 
 export const MAX_KEY_BYTES = 4096;
 export const MAX_VALUE_BYTES = 4 << 20;

@@ -7,7 +7,7 @@
 
 import type { Logger } from 'pino';
 import type { JobCommand, KvResult } from '../kv/commands.js';
-import { KvError } from '../kv/errors.js';
+import { KvError } from '../api/errors.js';
 import type { KvStateMachine } from '../kv/state-machine.js';
 import { compareBytes } from '../storage/keys.js';
 import type { GroupClient } from './group-client.js';

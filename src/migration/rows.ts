@@ -4,7 +4,7 @@
 // gone), never the commands that caused them, so replaying them on the target
 // reproduces the source's state whatever the target held before.
 
-import { messageType } from '../rpc/protos.js';
+import { messageType } from '../api/protos.js';
 
 export interface MigrationRow {
   /** FAMILY_MVCC (1) or FAMILY_DEDUP (0x10). */

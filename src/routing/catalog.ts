@@ -11,7 +11,7 @@
 // Ownership truth lives in each group's own state machine (DESIGN.md §7);
 // this catalog is what clients and nodes route by.
 
-import { compareBytes } from '../storage/keys.js';
+import { compareBytes } from '../runtime/bytes.js';
 
 export type RouteState = 'ACTIVE' | 'MOVING';
 

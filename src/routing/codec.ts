@@ -1,19 +1,15 @@
-// Wire and storage forms of the catalog and ownership map (proto/internal.proto
-// CatalogImage / OwnershipImage; proto/ferrykv.proto Route).
+// Wire and storage forms of the route catalog (proto/internal.proto
+// CatalogImage; proto/ferrykv.proto Route).
 
 import type { Route } from '../proto-gen/ferrykv/v1/Route.js';
 import type { Route__Output } from '../proto-gen/ferrykv/v1/Route.js';
-import { messageType } from '../rpc/protos.js';
+import { messageType } from '../api/protos.js';
 import type { CatalogImage, RouteDescriptor, RouteState } from './catalog.js';
-import { OwnershipMap, type OwnershipState } from './ownership.js';
 
 type Type = ReturnType<typeof messageType>;
-let types: { catalog: Type; ownership: Type } | undefined;
-function t(): { catalog: Type; ownership: Type } {
-  types ??= {
-    catalog: messageType('internal.proto', 'ferrykv.internal.v1.CatalogImage'),
-    ownership: messageType('internal.proto', 'ferrykv.internal.v1.OwnershipImage'),
-  };
+let types: { catalog: Type } | undefined;
+function t(): { catalog: Type } {
+  types ??= { catalog: messageType('internal.proto', 'ferrykv.internal.v1.CatalogImage') };
   return types;
 }
 
@@ -60,27 +56,4 @@ export function decodeCatalog(b: Uint8Array): CatalogImage {
   const { catalog } = t();
   const o = catalog.toObject(catalog.decode(b), { longs: String, defaults: true }) as { version: string; nextRouteId: string; routes: RawRoute[] };
   return { version: Number(o.version), nextRouteId: Number(o.nextRouteId), routes: o.routes.map(fromRawRoute) };
-}
-
-export function encodeOwnership(m: OwnershipMap): Uint8Array {
-  const { ownership } = t();
-  return ownership
-    .encode(ownership.fromObject({ intervals: m.intervals().map((iv) => ({ start: iv.start, end: iv.end, state: iv.state, jobId: String(iv.jobId ?? 0), targetGroup: iv.targetGroup ?? 0 })) }))
-    .finish();
-}
-
-export function decodeOwnership(b: Uint8Array): OwnershipMap {
-  const { ownership } = t();
-  const o = ownership.toObject(ownership.decode(b), { defaults: true, longs: String }) as {
-    intervals: { start: Uint8Array; end: Uint8Array; state: string; jobId: string; targetGroup: number }[];
-  };
-  return new OwnershipMap(
-    o.intervals.map((iv) => ({
-      start: Uint8Array.from(iv.start),
-      end: Uint8Array.from(iv.end),
-      state: iv.state as OwnershipState,
-      ...(iv.jobId !== '0' ? { jobId: Number(iv.jobId) } : {}),
-      ...(iv.targetGroup !== 0 ? { targetGroup: iv.targetGroup } : {}),
-    })),
-  );
 }

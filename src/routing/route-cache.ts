@@ -7,7 +7,7 @@
 // tiling the key space; anything else is refused, and the caller resyncs with
 // a full catalog.
 
-import { compareBytes } from '../storage/keys.js';
+import { compareBytes } from '../runtime/bytes.js';
 import { RouteCatalog, findRouteIndex, routesOverlapping, type RouteDescriptor, type RoutePart } from './catalog.js';
 
 export interface RouteEventLike {

@@ -4,11 +4,11 @@
 // can be held. Used by every node and by the SDK.
 
 import * as grpc from '@grpc/grpc-js';
-import { KvError, fromServiceError } from '../kv/errors.js';
+import { KvError, fromServiceError } from '../api/errors.js';
 import type { ListRoutesResponse__Output } from '../proto-gen/ferrykv/v1/ListRoutesResponse.js';
 import type { RouteEvent__Output } from '../proto-gen/ferrykv/v1/RouteEvent.js';
 import type { RoutingClient } from '../proto-gen/ferrykv/v1/Routing.js';
-import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
 import { fromRawRoute } from './codec.js';
 import type { RouteCache } from './route-cache.js';
 

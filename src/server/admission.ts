@@ -10,9 +10,9 @@
 // one request larger than maxBytes is admitted when nothing else is in flight
 // (so no valid request is refused forever).
 
-import { KvError } from '../kv/errors.js';
+import { KvError } from '../api/errors.js';
 import type { Op__Output } from '../proto-gen/ferrykv/v1/Op.js';
-import { requestBytes } from '../rpc/request-bytes.js';
+import { requestBytes } from '../api/request-bytes.js';
 
 export interface AdmissionLimits {
   /** Operations in flight on the node (all connections). */

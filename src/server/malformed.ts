@@ -8,7 +8,7 @@
 // reaches a handler.
 
 import * as grpc from '@grpc/grpc-js';
-import { KvError, toServiceError } from '../kv/errors.js';
+import { KvError, toServiceError } from '../api/errors.js';
 
 const MALFORMED = Symbol('malformed request');
 

@@ -9,11 +9,11 @@
 
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { KvError, fromServiceError } from '../kv/errors.js';
+import { KvError, fromServiceError } from '../api/errors.js';
 import type { AdminClient } from '../proto-gen/ferrykv/admin/v1/Admin.js';
 import type { GroupStatus__Output } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
 import type { NodeStatusResponse__Output } from '../proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
-import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
 import type { NodeDb } from '../storage/db.js';
 import { NS_META, concat } from '../storage/keys.js';
 import { writeIdentity, type StoreIdentity } from '../storage/identity.js';

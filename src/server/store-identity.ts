@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IdentifyResponse__Output } from '../proto-gen/ferrykv/internal/v1/IdentifyResponse.js';
 import type { InternalClient } from '../proto-gen/ferrykv/internal/v1/Internal.js';
-import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
 import type { NodeDb } from '../storage/db.js';
 import { NS_RAFT } from '../storage/keys.js';
 import { newStoreId, readIdentity, storeIdHex, writeIdentity, type StoreIdentity } from '../storage/identity.js';

@@ -13,6 +13,9 @@
 // terminator 0x00 0x01, which sorts below every escaped continuation.
 // Timestamps are stored inverted (2^64−1−ts) big-endian: newest first.
 
+export { compareBytes, concat } from '../runtime/bytes.js';
+import { concat } from '../runtime/bytes.js';
+
 export const NS_META = 0x01;
 export const NS_RAFT = 0x02;
 export const NS_STATE = 0x03;
@@ -29,17 +32,6 @@ export const FAMILY_MVCC = 0x01;
 
 const U64_MAX = (1n << 64n) - 1n;
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
 
 export function u32(n: number): Uint8Array {
   const out = new Uint8Array(4);
@@ -170,11 +162,3 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array {
   return concat([prefix, Uint8Array.of(0xff)]);
 }
 
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.byteLength, b.byteLength);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.byteLength - b.byteLength;
-}

@@ -18,7 +18,7 @@ import type { ForwardRequest } from '../proto-gen/ferrykv/internal/v1/ForwardReq
 import type { ForwardResponse__Output } from '../proto-gen/ferrykv/internal/v1/ForwardResponse.js';
 import type { RaftBatch } from '../proto-gen/ferrykv/internal/v1/RaftBatch.js';
 import type { SnapshotChunk } from '../proto-gen/ferrykv/internal/v1/SnapshotChunk.js';
-import { CHANNEL_OPTIONS, protos } from '../rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
 import { encodeRaftMessage } from './raft-codec.js';
 import { STORE_REFUSED, type StoreClaim } from './peer-guard.js';
 

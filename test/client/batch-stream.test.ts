@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchStream } from '../../src/client/batch-stream.js';
-import { KvError } from '../../src/kv/errors.js';
+import { KvError } from '../../src/api/errors.js';
 import type { RawKVClient } from '../../src/proto-gen/ferrykv/v1/RawKV.js';
 
 class FakeStream extends EventEmitter {

@@ -5,8 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { encodeKvError } from '../../src/kv/errors.js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
+import { encodeKvError } from '../../src/api/errors.js';
+import { CHANNEL_OPTIONS, protos } from '../../src/api/protos.js';
 
 let server: grpc.Server;
 let address = '';

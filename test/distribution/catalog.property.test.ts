@@ -2,7 +2,7 @@
 // stale changes are rejected and leave the catalog exactly as it was.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RouteCatalog, routeContains, type CatalogCommand } from '../../src/distribution/catalog.js';
+import { RouteCatalog, routeContains, type CatalogCommand } from '../../src/routing/catalog.js';
 
 const key = fc.uint8Array({ minLength: 0, maxLength: 4 }).map((b) => b.map((x) => [0, 1, 0x61, 0x62, 0xff][x % 5]!));
 const snapshot = (c: RouteCatalog): unknown => JSON.stringify({ v: c.version, r: c.list().map((r) => ({ ...r, start: [...r.start], end: [...r.end] })) });

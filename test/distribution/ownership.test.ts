@@ -13,7 +13,7 @@
 //    raw end b with s < b < e that is not owned, and both are in U.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RouteCatalog, type CatalogCommand } from '../../src/distribution/catalog.js';
+import { RouteCatalog, type CatalogCommand } from '../../src/routing/catalog.js';
 import { OwnershipMap, type OwnedInterval } from '../../src/distribution/ownership.js';
 import { compareBytes } from '../../src/storage/keys.js';
 

@@ -3,8 +3,8 @@
 // full listing; routesOverlapping / findRouteIndex agree with brute force.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RouteCatalog, findRouteIndex, routeContains, routesOverlapping, type CatalogCommand, type RouteDescriptor } from '../../src/distribution/catalog.js';
-import { RouteCache } from '../../src/distribution/route-cache.js';
+import { RouteCatalog, findRouteIndex, routeContains, routesOverlapping, type CatalogCommand, type RouteDescriptor } from '../../src/routing/catalog.js';
+import { RouteCache } from '../../src/routing/route-cache.js';
 import { compareBytes } from '../../src/storage/keys.js';
 
 const ALPHABET = [0, 1, 0x61, 0x62, 0xff] as const;

@@ -4,16 +4,16 @@
 // ListRoutes polling, freezes while paused and coalesces refresh() calls.
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RouteCatalog, type RouteDescriptor } from '../../src/distribution/catalog.js';
-import { toRouteMessage } from '../../src/distribution/codec.js';
-import { RouteCache } from '../../src/distribution/route-cache.js';
-import { RouteWatcher, type RouteWatcherOptions } from '../../src/distribution/route-watcher.js';
-import { KvError, toServiceError } from '../../src/kv/errors.js';
+import { RouteCatalog, type RouteDescriptor } from '../../src/routing/catalog.js';
+import { toRouteMessage } from '../../src/routing/codec.js';
+import { RouteCache } from '../../src/routing/route-cache.js';
+import { RouteWatcher, type RouteWatcherOptions } from '../../src/routing/route-watcher.js';
+import { KvError, toServiceError } from '../../src/api/errors.js';
 import type { GroupLeader } from '../../src/proto-gen/ferrykv/v1/GroupLeader.js';
 import type { RouteEvent } from '../../src/proto-gen/ferrykv/v1/RouteEvent.js';
 import type { RoutingHandlers } from '../../src/proto-gen/ferrykv/v1/Routing.js';
 import type { WatchRoutesRequest__Output } from '../../src/proto-gen/ferrykv/v1/WatchRoutesRequest.js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../../src/api/protos.js';
 
 const INF = new Uint8Array(0);
 const key = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -8,7 +8,7 @@
 // stopped node's log.
 
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { TestCluster, enc, sleep, waitFor } from './cluster.js';
+import { TestCluster, enc, sleep, waitFor } from '../../testkit/cluster.js';
 import { Workload, logEvents, logLinesAtLeast, retryable, type AckedWrite } from './workload.js';
 
 const NODES = [1, 2, 3];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { TestCluster } from './cluster.js';
+import { TestCluster } from '../../testkit/cluster.js';
 
 const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
 const NODES = [1, 2, 3];

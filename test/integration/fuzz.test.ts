@@ -11,10 +11,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { ERROR_METADATA_KEY, decodeKvError } from '../../src/kv/errors.js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
-import { rng } from '../sim/simulator.js';
-import { TestCluster } from './cluster.js';
+import { ERROR_METADATA_KEY, decodeKvError } from '../../src/api/errors.js';
+import { CHANNEL_OPTIONS, protos } from '../../src/api/protos.js';
+import { rng } from '../../testkit/rng.js';
+import { TestCluster } from '../../testkit/cluster.js';
 
 const SEED = Number(process.env.FERRYKV_FUZZ_SEED ?? 20261202);
 const FUZZ_MS = 15_000;

@@ -4,7 +4,7 @@
 // every version at or below the floor: the ranges it holds are kept).
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { TestCluster, sleep, waitFor } from './cluster.js';
+import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
 
 let c: TestCluster;
 let db: FerryClient;

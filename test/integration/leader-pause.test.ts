@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { TestCluster } from './cluster.js';
+import { TestCluster } from '../../testkit/cluster.js';
 
 let c: TestCluster;
 let keepLogs = false;

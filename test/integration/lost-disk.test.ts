@@ -8,7 +8,7 @@
 
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { TestCluster, sleep, waitFor } from './cluster.js';
+import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
 
 const GROUPS = [1, 2];
 const KEYS = Array.from({ length: 60 }, (_, i) => `${i % 2 === 0 ? 'a' : 'm'}/${String(i).padStart(3, '0')}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { TestCluster, waitFor } from './cluster.js';
+import { TestCluster, waitFor } from '../../testkit/cluster.js';
 
 const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
 let c: TestCluster;

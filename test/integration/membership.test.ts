@@ -6,8 +6,8 @@
 // write, also after a crash and restart. One cluster for the file.
 
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { KvError } from '../../src/kv/errors.js';
-import { TestCluster, enc, sleep, waitFor } from './cluster.js';
+import { KvError } from '../../src/api/errors.js';
+import { TestCluster, enc, sleep, waitFor } from '../../testkit/cluster.js';
 import { Workload, logLinesAtLeast } from './workload.js';
 
 const GROUPS = [1, 2, 3];

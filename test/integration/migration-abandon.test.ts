@@ -3,8 +3,8 @@
 // holds nothing of the range. Abandon at CUTOVER or later rolls forward.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { fromRawRoute } from '../../src/distribution/codec.js';
-import { TestCluster, sleep, waitFor } from './cluster.js';
+import { fromRawRoute } from '../../src/routing/codec.js';
+import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
 
 const PRE_RELEASE = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA'] as const;
 let c: TestCluster;

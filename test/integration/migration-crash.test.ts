@@ -8,9 +8,9 @@
 // runs every phase once, rotating the killed role.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { fromRawRoute } from '../../src/distribution/codec.js';
+import { fromRawRoute } from '../../src/routing/codec.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import { TestCluster, sleep, waitFor } from './cluster.js';
+import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
 
 const PHASES = ['CLEAR_TARGET', 'CAPTURE', 'BACKFILL', 'CATCHUP', 'FENCE', 'FINAL_DELTA', 'CUTOVER', 'VERIFY', 'CLEANUP'] as const;
 const ROLES = ['default-leader', 'source-leader', 'target-leader'] as const;

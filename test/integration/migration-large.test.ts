@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { checkRegister } from '../../jepsen/checker/linearizability.js';
 import type { HistoryEvent, RegisterOp } from '../../jepsen/checker/history.js';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { fromRawRoute } from '../../src/distribution/codec.js';
+import { fromRawRoute } from '../../src/routing/codec.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import { TestCluster, sleep, waitFor } from './cluster.js';
+import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
 
 const KEYS = 200_000;
 let c: TestCluster;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
-import { TestCluster, waitFor } from './cluster.js';
+import { TestCluster, waitFor } from '../../testkit/cluster.js';
 
 const STALL_AFTER_MS = 3000;
 let c: TestCluster;

@@ -4,8 +4,8 @@
 // holding nothing of the range.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { fromRawRoute } from '../../src/distribution/codec.js';
-import { TestCluster, sleep } from './cluster.js';
+import { fromRawRoute } from '../../src/routing/codec.js';
+import { TestCluster, sleep } from '../../testkit/cluster.js';
 
 let c: TestCluster;
 let keepLogs = false;

@@ -5,8 +5,8 @@
 // model.ts) and the last test compares a full scan of each node with it.
 
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
-import { KvError, decodeKvError } from '../../src/kv/errors.js';
-import { TestCluster, enc, retry, type KvApi } from './cluster.js';
+import { KvError, decodeKvError } from '../../src/api/errors.js';
+import { TestCluster, enc, retry, type KvApi } from '../../testkit/cluster.js';
 import { KvModel } from './model.js';
 
 const NODES = [1, 2, 3] as const;

@@ -4,10 +4,10 @@
 // leader killed in the middle of splits.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { RouteCatalog } from '../../src/distribution/catalog.js';
-import { fromRawRoute } from '../../src/distribution/codec.js';
+import { RouteCatalog } from '../../src/routing/catalog.js';
+import { fromRawRoute } from '../../src/routing/codec.js';
 import type { ListRoutesResponse__Output } from '../../src/proto-gen/ferrykv/v1/ListRoutesResponse.js';
-import { TestCluster, enc, sleep, waitFor } from './cluster.js';
+import { TestCluster, enc, sleep, waitFor } from '../../testkit/cluster.js';
 
 let c: TestCluster;
 let keepLogs = false;

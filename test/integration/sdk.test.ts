@@ -3,7 +3,7 @@
 // acknowledged write is lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/index.js';
-import { TestCluster, call, sleep } from './cluster.js';
+import { TestCluster, call, sleep } from '../../testkit/cluster.js';
 
 let c: TestCluster;
 beforeAll(async () => {

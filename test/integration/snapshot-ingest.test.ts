@@ -6,11 +6,11 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryClient } from '../../src/client/index.js';
 import { MessageType, message, nodeId } from '../../src/raft/index.js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../../src/api/protos.js';
 import { FAMILY_MVCC, versionKey } from '../../src/storage/keys.js';
 import { encodeValue } from '../../src/storage/mvcc-store.js';
 import { encodeRaftMessage } from '../../src/transport/raft-codec.js';
-import { TestCluster, call, sleep, waitFor } from './cluster.js';
+import { TestCluster, call, sleep, waitFor } from '../../testkit/cluster.js';
 import type { IdentifyResponse__Output } from '../../src/proto-gen/ferrykv/internal/v1/IdentifyResponse.js';
 
 let c: TestCluster;

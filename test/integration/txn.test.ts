@@ -4,9 +4,9 @@
 // and a coordinator killed between locking and committing.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
-import { TestCluster, call, enc, sleep, waitFor } from './cluster.js';
+import { TestCluster, call, enc, sleep, waitFor } from '../../testkit/cluster.js';
 import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, protos } from '../../src/rpc/protos.js';
+import { CHANNEL_OPTIONS, protos } from '../../src/api/protos.js';
 import type { BeginTxnResponse__Output } from '../../src/proto-gen/ferrykv/v1/BeginTxnResponse.js';
 import type { TxnCommitResponse__Output } from '../../src/proto-gen/ferrykv/v1/TxnCommitResponse.js';
 

@@ -4,7 +4,7 @@
 // live migration of part of it) is consistent.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
-import { TestCluster, sleep } from './cluster.js';
+import { TestCluster, sleep } from '../../testkit/cluster.js';
 
 let c: TestCluster;
 let keepLogs = false;

@@ -5,8 +5,8 @@
 // unknown). Only acknowledged writes are recorded; `verify` then reads every
 // one back through a chosen node and checks value and commit timestamp.
 
-import { KvError } from '../../src/kv/errors.js';
-import { enc, sleep, type TestCluster } from './cluster.js';
+import { KvError } from '../../src/api/errors.js';
+import { enc, sleep, type TestCluster } from '../../testkit/cluster.js';
 
 export interface AckedWrite {
   readonly key: string;

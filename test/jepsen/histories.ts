@@ -5,7 +5,7 @@
 // histories (every order of every subset of info ops).
 
 import { pairOperations, type EventType, type HistoryEvent, type RegisterOp } from '../../jepsen/checker/history.js';
-import { rng } from '../sim/simulator.js';
+import { rng } from '../../testkit/rng.js';
 
 type Value = number | null;
 

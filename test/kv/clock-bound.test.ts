@@ -11,7 +11,7 @@ import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { Hlc, makeTimestamp, physicalOf } from '../../src/hlc/hlc.js';
 import { MAX_COMMAND_AHEAD, clockViolation } from '../../src/kv/clock-bound.js';
 import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
-import { KvError } from '../../src/kv/errors.js';
+import { KvError } from '../../src/api/errors.js';
 import { KvStateMachine } from '../../src/kv/state-machine.js';
 import { checkClientTimestamp } from '../../src/kv/validate.js';
 import { EntryType } from '../../src/raft/index.js';

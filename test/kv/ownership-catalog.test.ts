@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RouteCatalog } from '../../src/distribution/catalog.js';
+import { RouteCatalog } from '../../src/routing/catalog.js';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
 import { KvStateMachine, type CatalogEvent } from '../../src/kv/state-machine.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Hlc } from '../../src/hlc/hlc.js';
 import { KvService } from '../../src/kv/kv-service.js';
 import { ReplicaError } from '../../src/node/replica.js';
-import { RouteCache } from '../../src/distribution/route-cache.js';
+import { RouteCache } from '../../src/routing/route-cache.js';
 
 function service(failures: string[]): { kv: KvService; barriers: () => number } {
   let calls = 0;

@@ -28,6 +28,9 @@ import {
   type Snapshot,
   type UnsafeFailpoints,
 } from '../../src/raft/index.js';
+import { rng } from '../../testkit/rng.js';
+
+export { rng };
 
 export interface SimOptions {
   readonly seed: number;
@@ -67,17 +70,6 @@ export interface SimResult {
 
 export class Violation extends Error {}
 
-/** mulberry32: small, fast, good enough for fault schedules. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fnv(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) {

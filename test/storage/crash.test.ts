@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NodeDb } from '../../src/storage/db.js';
 import { MvccStore } from '../../src/storage/mvcc-store.js';
-import { rng } from '../sim/simulator.js';
+import { rng } from '../../testkit/rng.js';
 
 const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const KEYS = 20;
