@@ -14,14 +14,18 @@ import type { NodeHost } from '../node/node-host.js';
 import { Replica, ReplicaError } from '../node/replica.js';
 import type { NodeId } from '../raft/index.js';
 import type { Transport } from '../transport/transport.js';
-import { encodeCommand, type KvCommand, type KvResult, type KvWrite } from './commands.js';
+import { encodeCommand, type KvCommand, type KvResult, type KvWrite } from '../apply/commands.js';
 import type { CatalogCommand, RouteDescriptor, RoutePart } from '../routing/catalog.js';
 import type { NotOwned } from '../distribution/ownership.js';
 import type { RouteCache } from '../routing/route-cache.js';
 import { compareBytes, concat } from '../storage/keys.js';
 import { KvError, type KvErrorCode } from '../api/errors.js';
-import { KvStateMachine, refusedResult } from './state-machine.js';
-import type { TxnCoordinator } from './txn.js';
+import { GroupMachine } from '../apply/group-machine.js';
+import { OWNERSHIP, refusedResult } from '../distribution/ownership-state.js';
+import type { OwnershipMap } from '../distribution/ownership.js';
+import { FAMILY_LOCK, FAMILY_MVCC } from '../storage/keys.js';
+import type { MvccStore } from '../storage/mvcc-store.js';
+import type { TxnCoordinator } from '../txn/coordinator.js';
 import { Sweep } from './sweep.js';
 import { MAX_BATCH_BYTES, checkClientTimestamp, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkValue } from './validate.js';
 
@@ -96,10 +100,10 @@ export class KvService {
         const ts = await this.readPoint(r, readTs, resolved);
         this.checkOwned(r, key);
         // A transactional read first clears locks that could hide a commit at or below its timestamp.
-        if (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: [key] }, readTs, deadline))) continue;
-        const kv = await this.sm(r).mvcc.get(key, ts);
+        if (txn && (await this.coordinator().clearReadLocks(this.locks(r), { keys: [key] }, readTs, deadline))) continue;
+        const kv = await this.mvcc(r).get(key, ts);
         if (txn) {
-          const newest = await this.sm(r).mvcc.newestTs(key, this.coordinator().uncertainty(readTs));
+          const newest = await this.mvcc(r).newestTs(key, this.coordinator().uncertainty(readTs));
           if (newest > readTs) throw this.coordinator().uncertain(key, newest);
         }
         this.checkOwned(r, key); // ownership may have changed while the read ran
@@ -146,19 +150,19 @@ export class KvService {
           const r = await this.replicaFor(g);
           const keys = idxs.map((i) => req.keys[i]!);
           let ts = await this.readPoint(r, readTs);
-          while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { keys: keys.filter((k) => !this.sm(r).ownership.check(k)) }, readTs, deadline))) ts = await this.readPoint(r, readTs, true);
-          const got = await this.sm(r).mvcc.getMany(keys, ts);
+          while (txn && (await this.coordinator().clearReadLocks(this.locks(r), { keys: keys.filter((k) => !this.owned(r).check(k)) }, readTs, deadline))) ts = await this.readPoint(r, readTs, true);
+          const got = await this.mvcc(r).getMany(keys, ts);
           if (txn) {
             const limit = this.coordinator().uncertainty(readTs);
             for (const k of keys) {
-              const newest = await this.sm(r).mvcc.newestTs(k, limit);
+              const newest = await this.mvcc(r).newestTs(k, limit);
               if (newest > readTs) throw this.coordinator().uncertain(k, newest);
             }
           }
           // A plain loop: getMany's answer has holes for absent keys, which forEach would skip.
           for (let j = 0; j < keys.length; j++) {
             const kv = got[j];
-            const bad = this.sm(r).ownership.check(keys[j]!);
+            const bad = this.owned(r).check(keys[j]!);
             if (bad) {
               failed.push(idxs[j]!);
               notOwner ??= notOwnerError(g, bad);
@@ -193,8 +197,8 @@ export class KvService {
         const r = await this.replicaFor(part.group);
         let ts = await this.readPoint(r, readTs);
         this.checkOwned(r, part.start, part.end);
-        while (txn && (await this.coordinator().clearReadLocks(this.sm(r), { start: part.start, end: part.end }, readTs, deadline))) ts = await this.readPoint(r, readTs, true);
-        const rows = await this.sm(r).mvcc.scan({
+        while (txn && (await this.coordinator().clearReadLocks(this.locks(r), { start: part.start, end: part.end }, readTs, deadline))) ts = await this.readPoint(r, readTs, true);
+        const rows = await this.mvcc(r).scan({
           ...(part.start.byteLength > 0 ? { start: part.start } : {}),
           ...(part.end.byteLength > 0 ? { end: part.end } : {}),
           readTs: ts,
@@ -233,7 +237,7 @@ export class KvService {
 
   /** A transactional scan restarts if any version in the part lies in its uncertainty window. */
   private async checkUncertainRange(r: Replica, start: Uint8Array, end: Uint8Array, readTs: bigint): Promise<void> {
-    for await (const v of this.sm(r).mvcc.versionsIn(start, end, this.coordinator().uncertainty(readTs))) {
+    for await (const v of this.mvcc(r).versionsIn(start, end, this.coordinator().uncertainty(readTs))) {
       if (v.ts > readTs) throw this.coordinator().uncertain(v.key, v.ts);
     }
   }
@@ -410,13 +414,26 @@ export class KvService {
 
   // --------------------------------------------------------------- plumbing
 
-  private sm(r: Replica): KvStateMachine {
-    return r.sm as KvStateMachine;
+  private m(r: Replica): GroupMachine {
+    return GroupMachine.of(r);
+  }
+
+  private mvcc(r: Replica): MvccStore {
+    return this.m(r).data.store(FAMILY_MVCC);
+  }
+
+  private locks(r: Replica): MvccStore {
+    return this.m(r).data.store(FAMILY_LOCK);
+  }
+
+  /** What the replica's applied state says the group serves. */
+  private owned(r: Replica): OwnershipMap {
+    return this.m(r).state(OWNERSHIP).map;
   }
 
   /** NOT_OWNER unless the replica's applied state serves the key, or all of [start, end). */
   private checkOwned(r: Replica, start: Uint8Array, end?: Uint8Array): void {
-    const bad = this.sm(r).ownership.check(start, end);
+    const bad = this.owned(r).check(start, end);
     if (bad) throw notOwnerError(r.group, bad);
   }
 
@@ -444,7 +461,7 @@ export class KvService {
         if (local) {
           // A fence lasts until Release (or its deadline): wait for this node's
           // replica to apply the change rather than knock every few milliseconds.
-          await this.sm(local).ownershipChange(Math.max(1, Math.min(FENCE_WAIT_MS, deadline - Date.now() - 20)));
+          await this.m(local).state(OWNERSHIP).change(Math.max(1, Math.min(FENCE_WAIT_MS, deadline - Date.now() - 20)));
           continue;
         }
         const hint = err.detail.retryAfterMs ?? 0;
@@ -467,7 +484,7 @@ export class KvService {
   /** Waits for a linearizable read point; returns the timestamp to read at. */
   private async readPoint(r: Replica, readTs: bigint, barrier = false): Promise<bigint> {
     if (this.opts.unsafeStaleReads === true && readTs === 0n) return MAX_TS;
-    const sm = this.sm(r);
+    const sm = this.m(r);
     if (readTs !== 0n && readTs < sm.safePoint) {
       throw new KvError('INVALID_ARGUMENT', `read_ts ${readTs} is below group ${r.group}'s GC safe point ${sm.safePoint}: versions that old may be gone`, {
         field: 'read_ts',
@@ -527,7 +544,7 @@ export class KvService {
       if (!inflight) break;
       if (inflight.target >= readTs) return inflight.done;
       await inflight.done.catch(() => {});
-      if (this.sm(await this.replicaFor(group)).maxTs >= readTs) return;
+      if (this.m(await this.replicaFor(group)).maxTs >= readTs) return;
     }
     const target = readTs + BUMP_HEADROOM;
     const done = this.bumpTs(group, target);
@@ -602,7 +619,7 @@ export class KvService {
     // A fenced or released range refuses the write at apply: refuse it here
     // without a round through the log (a fence under load meets a write storm).
     // Apply still decides; this only spares doomed entries.
-    const early = this.sm(r).notOwned(full);
+    const early = this.m(r).refusal(full);
     if (early && (early.errorCode === 'WRITE_FENCED' || early.errorCode === 'ROUTE_MOVED')) throw resultError(early, r.group);
     try {
       const res = (await this.withDeadline(r.propose(encodeCommand(full)))) as KvResult;

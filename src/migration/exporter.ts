@@ -9,12 +9,12 @@
 // an optional rate limit, and the generator yields to the event loop between
 // chunks, so bulk copying never holds a node for long.
 
-import type { KvStateMachine } from '../kv/state-machine.js';
-import { FAMILY_DEDUP, decodeDedup } from '../kv/state-machine.js';
-import { FAMILY_LOCK, FAMILY_TXN } from '../kv/txn-records.js';
-import { FAMILY_MVCC, compareBytes, concat, dataPrefix, prefixEnd, unescapeKey } from '../storage/keys.js';
-import type { MigrationRow } from './rows.js';
-import { rowBytes } from './rows.js';
+import { FAMILY_DEDUP, decodeDedup } from '../apply/dedup.js';
+import type { GroupMachine } from '../apply/group-machine.js';
+import { FAMILY_LOCK, FAMILY_MVCC, FAMILY_TXN, compareBytes, concat, dataPrefix, prefixEnd, unescapeKey } from '../storage/keys.js';
+import { GROUP_JOBS } from './group/jobs-state.js';
+import type { MigrationRow } from '../apply/rows.js';
+import { rowBytes } from '../apply/rows.js';
 
 export interface ExportRequest {
   readonly mode: 'BACKFILL' | 'CHANGE_LOG' | 'VERIFY';
@@ -64,7 +64,7 @@ export class RateLimiter {
   }
 }
 
-export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCancelled: () => boolean, shared?: RateLimiter): AsyncGenerator<ExportChunkOut> {
+export async function* exportRange(sm: GroupMachine, req: ExportRequest, isCancelled: () => boolean, shared?: RateLimiter): AsyncGenerator<ExportChunkOut> {
   const chunkBytes = Math.max(4096, Math.min(req.chunkBytes || 1 << 20, 16 << 20));
   const own = pacer(req.rateLimitBytesPerSec);
   const pace = async (bytes: number): Promise<void> => {
@@ -75,7 +75,7 @@ export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCan
     let after = req.afterSeq;
     for (;;) {
       if (isCancelled()) return;
-      const got = await sm.readChangeLog(req.jobId, req.attempt, after, chunkBytes);
+      const got = await sm.state(GROUP_JOBS).readChangeLog(req.jobId, req.attempt, after, chunkBytes);
       if (got.length === 0) {
         yield { rows: [], nextCursor: new Uint8Array(0), lastSeq: after, done: true, scannedBytes: 0 };
         return;
@@ -92,7 +92,7 @@ export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCan
   let position: Uint8Array | undefined = req.cursor.byteLength > 1 ? req.cursor.subarray(1) : undefined;
   while (phase === POS_MVCC) {
     if (isCancelled()) return;
-    const chunk = await sm.mvcc.export({
+    const chunk = await sm.data.store(FAMILY_MVCC).export({
       ...(req.start.byteLength > 0 ? { start: req.start } : {}),
       ...(req.end.byteLength > 0 ? { end: req.end } : {}),
       ...(position ? { cursor: position } : {}),
@@ -151,7 +151,7 @@ export async function* exportRange(sm: KvStateMachine, req: ExportRequest, isCan
   while (phase === POS_LOCK || phase === POS_TXN) {
     if (isCancelled()) return;
     const family = phase === POS_LOCK ? FAMILY_LOCK : FAMILY_TXN;
-    const chunk = await (phase === POS_LOCK ? sm.locks : sm.records).export({
+    const chunk = await sm.data.store(phase === POS_LOCK ? FAMILY_LOCK : FAMILY_TXN).export({
       ...(req.start.byteLength > 0 ? { start: req.start } : {}),
       ...(req.end.byteLength > 0 ? { end: req.end } : {}),
       ...(position ? { cursor: position } : {}),

@@ -6,24 +6,25 @@
 // fails. A new leader takes every live job over on election.
 
 import type { Logger } from 'pino';
-import type { JobCommand, KvResult } from '../kv/commands.js';
+import type { JobCommand, KvResult } from '../apply/commands.js';
 import { KvError } from '../api/errors.js';
-import type { KvStateMachine } from '../kv/state-machine.js';
+import type { RouteCatalog } from '../routing/catalog.js';
 import { compareBytes } from '../storage/keys.js';
-import type { GroupClient } from './group-client.js';
+import type { GroupClient } from '../rpc/group-client.js';
 import { backfillCursor, changeCursor, decodeCursor, hex, unhex, type GroupJobState } from './group-state.js';
 import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, patchJob, refinedEstimate, type Phase, type SplitJob } from './job.js';
-import { rowBytes, type MigrationRow } from './rows.js';
+import { rowBytes, type MigrationRow } from '../apply/rows.js';
 import { randomBytes } from 'node:crypto';
 import { buildTree, root } from '../verify/merkle.js';
 import { AdaptivePacer, CLEANUP_PACER } from './pacer.js';
-import { FAMILY_LOCK } from '../kv/txn-records.js';
+import { FAMILY_LOCK } from '../txn/txn-records.js';
 
 export interface MigratorDeps {
   readonly nodeId: number;
   readonly log: Logger;
   /** The default group's state machine if this node leads the default group now. */
-  readonly leaderSm: () => KvStateMachine | undefined;
+  /** The default group's state while this node leads it (else undefined): the job records and the catalog. */
+  readonly leaderSm: () => { readonly splitJobs: ReadonlyMap<number, SplitJob>; readonly catalog: RouteCatalog | undefined } | undefined;
   /** Proposes a job command on the local default-group leader; resolves with the applied result (refusals have errorCode). */
   readonly proposeJob: (cmd: JobCommand) => Promise<KvResult>;
   readonly groups: GroupClient;

@@ -19,21 +19,23 @@ import { fromRawRoute, toRouteMessage } from '../routing/codec.js';
 import { OwnershipMap } from '../distribution/ownership.js';
 import { RouteCache } from '../routing/route-cache.js';
 import { RouteWatcher } from '../routing/route-watcher.js';
-import { KvStateMachine, type CatalogEvent } from '../kv/state-machine.js';
+import type { CatalogEvent } from '../distribution/catalog-state.js';
+import { GroupState } from './group-state.js';
+import { openGroupMachine, writeBootstrap } from './groups.js';
 import { NodeHost } from '../node/node-host.js';
 import { Replica, ReplicaError } from '../node/replica.js';
-import { EMPTY_RESULT, decodeCommand, encodeCommand, encodeResult, type KvCommand, type KvResult } from '../kv/commands.js';
+import { EMPTY_RESULT, decodeCommand, encodeCommand, encodeResult, type KvCommand, type KvResult } from '../apply/commands.js';
 import { RateLimiter, exportRange } from '../migration/exporter.js';
-import { GroupClient } from '../migration/group-client.js';
-import { TxnCoordinator, parseCommitRequest } from '../kv/txn.js';
+import { GroupClient } from '../rpc/group-client.js';
+import { TxnCoordinator, parseCommitRequest } from '../txn/coordinator.js';
 import { hex, unhex } from '../migration/group-state.js';
 import { AFTER_RELEASE, PHASES, TERMINAL, checkOptions, decodeJob, encodeJob, newJob, type Phase, type SplitJob } from '../migration/job.js';
 import { optionsFrom, toJobMessage } from '../migration/job-proto.js';
 import { Migrator } from '../migration/migrator.js';
 import type { SplitJob as SplitJobMsg } from '../proto-gen/ferrykv/admin/v1/SplitJob.js';
 import type { StartSplitMigrationRequest__Output } from '../proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
-import { packRows, unpackRows } from '../migration/packed-rows.js';
-import { fromWireRow } from '../migration/rows.js';
+import { packRows, unpackRows } from '../apply/packed-rows.js';
+import { fromWireRow } from '../apply/rows.js';
 import type { AdminHandlers } from '../proto-gen/ferrykv/admin/v1/Admin.js';
 import type { GroupStatus } from '../proto-gen/ferrykv/admin/v1/GroupStatus.js';
 import type { InternalHandlers } from '../proto-gen/ferrykv/internal/v1/Internal.js';
@@ -181,14 +183,14 @@ export class FerryServer {
       db: this.db,
       log: this.log,
       transport: this.transport,
-      createStateMachine: (g) => KvStateMachine.open(this.db, g, { ...(skipApplyKey ? { skipApplyKey } : {}), ...(skipImportKey ? { skipImportKey } : {}) }),
+      createStateMachine: (g) => openGroupMachine(this.db, g, { ...(skipApplyKey ? { skipApplyKey } : {}), ...(skipImportKey ? { skipImportKey } : {}) }),
       // A replacement store bootstraps nothing: it re-enters its groups as a learner (src/server/replace-node.ts).
       ...(replacing ? { admit: (g: number) => this.admitted.has(g) } : {}),
       bootstrap: (replacing ? [] : cfg.cluster.groups).map((g) => ({
         id: g.id,
         voters: g.voters.map(nodeId),
         initState: (b) =>
-          KvStateMachine.writeBootstrap(b, g.id, { owned: OwnershipMap.ofGroup(initial.routes, g.id), ...(g.id === DEFAULT_GROUP ? { catalog: initial } : {}) }),
+          writeBootstrap(b, g.id, { owned: OwnershipMap.ofGroup(initial.routes, g.id), ...(g.id === DEFAULT_GROUP ? { catalog: initial } : {}) }),
       })),
       tickMs: cfg.tickMs,
       electionTicks: cfg.electionTicks,
@@ -305,7 +307,7 @@ export class FerryServer {
       log: this.log,
       leaderSm: () => {
         const r = this.host.replica(DEFAULT_GROUP);
-        return r?.isLeader() ? (r.sm as KvStateMachine) : undefined;
+        return r?.isLeader() ? GroupState.of(r) : undefined;
       },
       proposeJob: (job) => this.proposeOnLeader(DEFAULT_GROUP, encodeCommand({ kind: 'JOB', requestId: new Uint8Array(0), proposedTs: 0n, job })),
       groups: this.groupClient,
@@ -322,7 +324,7 @@ export class FerryServer {
     });
     this.metrics.watchJobs(() => {
       const r = this.host.replica(DEFAULT_GROUP);
-      return r?.isLeader() ? [...(r.sm as KvStateMachine).splitJobs.values()] : [];
+      return r?.isLeader() ? [...GroupState.of(r).splitJobs.values()] : [];
     });
     this.migrator.start();
     // A fence never outlives its deadline: the source's own leader lifts it (MIGRATION.md FENCE).
@@ -423,7 +425,7 @@ export class FerryServer {
   /** Brings the route cache up to the catalog: from the local default-group replica if any, else from a peer. */
   async refreshRoutes(): Promise<void> {
     const r = this.host.replica(DEFAULT_GROUP);
-    const sm = r?.sm as KvStateMachine | undefined;
+    const sm = r ? GroupState.of(r) : undefined;
     if (r && sm?.catalog) {
       try {
         await this.withTimeout(r.readBarrier(), 'default-group read barrier');
@@ -459,7 +461,7 @@ export class FerryServer {
 
   private async listRoutes(local: boolean): Promise<ListRoutesResponse> {
     const r = this.host.replica(DEFAULT_GROUP);
-    const sm = r?.sm as KvStateMachine | undefined;
+    const sm = r ? GroupState.of(r) : undefined;
     let version: number;
     let routes: readonly RouteDescriptor[];
     if (local) {
@@ -486,7 +488,7 @@ export class FerryServer {
           call.emit('error', toServiceError(e));
         };
         const r = this.host.replica(DEFAULT_GROUP);
-        const sm = r?.sm as KvStateMachine | undefined;
+        const sm = r ? GroupState.of(r) : undefined;
         if (!r || !sm?.catalog) {
           fail(new KvError('UNAVAILABLE', `node ${this.cfg.nodeId} holds no replica of the default group; watch routes on one that does`));
           return;
@@ -853,7 +855,7 @@ export class FerryServer {
           done(
             this.onGroupLeader(req.groupId, async (r) => {
               await this.withTimeout(r.readBarrier(), `group ${req.groupId} read barrier`);
-              const sm = r.sm as KvStateMachine;
+              const sm = GroupState.of(r);
               const st = sm.jobs.get(Number(req.readJobId));
               if (!st) return { ...EMPTY_RESULT };
               // The source adds a cheap size estimate of the range (LevelDB's, from its files).
@@ -920,11 +922,11 @@ export class FerryServer {
         call.on('cancelled', () => (cancelled = true));
         const run = async (): Promise<void> => {
           const r = this.groupLeader(req.groupId);
-          const sm = r.sm as KvStateMachine;
+          const sm = GroupState.of(r);
           if (req.mode === 'CHANGE_LOG') await this.withTimeout(r.readBarrier(), `group ${req.groupId} read barrier`);
           if (Number(req.minApplied) > 0) await this.withTimeout(r.waitApplied(Number(req.minApplied)), `group ${req.groupId} applying the capture`);
           const chunks = exportRange(
-            sm,
+            sm.machine,
             {
               mode: req.mode as 'BACKFILL' | 'CHANGE_LOG' | 'VERIFY',
               jobId: Number(req.jobId),
@@ -1018,7 +1020,7 @@ export class FerryServer {
    * depend on the migrator (a new leader does it again once).
    */
   private driveAdopts(r: Replica): void {
-    for (const st of (r.sm as KvStateMachine).jobs.values()) {
+    for (const st of GroupState.of(r).jobs.values()) {
       if (st.role !== 'source' || st.state !== 'released' || st.cleaned) continue;
       const key = `${r.group}:${st.jobId}:${st.attempt}:${r.raft.term}`;
       if (this.adoptDriven.has(key)) continue;
@@ -1042,7 +1044,7 @@ export class FerryServer {
     for (const r of this.host.replicas.values()) {
       if (!r.isLeader()) continue;
       this.driveAdopts(r);
-      for (const st of (r.sm as KvStateMachine).jobs.values()) {
+      for (const st of GroupState.of(r).jobs.values()) {
         if (st.role !== 'source' || st.state !== 'fenced') continue;
         const key = `${r.group}:${st.jobId}:${st.attempt}:${st.fenceEpoch}`;
         live.add(key);
@@ -1062,11 +1064,11 @@ export class FerryServer {
   }
 
   /** This node's replica of `group` once it applied the digest read point, and the snapshot taken there. */
-  private async atDigest(group: number, digestId: Uint8Array, index: number): Promise<{ sm: KvStateMachine; snapshot: Parameters<typeof versionsAt>[1] }> {
+  private async atDigest(group: number, digestId: Uint8Array, index: number): Promise<{ sm: GroupState; snapshot: Parameters<typeof versionsAt>[1] }> {
     const r = this.host.replica(group);
     if (!r) throw new KvError('UNAVAILABLE', `node ${this.cfg.nodeId} holds no replica of group ${group}`, { groupId: group });
     await this.withTimeout(r.waitApplied(index), `group ${group} applying the verification read point`);
-    const sm = r.sm as KvStateMachine;
+    const sm = GroupState.of(r);
     const d = sm.digest(Buffer.from(digestId).toString('hex'));
     if (!d) throw new KvError('UNAVAILABLE', `group ${group} on node ${this.cfg.nodeId}: no read point ${Buffer.from(digestId).toString('hex')} (the replica restarted or got a snapshot since, or it expired)`);
     return { sm, snapshot: d.snapshot };
@@ -1152,9 +1154,9 @@ export class FerryServer {
     }
   }
 
-  private defaultLeaderSm(): { r: Replica; sm: KvStateMachine } {
+  private defaultLeaderSm(): { r: Replica; sm: GroupState } {
     const r = this.groupLeader(DEFAULT_GROUP);
-    return { r, sm: r.sm as KvStateMachine };
+    return { r, sm: GroupState.of(r) };
   }
 
   private async startMigration(req: StartSplitMigrationRequest__Output): Promise<SplitJobMsg> {
@@ -1355,7 +1357,8 @@ export class FerryServer {
     const key = checkKey('split_key', req.splitKey);
     const res = await this.kv.catalogCommand('SplitRange', req, hops, DEFAULT_GROUP, { kind: 'SPLIT', splitKey: key });
     if ('forwarded' in res) return res.forwarded as SplitRangeResponse;
-    const catalog = (this.host.replica(DEFAULT_GROUP)?.sm as KvStateMachine | undefined)?.catalog;
+    const d = this.host.replica(DEFAULT_GROUP);
+    const catalog = d ? GroupState.of(d).catalog : undefined;
     const right = res.routes.find((r) => Buffer.compare(r.start, key) === 0) ?? catalog?.lookup(key);
     const left = res.routes.find((r) => Buffer.compare(r.end, key) === 0) ?? catalog?.list().find((r) => Buffer.compare(r.end, key) === 0);
     if (!res.noop) this.log.info({ splitKey: Buffer.from(key).toString('hex'), version: res.version }, 'route split');
@@ -1372,7 +1375,8 @@ export class FerryServer {
       NodeStatus: this.unary('NodeStatus', async () => {
         const groups = [...this.host.replicas.keys()].sort((a, b) => a - b).flatMap((g) => this.groupStatus(g) ?? []);
         for (const g of groups) {
-          const sm = this.host.replica(g.groupId!)?.sm as KvStateMachine | undefined;
+          const gr = this.host.replica(g.groupId!);
+          const sm = gr ? GroupState.of(gr) : undefined;
           if (sm) g.txnLocks = String(await sm.locks.countVersions(100_000));
         }
         return {
@@ -1528,7 +1532,7 @@ export class FerryServer {
         const leaderless = groups.filter((g) => g.leader === 0).map((g) => g.group);
         const d = this.host.replica(DEFAULT_GROUP);
         const stalledJobs = d?.isLeader()
-          ? [...(d.sm as KvStateMachine).splitJobs.values()].filter((j) => j.stalled && !TERMINAL.has(j.phase)).map((j) => ({ jobId: j.jobId, phase: j.phase, reason: j.stallReason ?? '' }))
+          ? [...GroupState.of(d).splitJobs.values()].filter((j) => j.stalled && !TERMINAL.has(j.phase)).map((j) => ({ jobId: j.jobId, phase: j.phase, reason: j.stallReason ?? '' }))
           : [];
         const inconsistentGroups = [...this.consistency].filter(([, c]) => !c.consistent).map(([g]) => g);
         const status = this.stopping ? 'stopping' : leaderless.length > 0 || stalledJobs.length > 0 || inconsistentGroups.length > 0 ? 'degraded' : 'ok';

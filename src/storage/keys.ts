@@ -27,8 +27,15 @@ export const RAFT_HARD_STATE = 0x01;
 export const RAFT_SNAPSHOT = 0x02;
 export const RAFT_ENTRY = 0x03;
 
-/** Data families (MIGRATION.md "what moves"). */
+/** Data families (MIGRATION.md "what moves"): every family a group keeps under [NS_DATA][group]. */
 export const FAMILY_MVCC = 0x01;
+/** Request-id entries (the apply layer's dedup table). */
+export const FAMILY_DEDUP = 0x10;
+/** Transaction locks and commit records (src/txn/txn-records.ts). */
+export const FAMILY_LOCK = 0x20;
+export const FAMILY_TXN = 0x21;
+/** Per-job change logs of captured ranges: [job u64][attempt u32][seq u64] → row. */
+export const FAMILY_CHANGELOG = 0x30;
 
 const U64_MAX = (1n << 64n) - 1n;
 

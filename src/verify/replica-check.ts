@@ -7,17 +7,22 @@
 // blocks writes; a migration or write load on the range changes nothing at
 // the read point.
 
-import type { KvStateMachine } from '../kv/state-machine.js';
 import type { NodeDb } from '../storage/db.js';
 import { FAMILY_MVCC, compareBytes, dataPrefix, decodeVersionKey, prefixEnd, versionPrefix } from '../storage/keys.js';
 import { decodeValue } from '../storage/mvcc-store.js';
 import { LeafBuilder, buildTree, diffEntries, diffTrees, root, type Leaves, type VersionEntry } from './merkle.js';
 
+/** The replica whose versions are read: its group and its node's LevelDB. */
+export interface ReplicaData {
+  readonly group: number;
+  readonly db: NodeDb;
+}
+
 type Snapshot = ReturnType<NodeDb['level']['snapshot']>;
 
 /** Versions of [start, end) in a snapshot, in storage order; readTs 0: all, else the state visible at readTs. */
 export async function* versionsAt(
-  sm: KvStateMachine,
+  sm: ReplicaData,
   snapshot: Snapshot,
   start: Uint8Array,
   end: Uint8Array,
@@ -53,7 +58,7 @@ export async function* versionsAt(
 
 /** This replica's leaves at a digest read point (with the reference's boundaries, or choosing them). */
 export async function replicaLeaves(
-  sm: KvStateMachine,
+  sm: ReplicaData,
   snapshot: Snapshot,
   req: {
     start: Uint8Array;
@@ -76,7 +81,7 @@ export async function replicaLeaves(
 }
 
 /** The versions of a replica in the given ranges (bounded). */
-export async function replicaEntries(sm: KvStateMachine, snapshot: Snapshot, ranges: readonly { start: Uint8Array; end: Uint8Array }[], readTs: bigint, max: number): Promise<{ entries: VersionEntry[]; truncated: boolean }> {
+export async function replicaEntries(sm: ReplicaData, snapshot: Snapshot, ranges: readonly { start: Uint8Array; end: Uint8Array }[], readTs: bigint, max: number): Promise<{ entries: VersionEntry[]; truncated: boolean }> {
   const entries: VersionEntry[] = [];
   for (const r of ranges) {
     for await (const e of versionsAt(sm, snapshot, r.start, r.end, readTs)) {

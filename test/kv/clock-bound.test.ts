@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { Hlc, makeTimestamp, physicalOf } from '../../src/hlc/hlc.js';
-import { MAX_COMMAND_AHEAD, clockViolation } from '../../src/kv/clock-bound.js';
-import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
+import { MAX_COMMAND_AHEAD, clockViolation } from '../../src/apply/clock-bound.js';
+import { encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
 import { KvError } from '../../src/api/errors.js';
-import { KvStateMachine } from '../../src/kv/state-machine.js';
+import { GroupState } from '../../src/server/group-state.js';
+import { commandFootprint } from '../../src/server/groups.js';
 import { checkClientTimestamp } from '../../src/kv/validate.js';
 import { EntryType } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
@@ -76,22 +77,22 @@ describe('clockViolation (apply’s bound)', () => {
     ['a start timestamp just inside the bound', { ...base, kind: 'TXN', txn: { kind: 'ONE_PC', startTs: NOW + MAX_COMMAND_AHEAD, mutations: [] } }, false],
     ['a plain write', { ...base, kind: 'WRITE', writes: [{ key: enc('k'), value: enc('v') }] }, false],
   ])('%s: refused = %s', (_, cmd, refused) => {
-    expect(clockViolation(cmd) !== undefined).toBe(refused);
+    expect(clockViolation(cmd.proposedTs, commandFootprint(cmd)?.timestamps) !== undefined).toBe(refused);
   });
 });
 
 describe('a group’s clock under a timestamp from the future', () => {
   let dir: string;
   let db: NodeDb;
-  let sm: KvStateMachine;
+  let sm: GroupState;
   let index = 1;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ferrykv-clock-'));
     db = await NodeDb.open(dir);
     const b = db.batch();
-    KvStateMachine.writeBootstrap(b, 2, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
+    GroupState.writeBootstrap(b, 2, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
     await b.write({ sync: false });
-    sm = await KvStateMachine.open(db, 2);
+    sm = await GroupState.open(db, 2);
     index = 1;
   });
   afterEach(async () => {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
-import { KvStateMachine } from '../../src/kv/state-machine.js';
+import { encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
+import { GroupState } from '../../src/server/group-state.js';
 import { EntryType } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 
@@ -17,16 +17,16 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const E: Uint8Array = new Uint8Array(0);
 let dir: string;
 let db: NodeDb;
-let sm: KvStateMachine;
+let sm: GroupState;
 let index = 1;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferrykv-gc-'));
   db = await NodeDb.open(dir);
   const b = db.batch();
-  KvStateMachine.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
+  GroupState.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
   await b.write({ sync: false });
-  sm = await KvStateMachine.open(db, 1);
+  sm = await GroupState.open(db, 1);
   index = 1;
 });
 afterEach(async () => {

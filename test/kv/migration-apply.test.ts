@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { decodeResult, encodeCommand, encodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../../src/kv/commands.js';
-import { FAMILY_DEDUP, KvStateMachine, decodeDedup, encodeDedup } from '../../src/kv/state-machine.js';
+import { decodeResult, encodeCommand, encodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../../src/apply/commands.js';
+import { FAMILY_DEDUP, decodeDedup, encodeDedup } from '../../src/apply/dedup.js';
+import { GroupState } from '../../src/server/group-state.js';
 import { backfillCursor, changeCursor, hex, type GroupJobState } from '../../src/migration/group-state.js';
-import type { MigrationRow } from '../../src/migration/rows.js';
+import type { MigrationRow } from '../../src/apply/rows.js';
 import { EntryType, type Entry } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 import { FAMILY_MVCC, compareBytes, dataPrefix, prefixEnd, unescapeKey } from '../../src/storage/keys.js';
@@ -38,21 +39,21 @@ afterEach(async () => {
 });
 
 /** Source serves [m, +∞); target serves nothing. */
-async function open(group: number, owned = group === S ? [{ start: enc('m'), end: E, state: 'owned' as const }] : []): Promise<KvStateMachine> {
+async function open(group: number, owned = group === S ? [{ start: enc('m'), end: E, state: 'owned' as const }] : []): Promise<GroupState> {
   const b = db.batch();
-  KvStateMachine.writeBootstrap(b, group, { owned: new OwnershipMap(owned) });
+  GroupState.writeBootstrap(b, group, { owned: new OwnershipMap(owned) });
   await b.write({ sync: false });
-  return KvStateMachine.open(db, group);
+  return GroupState.open(db, group);
 }
 
 type Cmd = Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint };
 
-async function applyAll(sm: KvStateMachine, ...cmds: Cmd[]): Promise<KvResult[]> {
+async function applyAll(sm: GroupState, ...cmds: Cmd[]): Promise<KvResult[]> {
   const es: Entry[] = cmds.map((c) => ({ index: ++index, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: 0n, ...c }) }));
   const res = await sm.applyEntries(es);
   return es.map((e) => res.get(e.index)!);
 }
-async function apply(sm: KvStateMachine, c: Cmd): Promise<KvResult> {
+async function apply(sm: GroupState, c: Cmd): Promise<KvResult> {
   return (await applyAll(sm, c))[0]!;
 }
 
@@ -65,7 +66,7 @@ const mvccRow = (key: string, ts: bigint, value: string | null): MigrationRow =>
 const fromVersion = (v: Version): MigrationRow => ({ family: FAMILY_MVCC, key: v.key, ts: v.ts, value: v.value ?? E, tombstone: v.value === null, delete: false });
 
 /** Job 1, attempt 1, moves `range` from S to T with no writes in between: clear, capture, one backfill import, fence, release. Returns S's released state. */
-async function copyAndRelease(s: KvStateMachine, t: KvStateMachine, range: { start: Uint8Array; end: Uint8Array }): Promise<GroupJobState> {
+async function copyAndRelease(s: GroupState, t: GroupState, range: { start: Uint8Array; end: Uint8Array }): Promise<GroupJobState> {
   await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, ...range, peerGroup: S }));
   await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, ...range, peerGroup: T }));
   const rows = (await s.mvcc.export({ ...range, maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map(fromVersion);
@@ -75,20 +76,20 @@ async function copyAndRelease(s: KvStateMachine, t: KvStateMachine, range: { sta
 }
 
 /** Every version in [start, end) as `key@ts=value` (`key@ts=⊥` a tombstone), in storage order. */
-async function versions(sm: KvStateMachine, start: string, end = ''): Promise<string[]> {
+async function versions(sm: GroupState, start: string, end = ''): Promise<string[]> {
   const c = await sm.mvcc.export({ start: enc(start), ...(end ? { end: enc(end) } : {}), maxBytes: 1 << 20, maxScannedBytes: 1 << 20 });
   expect(c.done).toBe(true);
   return c.rows.map((r) => `${dec(r.key)}@${r.ts}=${r.value === null ? '⊥' : dec(r.value)}`);
 }
 
 /** The ownership map as text (`start..end state job→target`), comparable whatever byte array type it was decoded into. */
-const intervals = (sm: KvStateMachine): string[] =>
+const intervals = (sm: GroupState): string[] =>
   sm.ownership.intervals().map((iv) => `${dec(iv.start)}..${dec(iv.end)} ${iv.state}${iv.jobId !== undefined ? ` job ${iv.jobId}` : ''}${iv.targetGroup !== undefined ? ` →${iv.targetGroup}` : ''}`);
 
 const rowText = (r: MigrationRow): string =>
   r.family === FAMILY_MVCC ? `mvcc ${dec(r.key)}@${r.ts}=${r.tombstone ? '⊥' : dec(r.value)}` : `dedup ${dec(r.key)}${r.delete ? ' deleted' : ''}`;
 
-async function changeLog(sm: KvStateMachine, job: number, attempt: number, after = 0): Promise<{ seq: number; row: MigrationRow }[]> {
+async function changeLog(sm: GroupState, job: number, attempt: number, after = 0): Promise<{ seq: number; row: MigrationRow }[]> {
   return sm.readChangeLog(job, attempt, after, 1 << 20);
 }
 
@@ -105,7 +106,7 @@ async function dedupRows(group: number, start: Uint8Array, end: Uint8Array): Pro
 }
 
 /** Replays the change log of (job, attempt) to the target from its stored cursor; returns the seq replayed through. */
-async function replay(src: KvStateMachine, tgt: KvStateMachine, job: number, attempt: number, fromSeq: number, batch = 3): Promise<number> {
+async function replay(src: GroupState, tgt: GroupState, job: number, attempt: number, fromSeq: number, batch = 3): Promise<number> {
   let seq = fromSeq;
   for (;;) {
     const entries = (await changeLog(src, job, attempt, seq)).slice(0, batch);
@@ -280,7 +281,7 @@ describe('migration plane at apply: source', () => {
     await apply(s, mig({ kind: 'BEGIN_CAPTURE', jobId: 1, attempt: 1, start: enc('m'), end: E, peerGroup: T }));
     await applyAll(s, ...Array.from({ length: 50 }, (_, i) => put(`x${i}`, `v${i}`, `r${i}`)));
     expect(s.jobs.get(1)).toMatchObject({ head: 100 }); // a version and a request id per write
-    const again = await KvStateMachine.open(db, S);
+    const again = await GroupState.open(db, S);
     expect(again.jobs.get(1)).toEqual(s.jobs.get(1));
     expect((await changeLog(again, 1, 1)).length).toBe(100);
   });
@@ -669,8 +670,8 @@ describe('migration plane at apply: persistence', () => {
     const seq = await replay(s, t, 3, 2, 0, 2);
     await apply(s, mig({ kind: 'FENCE', jobId: 3, attempt: 2 }));
 
-    const s2 = await KvStateMachine.open(db, S);
-    const t2 = await KvStateMachine.open(db, T);
+    const s2 = await GroupState.open(db, S);
+    const t2 = await GroupState.open(db, T);
     for (const [a, b] of [
       [s, s2],
       [t, t2],
@@ -694,8 +695,8 @@ describe('migration plane at apply: persistence', () => {
     expect(rel.state).toBe('released');
     const ad = await apply(t2, mig({ kind: 'ADOPT', jobId: 3, attempt: 2, head: rel.head, releaseTs: BigInt(rel.releaseTs) }));
     expect(st(ad)).toMatchObject({ state: 'adopted', floor: rel.releaseTs });
-    const s3 = await KvStateMachine.open(db, S);
-    const t3 = await KvStateMachine.open(db, T);
+    const s3 = await GroupState.open(db, S);
+    const t3 = await GroupState.open(db, T);
     expect(s3.jobs).toEqual(s2.jobs);
     expect(t3.jobs).toEqual(t2.jobs);
     expect(s3.ownership.find(enc('x'))).toMatchObject({ state: 'released', jobId: 3, targetGroup: T });

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RouteCatalog } from '../../src/routing/catalog.js';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
-import { KvStateMachine, type CatalogEvent } from '../../src/kv/state-machine.js';
+import { encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
+import type { CatalogEvent } from '../../src/distribution/catalog-state.js';
+import { GroupState } from '../../src/server/group-state.js';
 import { EntryType, type Entry } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 
@@ -34,14 +35,14 @@ const initial = RouteCatalog.bootstrap([
   { start: enc('m'), end: E, groupId: 2 },
 ]).image();
 
-async function open(group: number): Promise<KvStateMachine> {
+async function open(group: number): Promise<GroupState> {
   const b = db.batch();
-  KvStateMachine.writeBootstrap(b, group, { owned: OwnershipMap.ofGroup(initial.routes, group), ...(group === 1 ? { catalog: initial } : {}) });
+  GroupState.writeBootstrap(b, group, { owned: OwnershipMap.ofGroup(initial.routes, group), ...(group === 1 ? { catalog: initial } : {}) });
   await b.write({ sync: false });
-  return KvStateMachine.open(db, group);
+  return GroupState.open(db, group);
 }
 
-async function apply(sm: KvStateMachine, ...cmds: Omit<KvCommand, 'proposedTs'>[]): Promise<KvResult[]> {
+async function apply(sm: GroupState, ...cmds: Omit<KvCommand, 'proposedTs'>[]): Promise<KvResult[]> {
   const es: Entry[] = cmds.map((c) => ({ index: ++index, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: 0n, ...c }) }));
   const res = await sm.applyEntries(es);
   return es.map((e) => res.get(e.index)!);
@@ -115,7 +116,7 @@ describe('route catalog in the default group', () => {
     expect(sm.catalogChangesSince(3)).toEqual([]);
     // Ownership is unchanged by a split inside one group.
     expect(sm.ownership.check(enc('g'))).toBeUndefined();
-    const reopened = await KvStateMachine.open(db, 1);
+    const reopened = await GroupState.open(db, 1);
     expect(reopened.catalog!.version).toBe(3);
     expect(reopened.catalog!.list()).toHaveLength(4);
     expect(reopened.catalogChangesSince(1)).toBeUndefined(); // history is memory only: a watcher gets a reset

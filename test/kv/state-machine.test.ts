@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeCommand, type KvCommand, type KvResult } from '../../src/kv/commands.js';
+import { encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { KvStateMachine } from '../../src/kv/state-machine.js';
+import { GroupState } from '../../src/server/group-state.js';
 import { EntryType, type Entry } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 
@@ -14,7 +14,7 @@ const MAX = (1n << 64n) - 1n;
 
 let dir: string;
 let db: NodeDb;
-let sm: KvStateMachine;
+let sm: GroupState;
 let index = 1; // index 1 is the bootstrap snapshot
 
 beforeEach(async () => {
@@ -22,9 +22,9 @@ beforeEach(async () => {
   db = await NodeDb.open(dir);
   // The group serves the whole key space (ownership is tested in ownership-catalog.test.ts).
   const b = db.batch();
-  KvStateMachine.writeBootstrap(b, 2, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
+  GroupState.writeBootstrap(b, 2, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
   await b.write({ sync: false });
-  sm = await KvStateMachine.open(db, 2);
+  sm = await GroupState.open(db, 2);
   index = 1;
 });
 afterEach(async () => {
@@ -117,7 +117,7 @@ describe('KV state machine', () => {
   it('reopens with the applied index and closed timestamp it wrote', async () => {
     await apply(put('k', 'v', '', 777n));
     const applied = sm.appliedIndex();
-    const reopened = await KvStateMachine.open(db, 2);
+    const reopened = await GroupState.open(db, 2);
     expect(reopened.appliedIndex()).toBe(applied);
     expect(reopened.maxTs).toBe(777n);
   });

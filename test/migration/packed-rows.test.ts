@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packRows, unpackRows } from '../../src/migration/packed-rows.js';
+import { packRows, unpackRows } from '../../src/apply/packed-rows.js';
 
 const row = fc.record({
   family: fc.constantFrom(1, 0x10),

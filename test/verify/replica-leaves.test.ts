@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { encodeCommand, type KvCommand } from '../../src/kv/commands.js';
-import { KvStateMachine } from '../../src/kv/state-machine.js';
+import { encodeCommand, type KvCommand } from '../../src/apply/commands.js';
+import { GroupState } from '../../src/server/group-state.js';
 import { EntryType } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 import { buildTree, root } from '../../src/verify/merkle.js';
@@ -18,15 +18,15 @@ const E: Uint8Array = new Uint8Array(0);
 let dirs: string[] = [];
 let dbs: NodeDb[] = [];
 
-async function replica(writes: [string, bigint][]): Promise<KvStateMachine> {
+async function replica(writes: [string, bigint][]): Promise<GroupState> {
   const dir = mkdtempSync(join(tmpdir(), 'ferrykv-leaves-'));
   dirs.push(dir);
   const db = await NodeDb.open(dir);
   dbs.push(db);
   const b = db.batch();
-  KvStateMachine.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
+  GroupState.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
   await b.write({ sync: false });
-  const sm = await KvStateMachine.open(db, 1);
+  const sm = await GroupState.open(db, 1);
   let i = 1;
   for (const [k, ts] of writes) {
     const c: KvCommand = { kind: 'WRITE', requestId: E, proposedTs: ts, writes: [{ key: enc(k), value: enc(`${k}@${ts}`) }] };
@@ -48,7 +48,7 @@ it('two copies that differ only in an excluded key hash to the same root; withou
   const source = await replica([['a', 10n], ['b', 20n], ['c', 30n]]);
   // The target also resolved a lock on b below the floor: one more version of b.
   const target = await replica([['a', 10n], ['b', 20n], ['b', 25n], ['c', 30n]]);
-  const leaves = async (sm: KvStateMachine, exclude?: ReadonlySet<string>): Promise<Buffer> => {
+  const leaves = async (sm: GroupState, exclude?: ReadonlySet<string>): Promise<Buffer> => {
     const snapshot = sm.db.level.snapshot();
     try {
       const l = await replicaLeaves(sm, snapshot, { start: E, end: E, readTs: 100n, upTo: true, ...(exclude ? { exclude } : {}) });

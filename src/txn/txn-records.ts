@@ -9,10 +9,9 @@
 // primary), and range clears and exports treat them like any other family.
 // Every format is version-tagged.
 
-import { concat, readU32, readU64, u32, u64 } from '../storage/keys.js';
+import { FAMILY_LOCK, FAMILY_TXN, concat, readU32, readU64, u32, u64 } from '../storage/keys.js';
 
-export const FAMILY_LOCK = 0x20;
-export const FAMILY_TXN = 0x21;
+export { FAMILY_LOCK, FAMILY_TXN };
 
 const LOCK_FORMAT = 1;
 const RECORD_FORMAT = 1;

@@ -8,8 +8,8 @@ export const COMMAND_VERSION = 1;
 import type { CatalogCommand, RouteDescriptor } from '../routing/catalog.js';
 import { fromRawRoute, routeState, toRawRoute } from '../routing/codec.js';
 
-import { packRows, unpackRows } from '../migration/packed-rows.js';
-import { fromWireRow, type MigrationRow } from '../migration/rows.js';
+import { packRows, unpackRows } from './packed-rows.js';
+import { fromWireRow, type MigrationRow } from './rows.js';
 
 export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST' | 'TXN' | 'MVCC_GC';
 

@@ -19,7 +19,7 @@
 import type { StorageBatch } from '../storage/db.js';
 import type { MvccStore } from '../storage/mvcc-store.js';
 import { compareBytes } from '../storage/keys.js';
-import { EMPTY_RESULT, type KvResult, type KvWrite, type TxnCommand } from './commands.js';
+import { EMPTY_RESULT, type KvResult, type KvWrite, type TxnCommand } from '../apply/commands.js';
 import { decodeLock, decodeRecord, type Lock, type TxnRecord } from './txn-records.js';
 
 const MAX_TS = (1n << 64n) - 1n;

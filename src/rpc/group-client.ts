@@ -4,16 +4,16 @@
 // so one path is exercised.
 
 import * as grpc from '@grpc/grpc-js';
-import { encodeCommand, decodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../kv/commands.js';
+import { encodeCommand, decodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../apply/commands.js';
 import { KvError, decodeKvError, fromServiceError } from '../api/errors.js';
 import type { ExportRangeChunk__Output } from '../proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
 import type { ExportRangeRequest } from '../proto-gen/ferrykv/internal/v1/ExportRangeRequest.js';
 import type { GroupCommandResponse__Output } from '../proto-gen/ferrykv/internal/v1/GroupCommandResponse.js';
 import type { InternalClient } from '../proto-gen/ferrykv/internal/v1/Internal.js';
 import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
-import { decodeGroupJobState, type GroupJobState } from './group-state.js';
-import { packRows, unpackRows } from './packed-rows.js';
-import { fromWireRow, type MigrationRow } from './rows.js';
+import { decodeGroupJobState, type GroupJobState } from '../migration/group-state.js';
+import { packRows, unpackRows } from '../apply/packed-rows.js';
+import { fromWireRow, type MigrationRow } from '../apply/rows.js';
 
 export interface GroupClientOptions {
   /** Every node's gRPC address, by node id. */

@@ -18,17 +18,19 @@
 // the old owner and half on the new one.
 
 import { physicalOf, type Hlc } from '../hlc/hlc.js';
-import type { GroupClient } from '../migration/group-client.js';
+import type { GroupClient } from '../rpc/group-client.js';
 import type { NodeHost } from '../node/node-host.js';
 import type { RouteCache } from '../routing/route-cache.js';
 import { compareBytes } from '../storage/keys.js';
-import { encodeCommand, type KvCommand, type KvResult, type KvWrite, type TxnCommand } from './commands.js';
+import { encodeCommand, type KvCommand, type KvResult, type KvWrite, type TxnCommand } from '../apply/commands.js';
 import { KvError } from '../api/errors.js';
-import { followStaleRoute, resultError, toKvError } from './kv-service.js';
-import type { KvStateMachine } from './state-machine.js';
+import { followStaleRoute, resultError, toKvError } from '../kv/kv-service.js';
+import { GroupMachine } from '../apply/group-machine.js';
+import { FAMILY_LOCK } from '../storage/keys.js';
+import type { MvccStore } from '../storage/mvcc-store.js';
 import { decodeLock, type Lock } from './txn-records.js';
 import { readLock } from './txn-apply.js';
-import { MAX_BATCH_BYTES, checkCount, checkKey, checkRange, checkRequestId, checkTimestamp, checkValue } from './validate.js';
+import { MAX_BATCH_BYTES, checkCount, checkKey, checkRange, checkRequestId, checkTimestamp, checkValue } from '../kv/validate.js';
 
 export type Isolation = 'SNAPSHOT' | 'SERIALIZABLE';
 
@@ -366,15 +368,15 @@ export class TxnCoordinator {
    * readTs (start_ts ≤ readTs and min_commit_ts ≤ readTs); each is resolved
    * (decided: rolled forward or back; dead: rolled back; alive: waited for).
    */
-  async clearReadLocks(sm: KvStateMachine, target: { keys: readonly Uint8Array[] } | { start: Uint8Array; end: Uint8Array }, readTs: bigint, deadline: number): Promise<boolean> {
+  async clearReadLocks(locks: MvccStore, target: { keys: readonly Uint8Array[] } | { start: Uint8Array; end: Uint8Array }, readTs: bigint, deadline: number): Promise<boolean> {
     const blocking: { key: Uint8Array; lock: Lock }[] = [];
     if ('keys' in target) {
       for (const key of target.keys) {
-        const l = await readLock(sm.locks, key);
+        const l = await readLock(locks, key);
         if (l && l.startTs <= readTs && l.minCommitTs <= readTs) blocking.push({ key, lock: l });
       }
     } else {
-      for await (const row of sm.locks.versionsIn(target.start, target.end)) {
+      for await (const row of locks.versionsIn(target.start, target.end)) {
         const l = decodeLock(row.value ?? new Uint8Array(0));
         if (l.startTs <= readTs && l.minCommitTs <= readTs) blocking.push({ key: row.key, lock: l });
       }
@@ -406,9 +408,9 @@ export class TxnCoordinator {
   async resolveExpired(group: number, max = 256): Promise<number> {
     const r = this.opts.host.replica(group);
     if (!r?.isLeader()) return 0;
-    const sm = r.sm as KvStateMachine;
+    const locks = GroupMachine.of(r).data.store(FAMILY_LOCK);
     const now = this.nowMs();
-    const chunk = await sm.locks.export({ maxBytes: 1 << 20, maxScannedBytes: 4 << 20 });
+    const chunk = await locks.export({ maxBytes: 1 << 20, maxScannedBytes: 4 << 20 });
     let n = 0;
     for (const row of chunk.rows) {
       if (n >= max) break;

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { encodeCommand, type KvCommand, type KvResult, type TxnCommand } from '../../src/kv/commands.js';
-import { KvStateMachine } from '../../src/kv/state-machine.js';
-import { readLock, readRecord } from '../../src/kv/txn-apply.js';
-import { FAMILY_LOCK, FAMILY_TXN } from '../../src/kv/txn-records.js';
+import { encodeCommand, type KvCommand, type KvResult, type TxnCommand } from '../../src/apply/commands.js';
+import { GroupState } from '../../src/server/group-state.js';
+import { readLock, readRecord } from '../../src/txn/txn-apply.js';
+import { FAMILY_LOCK, FAMILY_TXN } from '../../src/txn/txn-records.js';
 import { EntryType } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
 
@@ -21,16 +21,16 @@ const MAX = (1n << 64n) - 1n;
 
 let dir: string;
 let db: NodeDb;
-let sm: KvStateMachine;
+let sm: GroupState;
 let index = 1;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ferrykv-txn-'));
   db = await NodeDb.open(dir);
   const b = db.batch();
-  KvStateMachine.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
+  GroupState.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
   await b.write({ sync: false });
-  sm = await KvStateMachine.open(db, 1);
+  sm = await GroupState.open(db, 1);
   index = 1;
 });
 afterEach(async () => {

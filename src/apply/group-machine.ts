@@ -1,0 +1,268 @@
+// The replicated state machine of one group: a shell that knows no plane.
+//
+// It applies committed entries in log order: each command goes to the handler
+// registered for its kind, with the footprint the handler declares deciding
+// what the shell does around it — flush the write batch first (the command
+// reads what an earlier one in the batch wrote), refuse timestamps past the
+// proposer's clock, answer a request id seen before with its stored result,
+// refuse a client command the group does not serve (the ownership gate a
+// plane installs), and record the request id after it applied.
+//
+// Invariants: apply is deterministic (only the log and the group's state
+// decide); the applied index, the group clock and every plane's changed state
+// are written in the same batch as the effects they cover, so a restart
+// resumes exactly; entries at or below the applied index are skipped (after a
+// snapshot ingest the data is already past them); a refused command writes
+// nothing, not even its request id.
+
+import { EntryType, type Entry } from '../raft/index.js';
+import type { NodeDb, StorageBatch } from '../storage/db.js';
+import { readU64, stateKey, u64 } from '../storage/keys.js';
+import { clockViolation } from './clock-bound.js';
+import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult } from './commands.js';
+import { GroupData } from './data.js';
+import { FAMILY_DEDUP, decodeDedup, dedupKey, encodeDedup } from './dedup.js';
+import type { CommandHandler, Footprint, PlaneState, Served, Slot, Span } from './handler.js';
+
+/** Decides whether the group serves what a client command needs (a refusal result), installed by the ownership plane. */
+export type Gate = (serves: readonly Served[]) => KvResult | undefined;
+
+/** A plane's ranges that bulk work (GC, expiry) passes over: the interval holding a key, or whether a span overlaps one. */
+export interface HoldSource {
+  /** Held at `key`: pass over it to `end` if given (else keep just this key). */
+  heldAt(key: Uint8Array): { readonly end?: Uint8Array } | undefined;
+  overlaps(start: Uint8Array, end: Uint8Array): boolean;
+}
+
+export class GroupMachine {
+  applied = 0;
+  /** The group's closed timestamp: every commit and every served read is at or below it. */
+  maxTs = 0n;
+  /** Versions shadowed at or below this timestamp may be gone: reads below it are refused. */
+  safePoint = 0n;
+  readonly data: GroupData;
+  private readonly handlers = new Map<string, CommandHandler>();
+  private readonly states = new Map<string, PlaneState>();
+  private readonly holdSources: HoldSource[] = [];
+  private gate: Gate | undefined;
+
+  constructor(
+    readonly db: NodeDb,
+    readonly group: number,
+  ) {
+    this.data = new GroupData(db, group);
+  }
+
+  /** The group machine of a replica (the node host's state machine of every group). */
+  static of(r: { readonly sm: unknown; readonly group: number }): GroupMachine {
+    if (r.sm instanceof GroupMachine) return r.sm;
+    throw new Error(`group ${r.group}: its state machine is not a group machine`);
+  }
+
+  // ------------------------------------------------------------ registration
+
+  register(h: CommandHandler): void {
+    for (const k of h.kinds) {
+      if (this.handlers.has(k)) throw new Error(`group ${this.group}: two handlers for command kind ${k}`);
+      this.handlers.set(k, h);
+    }
+  }
+
+  attach<T extends PlaneState>(s: Slot<T>, state: T): T {
+    this.states.set(s.name, state);
+    return state;
+  }
+
+  /** A plane's state on this group (throws if the plane is not attached here). */
+  state<T extends PlaneState>(s: Slot<T>): T {
+    const st = this.states.get(s.name);
+    if (!st) throw new Error(`group ${this.group} has no ${s.name} state`);
+    return st as T;
+  }
+
+  has(s: Slot<PlaneState>): boolean {
+    return this.states.has(s.name);
+  }
+
+  setGate(g: Gate): void {
+    this.gate = g;
+  }
+
+  addHolds(h: HoldSource): void {
+    this.holdSources.push(h);
+  }
+
+  heldAt(key: Uint8Array): { readonly end?: Uint8Array } | undefined {
+    for (const h of this.holdSources) {
+      const x = h.heldAt(key);
+      if (x) return x;
+    }
+    return undefined;
+  }
+
+  overlapsHeld(start: Uint8Array, end: Uint8Array): boolean {
+    return this.holdSources.some((h) => h.overlaps(start, end));
+  }
+
+  // ------------------------------------------------------------------ state
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** Re-reads everything from storage (at open, and after a snapshot replaced the group's data). */
+  async reload(): Promise<void> {
+    this.applied = Number(await this.readU64(stateKey(this.group, 'applied')));
+    this.maxTs = await this.readU64(stateKey(this.group, 'maxts'));
+    this.safePoint = await this.readU64(stateKey(this.group, 'gcsafe'));
+    for (const s of this.states.values()) await s.reload();
+  }
+
+  private async readU64(k: Uint8Array): Promise<bigint> {
+    const v = await this.db.level.get(k);
+    return v === undefined ? 0n : readU64(v, 0);
+  }
+
+  /** Raises the GC safe point (persisted in `b`). */
+  raiseSafePoint(b: StorageBatch, ts: bigint): void {
+    if (ts <= this.safePoint) return;
+    this.safePoint = ts;
+    b.put(stateKey(this.group, 'gcsafe'), u64(ts));
+  }
+
+  private writeState(b: StorageBatch): void {
+    for (const s of this.states.values()) s.flush?.(b);
+    b.put(stateKey(this.group, 'applied'), u64(BigInt(this.applied)));
+    b.put(stateKey(this.group, 'maxts'), u64(this.maxTs));
+  }
+
+  /** The handler's footprint for a command (undefined: no handler for its kind). */
+  footprint(cmd: KvCommand): Footprint | undefined {
+    return this.handlers.get(cmd.kind)?.declare(cmd);
+  }
+
+  /** The refusal a client command meets at the ownership gate now (a leader checks before proposing; apply decides). */
+  refusal(cmd: KvCommand): KvResult | undefined {
+    const fp = this.footprint(cmd);
+    return fp?.serves && this.gate ? this.gate(fp.serves) : undefined;
+  }
+
+  // ------------------------------------------------------------------ apply
+
+  /** Applies committed entries; returns results by log index. Membership entries are the host's. */
+  async applyEntries(entries: readonly Entry[]): Promise<Map<number, KvResult>> {
+    const results = new Map<number, KvResult>();
+    const pass = new Pass(this);
+    for (const e of entries) {
+      if (e.index <= this.applied) continue;
+      if (e.type === EntryType.Normal && e.data.byteLength > 0) {
+        const cmd = decodeOrSkip(e.data);
+        if (cmd) results.set(e.index, await this.applyOne(pass, cmd, e.index));
+      }
+      this.applied = e.index;
+    }
+    await pass.write();
+    for (const s of this.states.values()) s.afterBatch?.();
+    return results;
+  }
+
+  private async applyOne(pass: Pass, cmd: KvCommand, index: number): Promise<KvResult> {
+    const handler = this.handlers.get(cmd.kind);
+    if (!handler) return rejected('INVALID_ARGUMENT', `group ${this.group} applies no ${cmd.kind} commands`);
+    const fp = handler.declare(cmd);
+    if (pass.mustFlush(fp.reads)) await pass.flush();
+    // No command moves the group's clock far past its proposer's (src/apply/clock-bound.ts).
+    const clock = clockViolation(cmd.proposedTs, fp.timestamps);
+    if (clock) return rejected('INVALID_ARGUMENT', `timestamp out of bounds: ${clock}`);
+    const rid = fp.dedup && cmd.requestId.byteLength > 0 ? Buffer.from(cmd.requestId).toString('hex') : undefined;
+    if (rid !== undefined) {
+      const again = pass.seen.get(rid) ?? this.storedResult(cmd.requestId);
+      if (again) return again;
+    }
+    // Rejected commands write nothing, not even their request id.
+    const refused = fp.serves && this.gate ? this.gate(fp.serves) : undefined;
+    if (refused) return refused;
+    const result = await handler.apply({ batch: pass.batch, index, machine: this, forgetRequestId: (hex) => pass.seen.delete(hex) }, cmd);
+    pass.touch(fp.writes);
+    if (rid !== undefined && fp.dedup && !result.errorCode) {
+      this.storeRequestId(pass.batch, cmd, fp.dedup, result);
+      pass.seen.set(rid, result);
+    }
+    return result;
+  }
+
+  private storedResult(requestId: Uint8Array): KvResult | undefined {
+    const stored = this.db.level.getSync(dedupKey(this.group, requestId));
+    return stored === undefined ? undefined : decodeResult(decodeDedup(stored).result);
+  }
+
+  /** Records a request id with its result; the entry keeps the HLC of this apply (retention is in HLC time). */
+  private storeRequestId(b: StorageBatch, cmd: KvCommand, span: { start: Uint8Array; end: Uint8Array }, result: KvResult): void {
+    const hlc = result.commitTs > 0n ? result.commitTs : cmd.proposedTs > this.maxTs ? cmd.proposedTs : this.maxTs;
+    const entry = encodeDedup(hlc, span.start, span.end, encodeResult(result));
+    b.put(dedupKey(this.group, cmd.requestId), entry);
+    this.data.emit(b, { family: FAMILY_DEDUP, key: cmd.requestId, ts: 0n, value: entry, tombstone: false, delete: false }, span.start, span.end);
+  }
+
+  /** Called by the pass: writes the group's state into `b` before it is written. */
+  stateInto(b: StorageBatch): void {
+    this.writeState(b);
+  }
+}
+
+/**
+ * One applied pass: the write batch (flushed when a command must read what
+ * the batch already wrote), the user keys it wrote, the request ids it applied.
+ */
+class Pass {
+  batch: StorageBatch;
+  readonly seen = new Map<string, KvResult>();
+  private readonly touched = new Set<string>();
+  private touchedAll = false;
+
+  constructor(private readonly m: GroupMachine) {
+    this.batch = m.db.batch();
+  }
+
+  mustFlush(reads: Span): boolean {
+    if (this.batch.size.ops === 0 || reads === 'none') return false;
+    if (reads === 'all' || this.touchedAll) return true;
+    return reads.some((k) => this.touched.has(k));
+  }
+
+  touch(writes: Span): void {
+    if (writes === 'all') this.touchedAll = true;
+    else if (writes !== 'none') for (const k of writes) this.touched.add(k);
+  }
+
+  async flush(): Promise<void> {
+    await this.write();
+    this.batch = this.m.db.batch();
+    this.touched.clear();
+    this.touchedAll = false;
+  }
+
+  async write(): Promise<void> {
+    this.m.stateInto(this.batch);
+    await this.batch.write({ sync: false });
+  }
+}
+
+function decodeOrSkip(data: Uint8Array): KvCommand | undefined {
+  try {
+    return decodeCommand(data);
+  } catch {
+    // Deterministic on every replica: an undecodable entry applies as a no-op.
+    return undefined;
+  }
+}
+
+/** The result of a command apply refused (it wrote nothing). */
+export function rejected(code: string, message: string): KvResult {
+  return { ...EMPTY_RESULT, succeeded: false, errorCode: code, errorMessage: message };
+}
+
+/** Hex of user keys, for footprints. */
+export function keysSpan(keys: readonly Uint8Array[]): readonly string[] {
+  return keys.map((k) => Buffer.from(k).toString('hex'));
+}
