@@ -13,13 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { FerryClient } from '../src/client/client.js';
 import { DEFAULTS } from '../src/server/config.js';
 import { TestCluster, sleep } from '../testkit/cluster.js';
+import { opt } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
-}
 
 interface Done {
   readonly issuedMs: number;

@@ -17,19 +17,11 @@ import { FerryClient, type Mutation } from '../src/client/client.js';
 import { TestCluster, sleep } from '../testkit/cluster.js';
 import { scrape } from './migration.js';
 import { DEFAULTS } from '../src/server/config.js';
+import { opt, percentile } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
-}
-
-function pct(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return +s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!.toFixed(1);
-}
+const pct = (xs: readonly number[], p: number): number => percentile(xs, p, 1);
 
 export async function runFenceBench(args: string[]): Promise<void> {
   const moves = Number(opt(args, 'moves', '20'));

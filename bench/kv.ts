@@ -7,6 +7,7 @@
 //   npm run bench -- kv --system etcd --endpoints 127.0.0.1:2379,... --workload get --clients 64
 import { Etcd3 } from 'etcd3';
 import { FerryClient } from '../src/client/client.js';
+import { opt, percentileSorted } from './args.js';
 
 export interface KvAdapter {
   readonly name: string;
@@ -65,10 +66,7 @@ function key(i: number): string {
   return `k${String(i).padStart(6, '0')}`;
 }
 
-function pct(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(3);
-}
+const pct = (sorted: Float64Array, p: number): number => percentileSorted(sorted, p, 3);
 
 /** Writes every key once so gets find values (run once per system). */
 export async function preload(a: KvAdapter, keys = KEYS, concurrency = 64): Promise<void> {
@@ -125,11 +123,6 @@ export async function run(a: KvAdapter, workload: Workload, clients: number, sec
     errors,
     ...(firstError ? { firstError } : {}),
   };
-}
-
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
 }
 
 export async function runKvBench(args: string[]): Promise<void> {

@@ -41,17 +41,13 @@ import { FerryClient, type Mutation } from '../src/client/client.js';
 import type { SplitJob__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import { SERVER_BIN, TestCluster, sleep } from '../testkit/cluster.js';
 import { DEFAULTS } from '../src/server/config.js';
+import { opt } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const TERMINAL = new Set(['DONE', 'FAILED', 'ABANDONED']);
 const OTHER_KEYS = 10_000;
 const SOURCE_GROUP = 3;
 const TARGET_GROUP = 2;
-
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
-}
 
 function gitHead(): string {
   try {

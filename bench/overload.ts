@@ -15,19 +15,11 @@ import { FerryClient, KvError } from '../src/client/client.js';
 import { decodeKvError } from '../src/api/errors.js';
 import { DEFAULTS } from '../src/server/config.js';
 import { TestCluster, enc, sleep } from '../testkit/cluster.js';
+import { opt, percentile } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
-}
-
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
-}
+const pct = (xs: number[], p: number): number => percentile(xs, p, 0);
 
 /** Each node's memory (MiB): resident set, V8 heap used and total, memory outside the heap (buffers). */
 async function rss(c: TestCluster): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number }[]> {

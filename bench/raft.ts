@@ -3,16 +3,14 @@
 // tick, every node ticks and every message in flight is delivered once (one
 // network hop per tick), so commit latency is counted in ticks.
 import { MemoryStorage, Raft, StateRole, nodeId, type Message, type NodeId } from '../src/raft/index.js';
+import { percentileSorted } from './args.js';
 
 interface Node {
   raft: Raft;
   storage: MemoryStorage;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+const percentile = (sorted: number[], p: number): number => percentileSorted(sorted, p, 6);
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);

@@ -18,19 +18,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, KvError } from '../src/client/client.js';
 import { SERVER_BIN, TestCluster } from '../testkit/cluster.js';
+import { opt, percentile } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
-}
-
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return +s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(2);
-}
+const pct = (xs: number[], p: number): number => percentile(xs, p, 2);
 
 interface WorkloadResult {
   workload: 'cross' | 'single';

@@ -430,47 +430,27 @@ function badElements(
   };
   const badInOrder = order.flatMap((value, pos) => (isBad(value) ? [{ value, pos }] : []));
   const found = new Map<string, AppendAnomaly>(); // `${type} ${element}` → anomaly
-  const note = (type: AnomalyType, element: number, make: () => AppendAnomaly): void => {
+  /** Records the anomaly of `type` at `element` once; later readers of the same element only count. */
+  const note = (type: AnomalyType, element: number, ops: number[], explanation: () => string): void => {
     const id = `${type} ${element}`;
     const a = found.get(id);
     if (a) a.readers = (a.readers ?? 0) + 1;
-    else found.set(id, make());
+    else found.set(id, { type, ops, key, element, readers: 1, explanation: explanation() });
   };
   for (const r of reads) {
     const bad = prefix.has(r) ? badInOrder.filter((b) => b.pos < r.value.length).map((b) => b.value) : r.value.filter(isBad);
     for (const v of bad) {
       const w = writers.get(v);
       if (!w) {
-        note('garbage-read', v, () => ({
-          type: 'garbage-read',
-          ops: [r.txn.id],
-          key,
-          element: v,
-          readers: 1,
-          explanation: `T${r.txn.id} read ${key} = ${list(r.value)}, containing ${v}, which no transaction appended to ${key}`,
-        }));
+        note('garbage-read', v, [r.txn.id], () => `T${r.txn.id} read ${key} = ${list(r.value)}, containing ${v}, which no transaction appended to ${key}`);
       } else if (w.txn.outcome === 'fail') {
-        note('G1a', v, () => ({
-          type: 'G1a',
-          ops: [w.txn.id, r.txn.id],
-          key,
-          element: v,
-          readers: 1,
-          explanation: `aborted read: T${r.txn.id} read ${key} = ${list(r.value)}, containing ${v}, appended by T${w.txn.id}, which failed`,
-        }));
+        note('G1a', v, [w.txn.id, r.txn.id], () => `aborted read: T${r.txn.id} read ${key} = ${list(r.value)}, containing ${v}, appended by T${w.txn.id}, which failed`);
       }
     }
     const last = r.value.at(-1);
     const w = last === undefined ? undefined : writers.get(last);
     if (last !== undefined && w && !w.final && w.txn !== r.txn && w.txn.outcome !== 'fail') {
-      note('G1b', last, () => ({
-        type: 'G1b',
-        ops: [w.txn.id, r.txn.id],
-        key,
-        element: last,
-        readers: 1,
-        explanation: `intermediate read: T${r.txn.id} read ${key} = ${list(r.value)}, ending at ${last}, which T${w.txn.id} appended but then appended more to ${key}`,
-      }));
+      note('G1b', last, [w.txn.id, r.txn.id], () => `intermediate read: T${r.txn.id} read ${key} = ${list(r.value)}, ending at ${last}, which T${w.txn.id} appended but then appended more to ${key}`);
     }
   }
   return [...found.values()];

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { makeTimestamp, physicalOf, type Hlc } from '../hlc/hlc.js';
 import type { NodeHost } from '../node/node-host.js';
-import { Replica, ReplicaError } from '../node/replica.js';
+import type { Replica } from '../node/replica.js';
 import type { NodeId } from '../raft/index.js';
 import type { Transport } from '../transport/transport.js';
 import { encodeCommand, type KvCommand, type KvResult, type KvWrite } from '../apply/commands.js';
@@ -19,7 +19,10 @@ import type { CatalogCommand, RouteDescriptor, RoutePart } from '../routing/cata
 import type { NotOwned } from '../distribution/ownership.js';
 import type { RouteCache } from '../routing/route-cache.js';
 import { compareBytes, concat } from '../storage/keys.js';
-import { KvError, type KvErrorCode } from '../api/errors.js';
+import { KvError } from '../api/errors.js';
+import { resultError } from '../apply/result-error.js';
+import { toKvError } from '../node/errors.js';
+import { followStaleRoute } from '../routing/follow.js';
 import { GroupMachine } from '../apply/group-machine.js';
 import { OWNERSHIP, refusedResult } from '../distribution/ownership-state.js';
 import type { OwnershipMap } from '../distribution/ownership.js';
@@ -687,49 +690,11 @@ function nextPart(parts: readonly RoutePart[], reverse: boolean): { group: numbe
   return { group, start: parts[i]!.start, end: parts[parts.length - 1]!.end };
 }
 
-/**
- * After a group refused a request for its routing (NOT_OWNER, ROUTE_MOVED):
- * follows a move at once (the catalog catches up on its own), or re-reads the
- * catalog. Other errors (WRITE_FENCED, RANGE_PENDING, ...) need no route change.
- */
-export async function followStaleRoute(routes: RouteCache, refresh: () => Promise<void>, err: KvError): Promise<void> {
-  if (err.code === 'ROUTE_MOVED' && err.detail.groupId && err.detail.ownedStart) routes.noteMoved(err.detail.ownedStart, err.detail.ownedEnd ?? new Uint8Array(0), err.detail.groupId);
-  else if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') await refresh().catch(() => {});
-}
 
 /** The client error for a footprint the group's ownership map refuses (reads and writes alike). */
 export function notOwnerError(group: number, bad: NotOwned): KvError {
   return resultError(refusedResult(group, bad), group);
 }
 
-/** The error of a command apply rejected. */
-export function resultError(res: KvResult, group: number): KvError {
-  const code = (res.errorCode ?? 'INTERNAL') as KvErrorCode;
-  return new KvError(code, res.errorMessage ?? code, {
-    // ROUTE_MOVED names where the range went; the others, the group that answered.
-    groupId: res.movedToGroup ?? group,
-    ...(res.owned ? { ownedStart: res.owned.start, ownedEnd: res.owned.end } : {}),
-    ...(res.jobId !== undefined ? { jobId: BigInt(res.jobId) } : {}),
-    ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
-  });
-}
 
-export function toKvError(e: unknown): KvError {
-  if (e instanceof KvError) return e;
-  if (e instanceof ReplicaError) {
-    switch (e.code) {
-      case 'NOT_LEADER':
-        return new KvError('NOT_LEADER', e.message, e.leader ? { leaderNodeId: e.leader } : {});
-      case 'OVERLOADED':
-        return new KvError('OVERLOADED', e.message, { retryAfterMs: 50 });
-      case 'TOO_LARGE':
-        return new KvError('INVALID_ARGUMENT', e.message, { field: 'value' });
-      case 'UNAVAILABLE':
-        return new KvError('UNAVAILABLE', e.message);
-      default:
-        return new KvError('INTERNAL', e.message);
-    }
-  }
-  return new KvError('INTERNAL', e instanceof Error ? e.message : String(e));
-}
 

@@ -64,66 +64,103 @@ export class RateLimiter {
   }
 }
 
+/** What every phase of one export shares. */
+interface Export {
+  readonly sm: GroupMachine;
+  readonly req: ExportRequest;
+  readonly chunkBytes: number;
+  readonly pace: (bytes: number) => Promise<void>;
+  readonly isCancelled: () => boolean;
+}
+
+/** Where a BACKFILL / VERIFY export stands: the family phase and the last key emitted or scanned in it. */
+interface Cursor {
+  readonly phase: number;
+  readonly position: Uint8Array | undefined;
+}
+
+/** One phase of an export: its chunks, then where the next phase starts (undefined: the export ended or was cancelled). */
+type Phase = AsyncGenerator<ExportChunkOut, Cursor | undefined>;
+
 export async function* exportRange(sm: GroupMachine, req: ExportRequest, isCancelled: () => boolean, shared?: RateLimiter): AsyncGenerator<ExportChunkOut> {
-  const chunkBytes = Math.max(4096, Math.min(req.chunkBytes || 1 << 20, 16 << 20));
   const own = pacer(req.rateLimitBytesPerSec);
-  const pace = async (bytes: number): Promise<void> => {
-    await shared?.take(bytes);
-    await own(bytes);
+  const x: Export = {
+    sm,
+    req,
+    chunkBytes: Math.max(4096, Math.min(req.chunkBytes || 1 << 20, 16 << 20)),
+    pace: async (bytes) => {
+      await shared?.take(bytes);
+      await own(bytes);
+    },
+    isCancelled,
   };
-  if (req.mode === 'CHANGE_LOG') {
-    let after = req.afterSeq;
-    for (;;) {
-      if (isCancelled()) return;
-      const got = await sm.state(GROUP_JOBS).readChangeLog(req.jobId, req.attempt, after, chunkBytes);
-      if (got.length === 0) {
-        yield { rows: [], nextCursor: new Uint8Array(0), lastSeq: after, done: true, scannedBytes: 0 };
-        return;
-      }
-      after = got[got.length - 1]!.seq;
-      const rows = got.map((g) => g.row);
-      const bytes = rows.reduce((n, r) => n + rowBytes(r), 0);
-      yield { rows, nextCursor: new Uint8Array(0), lastSeq: after, done: false, scannedBytes: bytes };
-      await pace(bytes);
+  if (req.mode === 'CHANGE_LOG') return yield* exportChangeLog(x);
+  // BACKFILL / VERIFY: MVCC first, then (BACKFILL) request-id entries, locks and records.
+  let at: Cursor | undefined = { phase: req.cursor.byteLength === 0 ? POS_MVCC : req.cursor[0]!, position: req.cursor.byteLength > 1 ? req.cursor.subarray(1) : undefined };
+  if (at.phase === POS_MVCC) at = yield* exportMvcc(x, at.position);
+  if (at?.phase === POS_DEDUP) at = yield* exportDedup(x, at.position);
+  if (at?.phase === POS_LOCK || at?.phase === POS_TXN) yield* exportTxnFamilies(x, at);
+}
+
+/** CHANGE_LOG: the job's captured effects after a sequence number, until none is left. */
+async function* exportChangeLog(x: Export): AsyncGenerator<ExportChunkOut, undefined> {
+  let after = x.req.afterSeq;
+  for (;;) {
+    if (x.isCancelled()) return;
+    const got = await x.sm.state(GROUP_JOBS).readChangeLog(x.req.jobId, x.req.attempt, after, x.chunkBytes);
+    if (got.length === 0) {
+      yield { rows: [], nextCursor: new Uint8Array(0), lastSeq: after, done: true, scannedBytes: 0 };
+      return;
     }
+    after = got[got.length - 1]!.seq;
+    const rows = got.map((g) => g.row);
+    const bytes = rows.reduce((n, r) => n + rowBytes(r), 0);
+    yield { rows, nextCursor: new Uint8Array(0), lastSeq: after, done: false, scannedBytes: bytes };
+    await x.pace(bytes);
   }
-  // BACKFILL / VERIFY: MVCC first, then (BACKFILL) request-id entries.
-  let phase = req.cursor.byteLength === 0 ? POS_MVCC : req.cursor[0]!;
-  let position: Uint8Array | undefined = req.cursor.byteLength > 1 ? req.cursor.subarray(1) : undefined;
-  while (phase === POS_MVCC) {
-    if (isCancelled()) return;
-    const chunk = await sm.data.store(FAMILY_MVCC).export({
-      ...(req.start.byteLength > 0 ? { start: req.start } : {}),
-      ...(req.end.byteLength > 0 ? { end: req.end } : {}),
-      ...(position ? { cursor: position } : {}),
-      maxBytes: chunkBytes,
-      maxScannedBytes: chunkBytes * 4,
-      ...(req.mode === 'VERIFY' ? { maxTs: req.maxTs || MAX_TS } : {}),
-    });
+}
+
+/** The range's bounds as an export asks the MVCC store for them. */
+function bounds(req: ExportRequest, position: Uint8Array | undefined): { start?: Uint8Array; end?: Uint8Array; cursor?: Uint8Array } {
+  return { ...(req.start.byteLength > 0 ? { start: req.start } : {}), ...(req.end.byteLength > 0 ? { end: req.end } : {}), ...(position ? { cursor: position } : {}) };
+}
+
+/** MVCC versions in (key, ts) order (VERIFY: at or below max_ts). VERIFY ends here. */
+async function* exportMvcc(x: Export, position: Uint8Array | undefined): Phase {
+  const { req } = x;
+  for (;;) {
+    if (x.isCancelled()) return undefined;
+    const chunk = await x.sm.data.store(FAMILY_MVCC).export({ ...bounds(req, position), maxBytes: x.chunkBytes, maxScannedBytes: x.chunkBytes * 4, ...(req.mode === 'VERIFY' ? { maxTs: req.maxTs || MAX_TS } : {}) });
     const rows: MigrationRow[] = chunk.rows.map((v) => ({ family: FAMILY_MVCC, key: v.key, ts: v.ts, value: v.value ?? new Uint8Array(0), tombstone: v.value === null, delete: false }));
-    if (chunk.done) {
-      phase = req.mode === 'BACKFILL' ? POS_DEDUP : 0;
-      position = undefined;
-      const next = phase === POS_DEDUP ? Uint8Array.of(POS_DEDUP) : new Uint8Array(0);
-      if (rows.length > 0 || phase === 0) yield { rows, nextCursor: next, lastSeq: 0, done: phase === 0, scannedBytes: chunk.scannedBytes };
-      if (phase === 0) return;
-    } else {
+    if (!chunk.done) {
       position = chunk.cursor;
       yield { rows, nextCursor: concat([Uint8Array.of(POS_MVCC), position ?? new Uint8Array(0)]), lastSeq: 0, done: false, scannedBytes: chunk.scannedBytes };
+      await x.pace(chunk.scannedBytes);
+      continue;
     }
-    await pace(chunk.scannedBytes);
+    if (req.mode !== 'BACKFILL') {
+      yield { rows, nextCursor: new Uint8Array(0), lastSeq: 0, done: true, scannedBytes: chunk.scannedBytes };
+      return undefined;
+    }
+    if (rows.length > 0) yield { rows, nextCursor: Uint8Array.of(POS_DEDUP), lastSeq: 0, done: false, scannedBytes: chunk.scannedBytes };
+    await x.pace(chunk.scannedBytes);
+    return { phase: POS_DEDUP, position: undefined };
   }
-  // Request-id entries: a small family (bounded by retention); keep those whose footprint touches the range.
+}
+
+/** Request-id entries: a small family (bounded by retention); those whose footprint touches the range. */
+async function* exportDedup(x: Export, position: Uint8Array | undefined): Phase {
+  const { sm, req } = x;
   const prefix = dataPrefix(sm.group, FAMILY_DEDUP);
-  while (phase === POS_DEDUP) {
-    if (isCancelled()) return;
+  for (;;) {
+    if (x.isCancelled()) return undefined;
     const rows: MigrationRow[] = [];
     let scanned = 0;
     let last: Uint8Array | undefined;
     let exhausted = true;
     const range = position ? { gt: position, lt: prefixEnd(prefix) } : { gte: prefix, lt: prefixEnd(prefix) };
     for await (const [k, v] of sm.db.level.iterator(range)) {
-      if (scanned >= chunkBytes) {
+      if (scanned >= x.chunkBytes) {
         exhausted = false;
         break;
       }
@@ -133,31 +170,21 @@ export async function* exportRange(sm: GroupMachine, req: ExportRequest, isCance
       const touches = (req.end.byteLength === 0 || compareBytes(d.start, req.end) < 0) && (d.end.byteLength === 0 || compareBytes(d.end, req.start) > 0);
       if (touches) rows.push({ family: FAMILY_DEDUP, key: unescapeKey(k, prefix.byteLength).key, ts: 0n, value: v, tombstone: false, delete: false });
     }
-    position = last ?? position;
-    if (exhausted) {
-      phase = POS_LOCK;
-      position = undefined;
-    }
-    yield {
-      rows,
-      nextCursor: concat([Uint8Array.of(phase), position ?? new Uint8Array(0)]),
-      lastSeq: 0,
-      done: false,
-      scannedBytes: scanned,
-    };
-    await pace(scanned);
+    position = exhausted ? undefined : (last ?? position);
+    const phase = exhausted ? POS_LOCK : POS_DEDUP;
+    yield { rows, nextCursor: concat([Uint8Array.of(phase), position ?? new Uint8Array(0)]), lastSeq: 0, done: false, scannedBytes: scanned };
+    await x.pace(scanned);
+    if (exhausted) return { phase: POS_LOCK, position: undefined };
   }
-  // Transaction locks (with the locked key), then commit records and rollback markers (with the primary).
+}
+
+/** Transaction locks (with the locked key), then commit records and rollback markers (with the primary). The export ends here. */
+async function* exportTxnFamilies(x: Export, at: Cursor): Phase {
+  let { phase, position } = at;
   while (phase === POS_LOCK || phase === POS_TXN) {
-    if (isCancelled()) return;
+    if (x.isCancelled()) return undefined;
     const family = phase === POS_LOCK ? FAMILY_LOCK : FAMILY_TXN;
-    const chunk = await sm.data.store(phase === POS_LOCK ? FAMILY_LOCK : FAMILY_TXN).export({
-      ...(req.start.byteLength > 0 ? { start: req.start } : {}),
-      ...(req.end.byteLength > 0 ? { end: req.end } : {}),
-      ...(position ? { cursor: position } : {}),
-      maxBytes: chunkBytes,
-      maxScannedBytes: chunkBytes * 4,
-    });
+    const chunk = await x.sm.data.store(family).export({ ...bounds(x.req, position), maxBytes: x.chunkBytes, maxScannedBytes: x.chunkBytes * 4 });
     const rows: MigrationRow[] = chunk.rows.map((v) => ({ family, key: v.key, ts: v.ts, value: v.value ?? new Uint8Array(0), tombstone: false, delete: false }));
     if (chunk.done) {
       phase = phase === POS_LOCK ? POS_TXN : 0;
@@ -170,9 +197,10 @@ export async function* exportRange(sm: GroupMachine, req: ExportRequest, isCance
       done: phase === 0,
       scannedBytes: chunk.scannedBytes,
     };
-    if (phase === 0) return;
-    await pace(chunk.scannedBytes);
+    if (phase === 0) return undefined;
+    await x.pace(chunk.scannedBytes);
   }
+  return undefined;
 }
 
 /** Sleeps as needed to keep to `bytesPerSec` (0: only yields to the event loop). */

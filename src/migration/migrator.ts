@@ -10,7 +10,7 @@ import type { JobCommand, KvResult } from '../apply/commands.js';
 import { KvError } from '../api/errors.js';
 import type { RouteCatalog } from '../routing/catalog.js';
 import { compareBytes } from '../storage/keys.js';
-import type { GroupClient } from '../rpc/group-client.js';
+import type { GroupsPort } from './groups-port.js';
 import { backfillCursor, changeCursor, decodeCursor, hex, unhex, type GroupJobState } from './group-state.js';
 import { AFTER_RELEASE, TERMINAL, afterRetreat, decideCatchUp, decideCutover, decodeJob, encodeJob, nextPhase, patchJob, refinedEstimate, type Phase, type SplitJob } from './job.js';
 import { rowBytes, type MigrationRow } from '../apply/rows.js';
@@ -27,7 +27,7 @@ export interface MigratorDeps {
   readonly leaderSm: () => { readonly splitJobs: ReadonlyMap<number, SplitJob>; readonly catalog: RouteCatalog | undefined } | undefined;
   /** Proposes a job command on the local default-group leader; resolves with the applied result (refusals have errorCode). */
   readonly proposeJob: (cmd: JobCommand) => Promise<KvResult>;
-  readonly groups: GroupClient;
+  readonly groups: GroupsPort;
   /** Called with each cutover's write-unavailable window (ms). */
   readonly onFenceWindow?: (job: SplitJob, ms: number, steps: Readonly<Record<string, number>>) => void;
   /** TEST HOOK: the migrator waits before working on a job in this phase. */

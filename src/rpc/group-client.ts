@@ -1,4 +1,5 @@
-// The migrator's way to a group: each call goes to the node it believes leads
+// A node's way to another group's leader (the migrator's steps, transaction
+// steps on other groups, digest read points): each call goes to the node it believes leads
 // the group, follows NOT_LEADER hints, and tries the other nodes when one does
 // not answer — within a deadline. Always over gRPC (loopback for this node),
 // so one path is exercised.
@@ -11,7 +12,6 @@ import type { ExportRangeRequest } from '../proto-gen/ferrykv/internal/v1/Export
 import type { GroupCommandResponse__Output } from '../proto-gen/ferrykv/internal/v1/GroupCommandResponse.js';
 import type { InternalClient } from '../proto-gen/ferrykv/internal/v1/Internal.js';
 import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
-import { decodeGroupJobState, type GroupJobState } from '../migration/group-state.js';
 import { packRows, unpackRows } from '../apply/packed-rows.js';
 import { fromWireRow, type MigrationRow } from '../apply/rows.js';
 
@@ -87,8 +87,8 @@ export class GroupClient {
     throw new KvError(last?.code ?? 'UNAVAILABLE', `group ${group}: no leader answered in ${timeoutMs} ms${last ? ` (last: ${last.message})` : ''}`);
   }
 
-  /** A migration step in the group's log. Refusals (ABORTED, …) throw with the group's state in `state`. */
-  async command(group: number, m: MigrationCommand): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+  /** A migration step in the group's log; the result carries the group's job state (`stateJson`). Refusals (ABORTED, …) throw. */
+  async command(group: number, m: MigrationCommand): Promise<{ result: KvResult }> {
     const command = Buffer.from(encodeCommand({ kind: 'MIGRATION', requestId: new Uint8Array(0), proposedTs: 0n, migration: m }));
     return this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command, readJobId: '0' }, deadline));
   }
@@ -148,13 +148,13 @@ export class GroupClient {
     return this.client(address);
   }
 
-  /** The group's state for a job, read on its leader after a read barrier (undefined: none). */
-  async state(group: number, jobId: number): Promise<GroupJobState | undefined> {
+  /** The group's state for a job (`stateJson`, empty: none), read on its leader after a read barrier. */
+  async jobState(group: number, jobId: number): Promise<KvResult> {
     const r = await this.onLeader(group, (c, deadline) => this.unary(c, 'groupCommand', { groupId: group, command: Buffer.alloc(0), readJobId: String(jobId) }, deadline));
-    return r.state;
+    return r.result;
   }
 
-  async import(group: number, jobId: number, attempt: number, from: Uint8Array, to: Uint8Array, rows: readonly MigrationRow[]): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+  async import(group: number, jobId: number, attempt: number, from: Uint8Array, to: Uint8Array, rows: readonly MigrationRow[]): Promise<{ result: KvResult }> {
     const req = {
       groupId: group,
       jobId: String(jobId),
@@ -166,19 +166,14 @@ export class GroupClient {
     return this.onLeader(group, (c, deadline) => this.unary(c, 'importRangeVersions', req, deadline));
   }
 
-  private unary(c: InternalClient, method: 'groupCommand' | 'importRangeVersions', req: object, deadline: number, refusalsResolve = false): Promise<{ result: KvResult; state: GroupJobState | undefined }> {
+  private unary(c: InternalClient, method: 'groupCommand' | 'importRangeVersions', req: object, deadline: number, refusalsResolve = false): Promise<{ result: KvResult }> {
     return new Promise((resolve, reject) => {
       const cb = (err: grpc.ServiceError | null, res?: GroupCommandResponse__Output): void => {
         if (err) return reject(fromServiceError(err));
         if (res!.error.byteLength > 0) return reject(decodeKvError(res!.error));
         const result = decodeResult(res!.result);
-        const state = result.stateJson ? decodeGroupJobState(new TextEncoder().encode(result.stateJson)) : undefined;
-        if (result.errorCode && !refusalsResolve) {
-          const e = new KvError(result.errorCode as KvError['code'], result.errorMessage ?? result.errorCode);
-          (e as KvError & { state?: GroupJobState }).state = state;
-          return reject(e);
-        }
-        resolve({ result, state });
+        if (result.errorCode && !refusalsResolve) return reject(new KvError(result.errorCode as KvError['code'], result.errorMessage ?? result.errorCode));
+        resolve({ result });
       };
       (c[method] as unknown as (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: GroupCommandResponse__Output) => void) => void).call(c, req, { deadline }, cb);
     });

@@ -205,24 +205,61 @@ function intOption(problems: string[], flag: string, raw: string | undefined, de
   return n;
 }
 
+type Tunable = Exclude<keyof typeof DEFAULTS, 'logLevel'>;
+const DAY = 24 * 3600 * 1000;
+
+/** Every numeric flag: its range (integers; out of range is a problem listed with the others). */
+const TUNABLES: readonly (readonly [Tunable, string, number, number])[] = [
+  ['tickMs', '--tick-ms', 1, 10_000],
+  ['electionTicks', '--election-ticks', 3, 1000],
+  ['compactLogEntries', '--compact-log-entries', 2, 100_000_000],
+  ['logRetainMs', '--log-retain-ms', 0, DAY],
+  ['snapshotBytesPerSec', '--snapshot-bytes-per-sec', 0, 2 ** 40],
+  ['requestTimeoutMs', '--request-timeout-ms', 10, 600_000],
+  ['gcRetentionMs', '--gc-retention-ms', 1000, 30 * DAY],
+  ['dedupRetentionMs', '--dedup-retention-ms', 1000, 7 * DAY],
+  ['migrationStallAfterMs', '--migration-stall-after-ms', 1000, DAY],
+  ['migrationRateLimit', '--migration-rate-limit', 0, 2 ** 40],
+  ['consistencyCheckIntervalMs', '--consistency-check-interval-ms', 0, 30 * DAY],
+  ['consistencyCheckRateLimit', '--consistency-check-rate-limit', 0, 2 ** 40],
+  ['txnLockTtlMs', '--txn-lock-ttl-ms', 100, 600_000],
+  ['txnResolverIntervalMs', '--txn-resolver-interval-ms', 100, 3_600_000],
+  ['maxClockOffsetMs', '--max-clock-offset-ms', 0, 10_000],
+  // Below MAX_COMMAND_AHEAD (10 s, src/apply/clock-bound.ts): apply must accept what the API lets through.
+  ['maxClockDriftMs', '--max-clock-drift-ms', 1, 5000],
+];
+
+function tunables(problems: string[], raw: RawOptions): Record<Tunable, number> {
+  const out = { ...DEFAULTS } as Record<Tunable, number> & { logLevel?: string };
+  delete out.logLevel;
+  for (const [key, flag, min, max] of TUNABLES) out[key] = intOption(problems, flag, raw[key], DEFAULTS[key], min, max);
+  if (out.maxClockDriftMs < out.maxClockOffsetMs) problems.push(`--max-clock-drift-ms: must be at least --max-clock-offset-ms (${out.maxClockOffsetMs})`);
+  return out;
+}
+
+/** The cluster file, checked (an empty one when it cannot be read; the problems say why). */
+function readCluster(problems: string[], path: string | undefined): ClusterFile {
+  if (!path) {
+    problems.push('--cluster: required (path to the cluster JSON file)');
+    return { nodes: [], groups: [], routes: [] };
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const p = checkCluster(parsed);
+    problems.push(...p.map((x) => `${path}: ${x}`));
+    if (p.length === 0) return parsed as ClusterFile;
+  } catch (e) {
+    problems.push(`--cluster: cannot read ${path}: ${(e as Error).message}`);
+  }
+  return { nodes: [], groups: [], routes: [] };
+}
+
 /** Builds and validates the node configuration; throws ConfigError listing every problem. */
 export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const problems: string[] = [];
   const nodeId = intOption(problems, '--node-id', raw.nodeId, 0, 1, 0xffffffff);
   if (raw.nodeId === undefined) problems.push('--node-id: required');
-  let cluster: ClusterFile = { nodes: [], groups: [], routes: [] };
-  if (!raw.cluster) {
-    problems.push('--cluster: required (path to the cluster JSON file)');
-  } else {
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(raw.cluster, 'utf8'));
-      const p = checkCluster(parsed);
-      problems.push(...p.map((x) => `${raw.cluster}: ${x}`));
-      if (p.length === 0) cluster = parsed as ClusterFile;
-    } catch (e) {
-      problems.push(`--cluster: cannot read ${raw.cluster}: ${(e as Error).message}`);
-    }
-  }
+  const cluster = readCluster(problems, raw.cluster);
   const me = cluster.nodes.find((n) => n.id === nodeId);
   if (cluster.nodes.length > 0 && !me && nodeId > 0) problems.push(`--node-id: node ${nodeId} is not listed in the cluster file`);
   const listen = raw.listen ?? me?.address ?? '';
@@ -231,24 +268,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   const http = raw.http ?? me?.http;
   if (http !== undefined && http !== '' && !splitHostPort(http)) problems.push(`--http: must be host:port or empty (got "${http}")`);
   if (!raw.dataDir) problems.push('--data-dir: required');
-  const tickMs = intOption(problems, '--tick-ms', raw.tickMs, DEFAULTS.tickMs, 1, 10_000);
-  const electionTicks = intOption(problems, '--election-ticks', raw.electionTicks, DEFAULTS.electionTicks, 3, 1000);
-  const compactLogEntries = intOption(problems, '--compact-log-entries', raw.compactLogEntries, DEFAULTS.compactLogEntries, 2, 100_000_000);
-  const logRetainMs = intOption(problems, '--log-retain-ms', raw.logRetainMs, DEFAULTS.logRetainMs, 0, 24 * 3600 * 1000);
-  const snapshotBytesPerSec = intOption(problems, '--snapshot-bytes-per-sec', raw.snapshotBytesPerSec, DEFAULTS.snapshotBytesPerSec, 0, 2 ** 40);
-  const requestTimeoutMs = intOption(problems, '--request-timeout-ms', raw.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 10, 600_000);
-  const gcRetentionMs = intOption(problems, '--gc-retention-ms', raw.gcRetentionMs, DEFAULTS.gcRetentionMs, 1000, 30 * 24 * 3600 * 1000);
-  const dedupRetentionMs = intOption(problems, '--dedup-retention-ms', raw.dedupRetentionMs, DEFAULTS.dedupRetentionMs, 1000, 7 * 24 * 3600 * 1000);
-  const migrationStallAfterMs = intOption(problems, '--migration-stall-after-ms', raw.migrationStallAfterMs, DEFAULTS.migrationStallAfterMs, 1000, 24 * 3600 * 1000);
-  const migrationRateLimit = intOption(problems, '--migration-rate-limit', raw.migrationRateLimit, DEFAULTS.migrationRateLimit, 0, 2 ** 40);
-  const consistencyCheckIntervalMs = intOption(problems, '--consistency-check-interval-ms', raw.consistencyCheckIntervalMs, DEFAULTS.consistencyCheckIntervalMs, 0, 30 * 24 * 3600 * 1000);
-  const consistencyCheckRateLimit = intOption(problems, '--consistency-check-rate-limit', raw.consistencyCheckRateLimit, DEFAULTS.consistencyCheckRateLimit, 0, 2 ** 40);
-  const txnLockTtlMs = intOption(problems, '--txn-lock-ttl-ms', raw.txnLockTtlMs, DEFAULTS.txnLockTtlMs, 100, 600_000);
-  const txnResolverIntervalMs = intOption(problems, '--txn-resolver-interval-ms', raw.txnResolverIntervalMs, DEFAULTS.txnResolverIntervalMs, 100, 3_600_000);
-  const maxClockOffsetMs = intOption(problems, '--max-clock-offset-ms', raw.maxClockOffsetMs, DEFAULTS.maxClockOffsetMs, 0, 10_000);
-  // Below MAX_COMMAND_AHEAD (10 s, src/kv/clock-bound.ts): apply must accept what the API lets through.
-  const maxClockDriftMs = intOption(problems, '--max-clock-drift-ms', raw.maxClockDriftMs, DEFAULTS.maxClockDriftMs, 1, 5000);
-  if (maxClockDriftMs < maxClockOffsetMs) problems.push(`--max-clock-drift-ms: must be at least --max-clock-offset-ms (${maxClockOffsetMs})`);
+  const tuned = tunables(problems, raw);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: must be one of ${LOG_LEVELS.join(', ')}`);
   const testHooks = env.FERRYKV_TEST_HOOKS === '1';
@@ -256,30 +276,5 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     problems.push(`FERRYKV_TEST_HOOKS=1: test hooks are refused on a non-loopback address (${listen})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    nodeId,
-    listen,
-    http: http === '' ? undefined : http,
-    dataDir: raw.dataDir!,
-    cluster,
-    tickMs,
-    electionTicks,
-    compactLogEntries,
-    logRetainMs,
-    snapshotBytesPerSec,
-    requestTimeoutMs,
-    dedupRetentionMs,
-    gcRetentionMs,
-    migrationStallAfterMs,
-    migrationRateLimit,
-    consistencyCheckIntervalMs,
-    consistencyCheckRateLimit,
-    txnLockTtlMs,
-    txnResolverIntervalMs,
-    maxClockOffsetMs,
-    maxClockDriftMs,
-    logLevel,
-    testHooks,
-    replaceNode: raw.replaceNode === true,
-  };
+  return { nodeId, listen, http: http === '' ? undefined : http, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true };
 }

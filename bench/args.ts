@@ -1,0 +1,21 @@
+// What every benchmark script shares: reading `--name value` options, and
+// percentiles (nearest rank: the smallest value with at least p% of the
+// samples at or below it).
+
+/** The value after `--name` in `args`, or `def` when absent or empty. */
+export function opt(args: readonly string[], name: string, def: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
+}
+
+/** The p-th percentile of ascending samples (0 for none), rounded to `digits` decimals. */
+export function percentileSorted(sorted: ArrayLike<number>, p: number, digits = 3): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return +sorted[i]!.toFixed(digits);
+}
+
+/** The p-th percentile of samples in any order. */
+export function percentile(xs: readonly number[], p: number, digits = 3): number {
+  return percentileSorted([...xs].sort((a, b) => a - b), p, digits);
+}

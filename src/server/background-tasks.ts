@@ -1,0 +1,68 @@
+// The node's periodic work, as named tasks of src/node/background.ts: what
+// each does, how often, and what it logs. Each pass visits every group this
+// node holds; the planes' functions act only where this node leads.
+
+import { Background } from '../node/background.js';
+import { SourceDuties } from '../migration/group/source-duties.js';
+import { groupsOverRpc } from '../migration/groups-port.js';
+import type { NodeContext } from './context.js';
+import { checkGroupConsistency } from './replica-verify.js';
+
+/** Runs `fn` on every group this node holds, logging each group's failure (the pass goes on). */
+function eachGroup(ctx: NodeContext, what: string, fn: (g: number) => Promise<number>, done: (g: number, n: number) => void, level: 'debug' | 'warn' = 'warn'): Promise<void> {
+  return Promise.all(
+    [...ctx.host.replicas.keys()].map((g) =>
+      fn(g).then(
+        (n) => {
+          if (n > 0) done(g, n);
+        },
+        (e: unknown) => ctx.log[level]({ groupId: g, err: (e as Error).message }, `${what} failed; will retry`),
+      ),
+    ),
+  ).then(() => undefined);
+}
+
+/** A period for work whose retention is `retentionMs`: a fraction of it, between 0.5 s and 60 s. */
+function periodFor(retentionMs: number, fraction: number): number {
+  return Math.min(60_000, Math.max(500, Math.floor(retentionMs * fraction)));
+}
+
+export function startBackground(ctx: NodeContext): Background {
+  const { cfg, log } = ctx;
+  const bg = new Background(log);
+  // Bounded memory: forget request ids past their retention.
+  bg.add({
+    name: 'request-id-gc',
+    everyMs: periodFor(cfg.dedupRetentionMs, 1 / 2),
+    run: () => eachGroup(ctx, 'request-id collection', (g) => ctx.kv.collectDedup(g, cfg.dedupRetentionMs), (g, n) => log.debug({ groupId: g, forgotten: n }, 'request ids past retention collected')),
+  });
+  // Bounded storage: collect versions shadowed for longer than the GC retention.
+  bg.add({
+    name: 'version-gc',
+    everyMs: periodFor(cfg.gcRetentionMs, 1 / 4),
+    run: () => eachGroup(ctx, 'version GC', (g) => ctx.kv.collectGarbage(g, cfg.gcRetentionMs), (g, n) => log.debug({ groupId: g, collected: n }, 'old versions collected')),
+  });
+  // Locks of coordinators that died: rolled forward or back after their TTL.
+  bg.add({
+    name: 'txn-lock-resolver',
+    everyMs: cfg.txnResolverIntervalMs,
+    run: () => eachGroup(ctx, 'lock resolver pass', (g) => ctx.txn.resolveExpired(g), (g, n) => log.info({ groupId: g, resolved: n }, 'expired transaction locks resolved'), 'debug'),
+  });
+  // A fence never outlives its deadline; a released range is adopted without the migrator (MIGRATION.md).
+  const duties = new SourceDuties({ groups: groupsOverRpc(ctx.groupClient), log });
+  bg.add({ name: 'source-duties', everyMs: 200, run: () => duties.run(ctx.host.replicas.values()) });
+  // Background replica checks: every group this node leads, one at a time, paced.
+  if (cfg.consistencyCheckIntervalMs > 0) {
+    bg.add({
+      name: 'consistency-check',
+      everyMs: cfg.consistencyCheckIntervalMs,
+      run: async () => {
+        for (const r of [...ctx.host.replicas.values()]) {
+          if (ctx.stopping()) return;
+          if (r.isLeader()) await checkGroupConsistency(ctx, r.group);
+        }
+      },
+    });
+  }
+  return bg;
+}
