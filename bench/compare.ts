@@ -1,24 +1,22 @@
 // ferrykv vs etcd on this machine, same workload code, never both at once.
 //   npm run bench -- compare [--seconds 10] [--clients 1,16,64,256] [--workload put,get,mixed] [--reps 1]
+//                            [--baseline <checkout of another ferrykv commit, built>]
 // Starts a 3-node etcd (Debian's etcd-server, 3.4) on loopback, runs the matrix,
 // stops it; then a 3-node ferrykv; repeats --reps times interleaved; writes
 // bench/results/<date>.json and prints a markdown table with ferrykv/etcd ratios
-// (medians over repetitions).
-import { spawn, type ChildProcess } from 'node:child_process';
+// (medians over repetitions). With --baseline the other system is ferrykv as
+// built in that checkout (an A/B of two commits in one run), not etcd.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../testkit/cluster.js';
 import { etcdAdapter, ferrykvAdapter, preload, run, type KvAdapter, type RunResult, type Workload } from './kv.js';
+import { opt } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const ETCD = '/usr/bin/etcd';
-
-function opt(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : def;
-}
 
 interface Cluster {
   endpoints: string[];
@@ -84,9 +82,9 @@ async function startEtcd(): Promise<Cluster> {
   return c;
 }
 
-async function startFerrykv(): Promise<Cluster> {
-  const server = join(root, 'dist/cmd/ferrykv-server.js');
-  if (!existsSync(server)) throw new Error('dist/ is missing: run npm run build');
+async function startFerrykv(checkout = root): Promise<Cluster> {
+  const server = join(checkout, 'dist/cmd/ferrykv-server.js');
+  if (!existsSync(server)) throw new Error(`${checkout}dist/ is missing: run npm run build there`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-ferrykv-'));
   const nodes = [];
   for (let i = 1; i <= 3; i++) nodes.push({ id: i, address: `127.0.0.1:${await freePort()}` });
@@ -108,7 +106,7 @@ async function startFerrykv(): Promise<Cluster> {
   return c;
 }
 
-async function matrix(start: () => Promise<Cluster>, adapter: (e: string[]) => KvAdapter, workloads: Workload[], clients: number[], seconds: number, keys: number): Promise<RunResult[]> {
+async function matrix(start: () => Promise<Cluster>, adapter: (e: string[]) => KvAdapter, workloads: Workload[], clients: number[], seconds: number, keys: number, label?: string): Promise<RunResult[]> {
   const c = await start();
   const a = adapter(c.endpoints);
   const out: RunResult[] = [];
@@ -116,7 +114,7 @@ async function matrix(start: () => Promise<Cluster>, adapter: (e: string[]) => K
     await preload(a, keys);
     for (const w of workloads) {
       for (const n of clients) {
-        const r = await run(a, w, n, seconds, keys);
+        const r = { ...(await run(a, w, n, seconds, keys)), ...(label ? { system: label } : {}) };
         console.log(JSON.stringify(r));
         out.push(r);
       }
@@ -126,6 +124,15 @@ async function matrix(start: () => Promise<Cluster>, adapter: (e: string[]) => K
     await stop(c);
   }
   return out;
+}
+
+/** The commit a checkout is at (short), or "unknown". */
+function commitOf(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function median(xs: number[]): number {
@@ -141,16 +148,19 @@ export async function runCompare(args: string[]): Promise<void> {
   const workloads = opt(args, 'workload', 'put,get,mixed').split(',') as Workload[];
   const reps = Number(opt(args, 'reps', '1'));
   const keys = Number(opt(args, 'keys', '100000'));
+  const baseline = opt(args, 'baseline', '');
+  const other = baseline ? `baseline ${commitOf(baseline)}` : 'etcd';
   const all: RunResult[] = [];
   for (let rep = 0; rep < reps; rep++) {
-    all.push(...(await matrix(startEtcd, etcdAdapter, workloads, clients, seconds, keys)));
+    if (baseline) all.push(...(await matrix(() => startFerrykv(join(baseline, '/')), ferrykvAdapter, workloads, clients, seconds, keys, other)));
+    else all.push(...(await matrix(startEtcd, etcdAdapter, workloads, clients, seconds, keys)));
     all.push(...(await matrix(startFerrykv, ferrykvAdapter, workloads, clients, seconds, keys)));
   }
-  const rows: string[] = ['| workload | clients | etcd ops/s | ferrykv ops/s | ratio | etcd p99 ms | ferrykv p99 ms | p99 ratio | errors (etcd/ferrykv) |', '|---|---|---|---|---|---|---|---|---|'];
+  const rows: string[] = [`| workload | clients | ${other} ops/s | ferrykv ops/s | ratio | ${other} p99 ms | ferrykv p99 ms | p99 ratio | errors (${other}/ferrykv) |`, '|---|---|---|---|---|---|---|---|---|'];
   for (const w of workloads) {
     for (const n of clients) {
       const pick = (sys: string): RunResult[] => all.filter((r) => r.system === sys && r.workload === w && r.clients === n);
-      const e = pick('etcd');
+      const e = pick(other);
       const f = pick('ferrykv');
       const eo = median(e.map((r) => r.opsPerSec));
       const fo = median(f.map((r) => r.opsPerSec));
@@ -164,6 +174,6 @@ export async function runCompare(args: string[]): Promise<void> {
   console.log(`\n${table}`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ node: process.version, seconds, reps, keys, results: all, table }, null, 2));
+  writeFileSync(file, JSON.stringify({ node: process.version, commit: commitOf(root), ...(baseline ? { baseline: commitOf(baseline) } : {}), seconds, reps, keys, results: all, table }, null, 2));
   console.log(`\nwritten ${file}`);
 }

@@ -11,7 +11,37 @@ import { fromRawRoute, routeState, toRawRoute } from '../routing/codec.js';
 import { packRows, unpackRows } from './packed-rows.js';
 import { fromWireRow, type MigrationRow } from './rows.js';
 
-export type CommandKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST' | 'TXN' | 'MVCC_GC';
+/** The kinds whose fields the envelope itself carries (proto/internal.proto KvCommand.Kind). */
+export type EnvelopeKind = 'WRITE' | 'DELETE_RANGE' | 'CAS' | 'BUMP_TS' | 'DEDUP_GC' | 'CATALOG' | 'MIGRATION' | 'JOB' | 'DIGEST' | 'TXN' | 'MVCC_GC';
+const ENVELOPE_KINDS: ReadonlySet<string> = new Set<EnvelopeKind>(['WRITE', 'DELETE_RANGE', 'CAS', 'BUMP_TS', 'DEDUP_GC', 'CATALOG', 'MIGRATION', 'JOB', 'DIGEST', 'TXN', 'MVCC_GC']);
+
+/** A command kind: one the envelope carries, or one a plane defines with its own payload codec (defineCommand). */
+export type CommandKind = EnvelopeKind | (string & {});
+
+/**
+ * A command kind a plane defines on its own: its name and its payload's
+ * codec. The envelope carries the payload as bytes (kind EXTENSION), so a new
+ * kind needs no change to the envelope, the proto or the apply shell — only
+ * its handler (typedHandler) and one line where the handlers are registered.
+ * A mixed-version cluster must not propose a kind some replica does not know:
+ * it would refuse it there while the others apply it.
+ */
+export interface CommandType<P> {
+  readonly kind: string;
+  encode(payload: P): Uint8Array;
+  decode(bytes: Uint8Array): P;
+}
+
+export function defineCommand<P>(kind: string, codec: { encode(payload: P): Uint8Array; decode(bytes: Uint8Array): P }): CommandType<P> {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(kind)) throw new Error(`command kind ${kind}: must be upper snake case`);
+  if (ENVELOPE_KINDS.has(kind) || kind === 'EXTENSION') throw new Error(`command kind ${kind} is the envelope's own`);
+  return { kind, encode: (p) => codec.encode(p), decode: (b) => codec.decode(b) };
+}
+
+/** A command of a defined kind, ready to encode and propose. */
+export function commandOf<P>(type: CommandType<P>, payload: P, envelope: { requestId?: Uint8Array; proposedTs: bigint }): KvCommand {
+  return { kind: type.kind, requestId: envelope.requestId ?? new Uint8Array(0), proposedTs: envelope.proposedTs, payload: type.encode(payload) };
+}
 
 export type TxnKind = 'PREWRITE' | 'COMMIT' | 'RESOLVE' | 'CHECK_STATUS' | 'VALIDATE' | 'ONE_PC' | 'HEARTBEAT';
 
@@ -89,6 +119,8 @@ export interface KvCommand {
   readonly migration?: MigrationCommand;
   readonly job?: JobCommand;
   readonly txn?: TxnCommand;
+  /** A defined kind's payload (defineCommand), encoded by its codec. */
+  readonly payload?: Uint8Array;
 }
 
 export interface KvResult {
@@ -153,7 +185,7 @@ export function encodeCommand(c: KvCommand): Uint8Array {
         version: COMMAND_VERSION,
         requestId: c.requestId,
         proposedTs: c.proposedTs.toString(),
-        kind: c.kind,
+        ...(ENVELOPE_KINDS.has(c.kind) ? { kind: c.kind } : { kind: 'EXTENSION', extKind: c.kind, payload: c.payload ?? new Uint8Array(0) }),
         writes: (c.writes ?? []).map((w) => ({ key: w.key, value: bytesOrEmpty(w.value ?? undefined), tombstone: w.value === null })),
         start: bytesOrEmpty(c.start),
         end: bytesOrEmpty(c.end),
@@ -234,7 +266,9 @@ interface RawCommand {
   version: number;
   requestId: Uint8Array;
   proposedTs: string;
-  kind: CommandKind;
+  kind: EnvelopeKind | 'EXTENSION';
+  extKind: string;
+  payload: Uint8Array;
   writes: { key: Uint8Array; value: Uint8Array; tombstone: boolean }[];
   start: Uint8Array;
   end: Uint8Array;
@@ -345,6 +379,7 @@ export function decodeCommand(b: Uint8Array): KvCommand {
   const { cmd } = t();
   const o = cmd.toObject(cmd.decode(b), { longs: String, enums: String, defaults: true }) as RawCommand;
   if (o.version !== COMMAND_VERSION) throw new Error(`unknown KV command version ${o.version}`);
+  if (o.kind === 'EXTENSION') return { kind: o.extKind, requestId: o.requestId, proposedTs: BigInt(o.proposedTs), payload: o.payload };
   return {
     kind: o.kind,
     requestId: o.requestId,

@@ -12,7 +12,7 @@
 // families and their effect observers, the ownership gate, the held ranges).
 
 import type { StorageBatch } from '../storage/db.js';
-import type { CommandKind, KvCommand, KvResult } from './commands.js';
+import { EMPTY_RESULT, type CommandKind, type CommandType, type KvCommand, type KvResult } from './commands.js';
 import type { GroupMachine } from './group-machine.js';
 
 /** User keys (hex of the raw key) a command touches, or every key, or none. */
@@ -74,4 +74,43 @@ export interface Slot<T extends PlaneState> {
 
 export function slot<T extends PlaneState>(name: string): Slot<T> {
   return { name };
+}
+
+/** What a handler of a defined kind (defineCommand) implements, over its decoded payload. */
+export interface TypedHandler<P> {
+  declare(payload: P, cmd: KvCommand): Footprint;
+  apply(ctx: ApplyContext, payload: P, cmd: KvCommand): Promise<KvResult> | KvResult;
+}
+
+/**
+ * The handler of a defined kind: decodes the payload once per command and
+ * hands it to `h`. A payload that does not decode is refused at apply with
+ * INVALID_ARGUMENT (deterministically, on every replica) and writes nothing.
+ */
+export function typedHandler<P>(type: CommandType<P>, h: TypedHandler<P>): CommandHandler {
+  const decoded = new WeakMap<KvCommand, { ok: true; payload: P } | { ok: false; reason: string }>();
+  const payloadOf = (cmd: KvCommand): { ok: true; payload: P } | { ok: false; reason: string } => {
+    let d = decoded.get(cmd);
+    if (!d) {
+      try {
+        d = { ok: true, payload: type.decode(cmd.payload ?? new Uint8Array(0)) };
+      } catch (e) {
+        d = { ok: false, reason: (e as Error).message };
+      }
+      decoded.set(cmd, d);
+    }
+    return d;
+  };
+  return {
+    kinds: [type.kind],
+    declare(cmd) {
+      const d = payloadOf(cmd);
+      return d.ok ? h.declare(d.payload, cmd) : { reads: 'none', writes: 'none' };
+    },
+    apply(ctx, cmd) {
+      const d = payloadOf(cmd);
+      if (!d.ok) return { ...EMPTY_RESULT, succeeded: false, errorCode: 'INVALID_ARGUMENT', errorMessage: `${type.kind}: malformed payload: ${d.reason}` };
+      return h.apply(ctx, d.payload, cmd);
+    },
+  };
 }

@@ -21,6 +21,7 @@ export const _ferrykv_internal_v1_KvCommand_Kind = {
   DIGEST: 'DIGEST',
   TXN: 'TXN',
   MVCC_GC: 'MVCC_GC',
+  EXTENSION: 'EXTENSION',
 } as const;
 
 export type _ferrykv_internal_v1_KvCommand_Kind =
@@ -46,6 +47,8 @@ export type _ferrykv_internal_v1_KvCommand_Kind =
   | 9
   | 'MVCC_GC'
   | 10
+  | 'EXTENSION'
+  | 11
 
 export type _ferrykv_internal_v1_KvCommand_Kind__Output = typeof _ferrykv_internal_v1_KvCommand_Kind[keyof typeof _ferrykv_internal_v1_KvCommand_Kind]
 
@@ -67,6 +70,8 @@ export interface KvCommand {
   'migration'?: (_ferrykv_internal_v1_MigrationCommand | null);
   'job'?: (_ferrykv_internal_v1_JobCommand | null);
   'txn'?: (_ferrykv_internal_v1_TxnCommand | null);
+  'extKind'?: (string);
+  'payload'?: (Buffer | Uint8Array | string);
 }
 
 export interface KvCommand__Output {
@@ -87,4 +92,6 @@ export interface KvCommand__Output {
   'migration': (_ferrykv_internal_v1_MigrationCommand__Output | null);
   'job': (_ferrykv_internal_v1_JobCommand__Output | null);
   'txn': (_ferrykv_internal_v1_TxnCommand__Output | null);
+  'extKind': (string);
+  'payload': (Buffer);
 }
