@@ -176,6 +176,10 @@ export class GroupMachine {
     if (clock) return rejected('INVALID_ARGUMENT', `timestamp out of bounds: ${clock}`);
     const rid = fp.dedup && cmd.requestId.byteLength > 0 ? Buffer.from(cmd.requestId).toString('hex') : undefined;
     if (rid !== undefined) {
+      // A command that may write any key (DEDUP_GC, a migration step) may have written or deleted
+      // request-id rows in this pass's batch: read them from disk, so the answer does not depend
+      // on how entries were batched into passes (replicas batch differently).
+      if (pass.mayHaveWrittenRequestIds()) await pass.flush();
       const again = pass.seen.get(rid) ?? this.storedResult(cmd.requestId);
       if (again) return again;
     }
@@ -235,11 +239,18 @@ class Pass {
     else if (writes !== 'none') for (const k of writes) this.touched.add(k);
   }
 
+  /** Whether a command that may write any key wrote into the unflushed batch. */
+  mayHaveWrittenRequestIds(): boolean {
+    return this.touchedAll && this.batch.size.ops > 0;
+  }
+
   async flush(): Promise<void> {
     await this.write();
     this.batch = this.m.db.batch();
     this.touched.clear();
     this.touchedAll = false;
+    // Every request id remembered here is now on disk.
+    this.seen.clear();
   }
 
   async write(): Promise<void> {
