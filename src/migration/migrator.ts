@@ -36,6 +36,8 @@ export interface MigratorDeps {
   readonly stallAfterMs?: number;
   /** Rows and bytes copied to a target (backfill and replay), for metrics. */
   readonly onCopied?: (rows: number, bytes: number) => void;
+  /** How often the migrator looks for live jobs to drive (ms, default 200); unit tests shorten it so a takeover does not wait a tick. */
+  readonly tickMs?: number;
 }
 
 const PROGRESS_EVERY_MS = 1000;
@@ -65,7 +67,7 @@ export class Migrator {
   constructor(private readonly d: MigratorDeps) {}
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), 200);
+    this.timer = setInterval(() => this.tick(), this.d.tickMs ?? 200);
     this.timer.unref();
   }
 
