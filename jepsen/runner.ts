@@ -425,7 +425,10 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
   const clientFor = (p: number): FerryClient => {
     // Rotate the endpoint list so processes prefer different nodes.
     const eps = ids.map((_, i) => c.address(ids[(p + i) % ids.length]!));
-    const db = new FerryClient({ endpoints: eps, timeoutMs: OP_TIMEOUT_MS });
+    // Under the stale-read failpoint, clients keep to their first node instead of following leader
+    // hints, so reads also land on followers (which then answer from what they applied): the run
+    // must then catch a stale read however the partitions fall, not only when one isolates a leader.
+    const db = new FerryClient({ endpoints: eps, timeoutMs: OP_TIMEOUT_MS, ...(o.unsafeStaleReads ? { routing: 'off' as const } : {}) });
     clients.push(db);
     return db;
   };

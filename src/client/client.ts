@@ -30,6 +30,8 @@ import { RouteCache } from '../routing/route-cache.js';
 import { RouteWatcher } from '../routing/route-watcher.js';
 import { BATCH_FIELDS, BatchStream, type BatchMethod } from './batch-stream.js';
 import type { Bytes, CallOptions, Versioned } from './types.js';
+import { retryCall } from '../rpc/call.js';
+import { CLIENT_BACKOFF } from '../runtime/backoff.js';
 
 export type { Bytes, CallOptions, Versioned } from './types.js';
 
@@ -80,7 +82,6 @@ export type Mutation = { readonly op: 'put'; readonly key: Bytes; readonly value
 const TXN_METHODS = { beginTxn: 1, txnGet: 1, txnBatchGet: 1, txnScan: 1, txnCommit: 1 } as const;
 type TxnMethod = keyof typeof TXN_METHODS;
 
-const RETRYABLE = new Set(['NOT_LEADER', 'UNAVAILABLE', 'OVERLOADED', 'WRITE_FENCED', 'RANGE_PENDING', 'NOT_OWNER', 'ROUTE_MOVED']);
 /** How long a node that let an attempt time out is avoided (ms). */
 const SUSPECT_MS = 3000;
 
@@ -197,23 +198,16 @@ export class FerryClient {
     let target = routed();
     let endpoint = target?.endpoint ?? this.endpoints[this.preferred % this.endpoints.length]!;
     if (!target && this.suspected(endpoint)) endpoint = this.nextEndpoint();
-    let ambiguous = false;
-    let last: KvError | undefined;
-    for (let attempt = 0; ; attempt++) {
-      if (opts.signal?.aborted) throw new KvError('DEADLINE_EXCEEDED', 'aborted by the caller');
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
+    return retryCall<Res>({
+      what: method,
+      deadline,
+      write: isWrite,
+      policy: CLIENT_BACKOFF,
+      ...(opts.signal ? { signal: opts.signal } : {}),
       // An unresponsive node (paused, black-holed) costs one attempt, not the whole deadline.
-      const budget = Math.min(remaining, this.attemptTimeoutMs * 2 ** Math.min(attempt, 6));
-      try {
-        return await this.once<Req, Res>(endpoint, method, req, budget, remaining, opts.signal);
-      } catch (e) {
-        const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
-        last = err;
-        // A write that failed in transit may have applied: remember, keep retrying with the same id.
-        if (isWrite && (err.code === 'UNAVAILABLE' || err.code === 'DEADLINE_EXCEEDED' || err.code === 'INTERNAL')) ambiguous = true;
-        if (!RETRYABLE.has(err.code) && err.code !== 'DEADLINE_EXCEEDED') throw err;
-        const timedOut = err.code === 'DEADLINE_EXCEEDED' && budget < remaining;
+      attempt: ({ n, remainingMs }) => this.once<Req, Res>(endpoint, method, req, Math.min(remainingMs, this.attemptTimeoutMs * 2 ** Math.min(n, 6)), remainingMs, opts.signal),
+      onFailure: async (err, { n, remainingMs }) => {
+        const timedOut = err.code === 'DEADLINE_EXCEEDED' && this.attemptTimeoutMs * 2 ** Math.min(n, 6) < remainingMs;
         if (timedOut) this.suspect.set(endpoint, Date.now() + SUSPECT_MS);
         if (err.code === 'NOT_OWNER' || err.code === 'ROUTE_MOVED') {
           // Our routes are stale: re-read the catalog before going again.
@@ -229,20 +223,9 @@ export class FerryClient {
           target = undefined;
           endpoint = this.nextEndpoint();
         }
-        if (timedOut) continue; // the attempt already waited
-        const backoff = Math.min(1000, 10 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random() / 2);
-        const hint = err.detail.retryAfterMs ?? 0;
-        await sleep(Math.min(Math.max(backoff, hint), Math.max(0, deadline - Date.now())), opts.signal);
-      }
-    }
-    if (isWrite && ambiguous) {
-      throw new KvError('UNKNOWN_RESULT', `the outcome of ${method} could not be established before the deadline (last error: ${last?.message ?? 'none'}); retrying with the same request id is safe`);
-    }
-    // Retryable refusals (NOT_LEADER, UNAVAILABLE, ...) are the SDK's to retry: past the deadline the call failed by time.
-    if (last && last.code !== 'DEADLINE_EXCEEDED' && RETRYABLE.has(last.code)) {
-      throw new KvError('DEADLINE_EXCEEDED', `${method}: deadline exceeded (last error: ${last.code}: ${last.message})`, last.detail);
-    }
-    throw last ?? new KvError('DEADLINE_EXCEEDED', `${method}: deadline exceeded`);
+        return timedOut ? 'now' : 'backoff'; // a timed-out attempt already waited
+      },
+    });
   }
 
   private once<Req, Res>(endpoint: string, method: string, req: Req, timeoutMs: number, deadlineMs: number, signal?: AbortSignal): Promise<Res> {
@@ -411,18 +394,4 @@ export function connect(opts: ConnectOptions): Promise<FerryClient> {
 
 function requestId(): Buffer {
   return randomBytes(16);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -16,6 +16,10 @@
 
 import { KvError } from '../api/errors.js';
 import type { Bytes, CallOptions, Versioned } from './types.js';
+import { backoffMs, sleep, type BackoffPolicy } from '../runtime/backoff.js';
+
+/** A transaction that aborted runs again after this backoff (a conflict clears in about one commit round). */
+const TXN_RETRY_BACKOFF: BackoffPolicy = { baseMs: 2, maxMs: 500 };
 
 export interface TxnOptions extends CallOptions {
   /** 'snapshot' (default) or 'serializable' (the read set is validated at commit). */
@@ -186,7 +190,6 @@ export class Transaction {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Whether a transaction should run again from the start. */
 function retryable(e: unknown): e is KvError {
@@ -206,7 +209,7 @@ export async function runTxn<T>(calls: TxnCalls, fn: (tx: Transaction) => Promis
       tx.rollback();
       if (!retryable(e) || attempt >= retries) throw e;
       if (e.detail.retryTs !== undefined) afterTs = e.detail.retryTs;
-      await sleep(Math.min(500, 2 * 2 ** Math.min(attempt, 8)) * (0.5 + Math.random()));
+      await sleep(backoffMs(TXN_RETRY_BACKOFF, attempt));
     }
   }
 }

@@ -31,6 +31,7 @@ import type { MvccStore } from '../storage/mvcc-store.js';
 import type { TxnCoordinator } from '../txn/coordinator.js';
 import { Sweep } from './sweep.js';
 import { MAX_BATCH_BYTES, checkClientTimestamp, checkCount, checkKey, checkLimit, checkRange, checkRequestId, checkValue } from './validate.js';
+import { LOCAL_BACKOFF, backoffMs, sleep } from '../runtime/backoff.js';
 
 const MAX_TS = (1n << 64n) - 1n;
 const MAX_FORWARD_HOPS = 2;
@@ -468,7 +469,7 @@ export class KvService {
           continue;
         }
         const hint = err.detail.retryAfterMs ?? 0;
-        await new Promise((res) => setTimeout(res, Math.max(hint, Math.min(200, 5 * 2 ** Math.min(attempt, 6)))));
+        await sleep(backoffMs(LOCAL_BACKOFF, attempt, hint, deadline - Date.now() - 20));
       }
     }
   }
@@ -585,13 +586,13 @@ export class KvService {
           const err = toKvError(e);
           // Only a request that may run twice safely goes again: a write with a request id (it applies once), or an idempotent internal step.
           if (err.code !== 'UNAVAILABLE' || !retrySafe(method, request) || Date.now() + 50 > deadline) throw err;
-          await new Promise((res) => setTimeout(res, Math.min(100, Math.max(1, deadline - Date.now() - 50))));
+          await sleep(Math.max(1, backoffMs(LOCAL_BACKOFF, attempt, 0, deadline - Date.now() - 50)));
           continue;
         }
       }
       // No leader yet (election): wait a little, within the deadline.
       if (Date.now() + 50 > deadline) throw new KvError('UNAVAILABLE', `group ${group} has no leader`, { groupId: group });
-      await new Promise((res) => setTimeout(res, Math.min(200, 20 * (attempt + 1))));
+      await sleep(backoffMs(LOCAL_BACKOFF, attempt, 0, deadline - Date.now() - 50));
     }
   }
 

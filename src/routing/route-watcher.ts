@@ -11,6 +11,7 @@ import type { RoutingClient } from '../proto-gen/ferrykv/v1/Routing.js';
 import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
 import { fromRawRoute } from './codec.js';
 import type { RouteCache } from './route-cache.js';
+import { STREAM_BACKOFF, backoffMs } from '../runtime/backoff.js';
 
 export interface RouteWatcherOptions {
   readonly cache: RouteCache;
@@ -184,7 +185,7 @@ export class RouteWatcher {
   private retryLater(): void {
     if (this.closed || this.paused) return;
     this.failures++;
-    const delay = Math.min(2000, 50 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random() / 2);
+    const delay = backoffMs(STREAM_BACKOFF, this.failures);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       this.refresh().catch(() => {});

@@ -7,6 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeCommand, decodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../apply/commands.js';
 import { KvError, decodeKvError, fromServiceError } from '../api/errors.js';
+import { GROUP_BACKOFF } from '../runtime/backoff.js';
+import { retryCall } from './call.js';
 import type { ExportRangeChunk__Output } from '../proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
 import type { ExportRangeRequest } from '../proto-gen/ferrykv/internal/v1/ExportRangeRequest.js';
 import type { GroupCommandResponse__Output } from '../proto-gen/ferrykv/internal/v1/GroupCommandResponse.js';
@@ -58,33 +60,48 @@ export class GroupClient {
     return first ? [first, ...nodes.filter((n) => n !== first)] : nodes;
   }
 
-  /** Runs `fn` against the group's leader: follows NOT_LEADER, rotates on failures, until the deadline. */
-  private async onLeader<T>(group: number, fn: (c: InternalClient, deadline: number) => Promise<T>, timeoutMs = this.opts.timeoutMs): Promise<T> {
+  /**
+   * Runs `fn` against the group's leader (retryCall): the likely leader first;
+   * a NOT_LEADER hint goes first next time (after the backoff: hints bounce
+   * during elections), another failure rotates to the next node at once, and a
+   * whole round of failures backs off — until the deadline.
+   */
+  private onLeader<T>(group: number, fn: (c: InternalClient, deadline: number) => Promise<T>, timeoutMs = this.opts.timeoutMs): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    let last: KvError | undefined;
-    for (let attempt = 0; Date.now() < deadline; attempt++) {
-      for (const node of this.order(group)) {
+    let round: number[] = [];
+    let node = 0;
+    const named = (err: KvError): KvError => (err.message.includes(`group ${group}`) ? err : new KvError(err.code, `group ${group}: ${err.message}`, err.detail));
+    return retryCall<T>({
+      what: `group ${group}`,
+      deadline,
+      policy: GROUP_BACKOFF,
+      retryable: (err) => err.retryable || err.code === 'DEADLINE_EXCEEDED',
+      attempt: async () => {
+        if (round.length === 0) round = this.order(group).filter((n) => this.opts.nodes().has(n));
+        node = round.shift() ?? 0;
         const address = this.opts.nodes().get(node);
-        if (!address) continue;
+        if (!address) throw new KvError('UNAVAILABLE', `no node is known to hold group ${group}`);
         try {
           const res = await fn(this.client(address), Math.min(deadline, Date.now() + 5000));
           this.leaders.set(group, node);
           return res;
         } catch (e) {
           const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
-          last = err;
-          if (err.code === 'NOT_LEADER' && err.detail.leaderNodeId) {
-            this.leaders.set(group, err.detail.leaderNodeId);
-            break; // re-order: the hinted node goes first
-          }
-          if (!err.retryable && err.code !== 'DEADLINE_EXCEEDED') throw err.message.includes(`group ${group}`) ? err : new KvError(err.code, `group ${group}: ${err.message}`, err.detail);
-          this.leaders.delete(group);
+          throw err.retryable || err.code === 'DEADLINE_EXCEEDED' ? err : named(err);
         }
-      }
-      await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** Math.min(attempt, 5))));
-    }
-    // Name the group: this is what a stalled job reports.
-    throw new KvError(last?.code ?? 'UNAVAILABLE', `group ${group}: no leader answered in ${timeoutMs} ms${last ? ` (last: ${last.message})` : ''}`);
+      },
+      onFailure: (err) => {
+        if (err.code === 'NOT_LEADER' && err.detail.leaderNodeId) {
+          this.leaders.set(group, err.detail.leaderNodeId);
+          round = []; // re-order: the hinted node goes first
+          return 'backoff';
+        }
+        this.leaders.delete(group);
+        return round.length > 0 ? 'now' : 'backoff';
+      },
+      // Name the group: this is what a stalled job reports.
+      exhausted: (last) => new KvError(last?.code ?? 'UNAVAILABLE', `group ${group}: no leader answered in ${timeoutMs} ms${last ? ` (last: ${last.message})` : ''}`),
+    });
   }
 
   /** A migration step in the group's log; the result carries the group's job state (`stateJson`). Refusals (ABORTED, …) throw. */

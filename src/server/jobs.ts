@@ -17,6 +17,7 @@ import type { SplitJob as SplitJobMsg } from '../proto-gen/ferrykv/admin/v1/Spli
 import type { StartSplitMigrationRequest__Output } from '../proto-gen/ferrykv/admin/v1/StartSplitMigrationRequest.js';
 import type { GetSplitJobRequest__Output } from '../proto-gen/ferrykv/admin/v1/GetSplitJobRequest.js';
 import { DEFAULT_GROUP, defaultLeader, proposeOnLeader, withTimeout, type NodeContext } from './context.js';
+import { LOCAL_BACKOFF, backoffMs, sleep } from '../runtime/backoff.js';
 
 /** Live migration jobs at most (checked in the default group's apply). */
 const MAX_LIVE_JOBS = 4;
@@ -87,7 +88,7 @@ export async function abandonJob(ctx: NodeContext, jobId: number): Promise<Split
       ctx.log.warn({ jobId, phase: j.phase }, 'migration job abandon requested');
       return toJobMessage(decodeJob(res.stateJson!));
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(backoffMs(LOCAL_BACKOFF, i));
   }
   throw new KvError('UNAVAILABLE', `job ${jobId} kept changing; retry`, { retryAfterMs: 100 });
 }

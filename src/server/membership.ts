@@ -10,6 +10,7 @@ import { KvError } from '../api/errors.js';
 import type { Replica } from '../node/replica.js';
 import { ConfChangeType, ProgressState, RaftError, StateRole, nodeId, type ConfChange, type NodeId } from '../raft/index.js';
 import type { NodeContext } from './context.js';
+import { sleep } from '../runtime/backoff.js';
 
 /** A learner this many entries or fewer behind the group's commit index counts as caught up (promotion). */
 const PROMOTE_MAX_LAG_ENTRIES = 1000;
@@ -125,7 +126,7 @@ export async function transferLeader(ctx: NodeContext, group: number, toNode: nu
   const deadline = Date.now() + ctx.cfg.tickMs * ctx.cfg.electionTicks * 3;
   while (Date.now() < deadline) {
     if (r.raft.lead === to) return { leaderId: to };
-    await new Promise((res) => setTimeout(res, ctx.cfg.tickMs));
+    await sleep(ctx.cfg.tickMs);
   }
   throw new KvError('UNAVAILABLE', `leadership of group ${group} did not move to node ${to} in time; retry`);
 }

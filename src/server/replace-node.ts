@@ -18,6 +18,7 @@ import type { NodeDb } from '../storage/db.js';
 import { NS_META, concat } from '../storage/keys.js';
 import { writeIdentity, type StoreIdentity } from '../storage/identity.js';
 import type { NodeConfig } from './config.js';
+import { sleep } from '../runtime/backoff.js';
 
 const PLAN_KEY = concat([Uint8Array.of(NS_META), new TextEncoder().encode('replace-plan')]);
 const RETRY_MS = 500;
@@ -37,7 +38,6 @@ export interface ReplaceDeps {
   readonly stopped: () => boolean;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class NodeReplacement {
   private readonly admins = new Map<string, AdminClient>();

@@ -33,6 +33,7 @@ import type { MvccStore } from '../storage/mvcc-store.js';
 import { decodeLock, type Lock } from './txn-records.js';
 import { readLock } from './txn-apply.js';
 import { MAX_BATCH_BYTES, checkCount, checkKey, checkRange, checkRequestId, checkTimestamp, checkValue } from '../kv/validate.js';
+import { LOCAL_BACKOFF, backoffMs, sleep } from '../runtime/backoff.js';
 
 export type Isolation = 'SNAPSHOT' | 'SERIALIZABLE';
 
@@ -64,7 +65,6 @@ export interface CommitRequest {
 }
 
 const ROUTING = new Set(['NOT_OWNER', 'ROUTE_MOVED', 'WRITE_FENCED', 'RANGE_PENDING']);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function aborted(reason: string, message: string, key?: Uint8Array, retryTs?: bigint): KvError {
   return new KvError('ABORTED', message, { reason, ...(key ? { conflictingKey: key } : {}), ...(retryTs !== undefined ? { retryTs } : {}) });
@@ -152,7 +152,7 @@ export class TxnCoordinator {
           out.push({ group, keys: ks, result });
         }),
       );
-      if (todo.length > 0) await sleep(Math.max(wait, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+      if (todo.length > 0) await sleep(backoffMs(LOCAL_BACKOFF, attempt, wait, deadline - Date.now()));
     }
     return out;
   }
@@ -213,7 +213,7 @@ export class TxnCoordinator {
         const err = resultError(res, group);
         if (Date.now() + 20 > deadline) throw err;
         await followStaleRoute(this.opts.routes, this.opts.refreshRoutes, err);
-        await sleep(Math.max(err.detail.retryAfterMs ?? 0, Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+        await sleep(backoffMs(LOCAL_BACKOFF, attempt, err.detail.retryAfterMs ?? 0, deadline - Date.now()));
         return 'reroute';
       }
       if (res.errorCode === 'TXN_CONFLICT' && res.lock && res.conflictKey) {
@@ -359,7 +359,7 @@ export class TxnCoordinator {
       if (!wait) return false;
       const until = Math.min(deadline - 20, (status.lock?.expiresMs ?? lock.expiresMs) + 5);
       if (Date.now() >= deadline - 20) return false;
-      await sleep(Math.max(1, Math.min(until - Date.now(), 5 * 2 ** Math.min(attempt, 5))));
+      await sleep(Math.max(1, backoffMs(LOCAL_BACKOFF, attempt, 0, until - Date.now())));
       if (status.lock) lock = { ...lock, expiresMs: status.lock.expiresMs };
     }
   }

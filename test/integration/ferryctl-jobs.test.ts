@@ -11,34 +11,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { ErrorJson, JobAbandonJson, JobJson, JobListJson } from '../../cmd/ferryctl/output.js';
 import { FerryClient, KvError } from '../../src/client/client.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
 
 const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
 
-interface JobJson {
-  jobId: string;
-  attempt: number;
-  routeId: string;
-  sourceGroup: number;
-  targetGroup: number;
-  start: string;
-  startHex: string;
-  end: string;
-  endHex: string;
-  phase: string;
-  lastError: string;
-  abandonRequested: boolean;
-  verifyResult: string;
-  version: string;
-  progress: { backfillRows: string; backfillBytes: string; fenceWindowsMs: string[] };
-}
-interface ListJson {
-  jobs: JobJson[];
-  more: boolean;
-  nextAfterJobId: string;
-}
 interface Run {
   code: number;
   stdout: string;
@@ -142,7 +121,7 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
     expect(badId.code).toBe(2);
     expect(badId.stderr).toMatch(/INVALID_ARGUMENT: job id: "abc" is not a job id/);
     expect(zeroId.code).toBe(2);
-    expect(JSON.parse(zeroId.stdout)).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'job id' } });
+    expect(JSON.parse(zeroId.stdout) as ErrorJson).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'job id' } });
     expect(noTo.code).toBe(2);
     expect(noTo.stderr).toMatch(/required option '--to <group>' not specified/);
     expect(both.code).toBe(2);
@@ -154,7 +133,7 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
     expect(unknown.code, unknown.stderr).toBe(3);
     expect(unknown.stderr).toMatch(/job 4242 does not exist/);
     expect(unknownJson.code).toBe(3);
-    expect(JSON.parse(unknownJson.stdout)).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'job_id' } });
+    expect(JSON.parse(unknownJson.stdout) as ErrorJson).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'job_id' } });
     // A cluster-side refusal (the route is already in that group) is a usage error too.
     const same = await ctl(['job', 'start', '--route', '3', '--to', '3']);
     expect(same.code).toBe(2);
@@ -180,14 +159,16 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
     const done = await ctlJson<JobJson>('job', 'get', first);
     expect(done.phase).toBe('DONE');
     expect(done.verifyResult).toMatch(/^ok/);
-    expect(Number(done.progress.backfillRows)).toBeGreaterThanOrEqual(keys.length);
-    expect(done.progress.fenceWindowsMs.length).toBeGreaterThanOrEqual(1);
+    expect(done.progress).not.toBeNull();
+    const progress = done.progress!;
+    expect(Number(progress.backfillRows)).toBeGreaterThanOrEqual(keys.length);
+    expect(progress.fenceWindowsMs.length).toBeGreaterThanOrEqual(1);
 
     const human = await ctl(['job', 'get', first]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(`job ${first}: route 3 [p, +inf), group 3 → group 2`);
     expect(human.stdout).toMatch(/^ {2}phase +DONE$/m);
-    expect(human.stdout).toMatch(new RegExp(`^ {2}copied +${done.progress.backfillRows} rows, `, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^ {2}copied +${progress.backfillRows} rows, `, 'm'));
     expect(human.stdout).toMatch(/^ {2}verify +ok/m);
     expect(human.stdout).toMatch(/^ {2}fence +write-unavailable windows: \d+ ms/m);
 
@@ -195,10 +176,10 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
     const again = await ctl(['job', 'watch', first]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(new RegExp(`Z job ${first} DONE attempt 1: copied \\d+ rows`));
-    expect(again.stdout).toMatch(new RegExp(`^job ${first} summary:\n {2}outcome +DONE\n {2}duration +\\S+ \\(created [0-9:]+Z, ended [0-9:]+Z\\)\n {2}copied +${done.progress.backfillRows} rows, `, 'm'));
+    expect(again.stdout).toMatch(new RegExp(`^job ${first} summary:\n {2}outcome +DONE\n {2}duration +\\S+ \\(created [0-9:]+Z, ended [0-9:]+Z\\)\n {2}copied +${progress.backfillRows} rows, `, 'm'));
     expect(again.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^job ${first} DONE: route 3 \\[p, \\+inf\\) moved from group 3 to group 2 in \\S+ \\(verify: ok`));
 
-    const list = await ctlJson<ListJson>('job', 'list');
+    const list = await ctlJson<JobListJson>('job', 'list');
     expect(list.jobs.map((j) => [j.jobId, j.phase])).toEqual([[first, 'DONE']]);
     expect(list.more).toBe(false);
     const table = await ctl(['job', 'list']);
@@ -206,13 +187,13 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
     const rows = table.stdout.trimEnd().split('\n');
     expect(rows[0]).toBe('1 job');
     expect(rows[1]!.split(/\s+/)).toEqual(['JOB', 'ROUTE', 'FROM→TO', 'PHASE', 'ATTEMPT', 'COPIED', 'UPDATED', 'ERROR']);
-    expect(rows[2]).toMatch(new RegExp(`^${first} +3 +3→2 +DONE +1 +${done.progress.backfillRows} rows \\S+ \\S+ +\\S+ ago +-$`));
+    expect(rows[2]).toMatch(new RegExp(`^${first} +3 +3→2 +DONE +1 +${progress.backfillRows} rows \\S+ \\S+ +\\S+ ago +-$`));
 
     // Abandon on a DONE job: the server returns it unchanged; ferryctl says so and exits 0.
     const ab = await ctl(['job', 'abandon', first]);
     expect(ab.code, ab.stderr).toBe(0);
     expect(ab.stdout).toContain(`job ${first} already ended DONE: nothing to abandon, the job is unchanged; route 3 is served by group 2`);
-    const abJson = await ctlJson<{ outcome: string; job: JobJson }>('job', 'abandon', first);
+    const abJson = await ctlJson<JobAbandonJson>('job', 'abandon', first);
     expect(abJson.outcome).toBe('already-ended');
     expect({ phase: abJson.job.phase, version: abJson.job.version, abandonRequested: abJson.job.abandonRequested }).toEqual({ phase: 'DONE', version: done.version, abandonRequested: false });
   });
@@ -232,7 +213,7 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
       expect(refused.stderr).toMatch(new RegExp(`^ferryctl: job ${second} cannot be abandoned: .*CLEANUP: the source released the range; the job can only roll forward`));
       const refusedJson = await ctl(['job', 'abandon', second, '--json']);
       expect(refusedJson.code).toBe(2);
-      expect(JSON.parse(refusedJson.stdout)).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'job_id', reason: 'released' } });
+      expect(JSON.parse(refusedJson.stdout) as ErrorJson).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'job_id', reason: 'released' } });
       await pauseAt(lead, '');
       const r = await bg;
       expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -275,16 +256,16 @@ describe('ferryctl job on a 3-node, 3-group cluster', () => {
       expect(human.stdout.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^job ${started.jobId} ABANDONED after \\S+: route 3 \\[p, x\\) stays with group 2`));
 
       // Paging: one job per request still gets all three; --limit cuts the list and says so.
-      const all = await ctlJson<ListJson>('job', 'list', '--page-size', '1');
+      const all = await ctlJson<JobListJson>('job', 'list', '--page-size', '1');
       expect(all.jobs.map((j) => [j.jobId, j.phase])).toEqual([
         [first, 'DONE'],
         [second, 'DONE'],
         [started.jobId, 'ABANDONED'],
       ]);
       expect(all.more).toBe(false);
-      const two = await ctlJson<ListJson>('job', 'list', '--limit', '2', '--page-size', '1');
+      const two = await ctlJson<JobListJson>('job', 'list', '--limit', '2', '--page-size', '1');
       expect({ ids: two.jobs.map((j) => j.jobId), more: two.more, next: two.nextAfterJobId }).toEqual({ ids: [first, second], more: true, next: second });
-      const abandoned = await ctlJson<ListJson>('job', 'list', '--phase', 'abandoned,failed');
+      const abandoned = await ctlJson<JobListJson>('job', 'list', '--phase', 'abandoned,failed');
       expect(abandoned.jobs.map((j) => j.jobId)).toEqual([started.jobId]);
       const none = await ctl(['job', 'list', '--phase', 'BACKFILL']);
       expect(none.code).toBe(0);

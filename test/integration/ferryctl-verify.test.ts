@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { VerifyJson } from '../../cmd/ferryctl/output.js';
 import { FerryClient } from '../../src/client/client.js';
 import { TestCluster } from '../../testkit/cluster.js';
 
@@ -19,30 +20,6 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-interface VerifyJson {
-  consistent: boolean;
-  inconsistentGroups: number[];
-  unverifiedGroups: number[];
-  readTs: string;
-  groups: {
-    groupId: number;
-    status: string;
-    error: { code: string; message: string } | null;
-    report: {
-      consistent: boolean;
-      referenceNodeId: number;
-      replicas: { nodeId: number; root: string; leaves: number; bytes: string; error: string }[];
-      differingRanges: { start: string; startHex: string; end: string; endHex: string }[];
-      differingKeys: { key: string; keyHex: string; ts: string; nodeId: number; kind: string }[];
-      keysTruncated: boolean;
-      durationMs: string;
-      bytesScanned: string;
-      index: string;
-      nodesCompared: number;
-    } | null;
-  }[];
 }
 
 let c: TestCluster;

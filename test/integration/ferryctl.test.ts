@@ -8,35 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { ErrorJson, RouteJson, RoutesListJson, RoutesSplitJson } from '../../cmd/ferryctl/output.js';
 import { TestCluster } from '../../testkit/cluster.js';
 
 const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
-
-interface RouteJson {
-  routeId: string;
-  start: string;
-  startHex: string;
-  end: string;
-  endHex: string;
-  groupId: number;
-  leader?: number | null;
-  state: string;
-  version: string;
-}
-interface ListJson {
-  version: string;
-  nodeId: number;
-  local: boolean;
-  routes: RouteJson[];
-}
-interface SplitJson {
-  splitKey: string;
-  splitKeyHex: string;
-  version: string;
-  alreadySplit: boolean;
-  left: RouteJson | null;
-  right: RouteJson | null;
-}
 
 let c: TestCluster;
 let keepLogs = process.env.FERRYKV_IT_KEEP_LOGS === '1';
@@ -92,7 +67,7 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
       keepLogs = true;
     });
     const file = JSON.parse(readFileSync(c.clusterFile, 'utf8')) as { routes: { start: string; end: string; group: number }[] };
-    const list = await ctlJson<ListJson>('routes', 'list');
+    const list = await ctlJson<RoutesListJson>('routes', 'list');
     expectTiling(list.routes);
     expect(list.routes.map(shape)).toEqual(file.routes.map((r) => [r.start, r.end, r.group]));
     expect(list.routes.map((r) => [r.startHex, r.endHex])).toEqual(file.routes.map((r) => [Buffer.from(r.start).toString('hex'), Buffer.from(r.end).toString('hex')]));
@@ -105,7 +80,7 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
 
     // Each node's own applied copy agrees (after the linearizable read above).
     for (const id of [1, 2, 3]) {
-      const local = await ctlJson<ListJson>('routes', 'list', '--local', '--node', c.address(id));
+      const local = await ctlJson<RoutesListJson>('routes', 'list', '--local', '--node', c.address(id));
       expect({ node: local.nodeId, local: local.local, routes: local.routes.map(shape) }).toEqual({ node: id, local: true, routes: list.routes.map(shape) });
     }
   });
@@ -114,9 +89,9 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
     onTestFailed(() => {
       keepLogs = true;
     });
-    const before = await ctlJson<ListJson>('routes', 'list');
+    const before = await ctlJson<RoutesListJson>('routes', 'list');
 
-    const first = await ctlJson<SplitJson>('routes', 'split', 'm');
+    const first = await ctlJson<RoutesSplitJson>('routes', 'split', 'm');
     expect(first.alreadySplit).toBe(false);
     expect(BigInt(first.version)).toBeGreaterThan(BigInt(before.version));
     expect([first.splitKey, first.splitKeyHex]).toEqual(['m', '6d']);
@@ -127,7 +102,7 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/already split at m/);
     expect(again.stdout).toContain(`catalog version ${first.version}`);
-    const againJson = await ctlJson<SplitJson>('routes', 'split', '--hex', '6d');
+    const againJson = await ctlJson<RoutesSplitJson>('routes', 'split', '--hex', '6d');
     expect({ already: againJson.alreadySplit, version: againJson.version }).toEqual({ already: true, version: first.version });
     expect(againJson.left && shape(againJson.left)).toEqual(['h', 'm', 2]);
     expect(againJson.right && shape(againJson.right)).toEqual(['m', 'p', 2]);
@@ -139,7 +114,7 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
     expect(bin.stdout).toMatch(/left: +route \d+ +\[p, p\\x00\\xff\) +group 3/);
     expect(bin.stdout).toMatch(/right: +route \d+ +\[p\\x00\\xff, \+inf\) +group 3/);
 
-    const after = await ctlJson<ListJson>('routes', 'list');
+    const after = await ctlJson<RoutesListJson>('routes', 'list');
     expectTiling(after.routes);
     expect(after.routes.map(shape)).toEqual([
       ['', 'h', 1],
@@ -157,7 +132,7 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
     onTestFailed(() => {
       keepLogs = true;
     });
-    const list = await ctlJson<ListJson>('routes', 'list');
+    const list = await ctlJson<RoutesListJson>('routes', 'list');
     const r = await ctl('routes', 'list');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -185,14 +160,14 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
 
     const empty = await ctl('--json', 'routes', 'split', '');
     expect(empty.code).toBe(2);
-    expect(JSON.parse(empty.stdout)).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'key' } });
+    expect(JSON.parse(empty.stdout) as ErrorJson).toMatchObject({ error: { code: 'INVALID_ARGUMENT', field: 'key' } });
 
     const missing = await ctl('routes', 'split');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing required argument 'key'/);
 
     // Nothing changed.
-    const list = await ctlJson<ListJson>('routes', 'list');
+    const list = await ctlJson<RoutesListJson>('routes', 'list');
     expect(list.routes).toHaveLength(5);
   });
 });
