@@ -6,7 +6,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, type Command } from 'commander';
-import { retryCall } from '../../src/rpc/call.js';
+import { retryCall } from '../../src/api/retry.js';
 import { CLIENT_BACKOFF } from '../../src/runtime/backoff.js';
 import { KvError, fromServiceError, invalidArgument } from '../../src/api/errors.js';
 import { CHANNEL_OPTIONS, protos } from '../../src/api/protos.js';

@@ -11,7 +11,7 @@ import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/Spli
 import { EXIT, tagged, type AdminMethod, type CtlContext } from './context.js';
 import { fmtAge } from './format.js';
 import { isTerminal } from './job-text.js';
-import { retryCall } from '../../src/rpc/call.js';
+import { retryCall } from '../../src/api/retry.js';
 import { CLIENT_BACKOFF, sleep } from '../../src/runtime/backoff.js';
 
 

@@ -4,10 +4,13 @@
 // caught up, a group left below a quorum of live voters); ferryctl prints why.
 
 import type { Command } from 'commander';
-import type { CtlContext, AdminMethod } from './context.js';
+import { uintOption, type CtlContext, type AdminMethod } from './context.js';
 import type { MembersJson, TransferLeaderJson } from './output.js';
 
-async function changeMembers(ctx: CtlContext, group: string, method: AdminMethod, req: object): Promise<void> {
+/** Group and node ids are positive uint32s; anything else is a usage error, not NaN on the wire. */
+const ID = uintOption(1, 0xffff_ffff);
+
+async function changeMembers(ctx: CtlContext, group: number, method: AdminMethod, req: object): Promise<void> {
   try {
     const r = await ctx.onLeader<MembersJson>(method, req);
     ctx.out(`group ${group}: voters ${r.voters.join(',')} learners ${r.learners.join(',') || '-'}`, r);
@@ -19,27 +22,36 @@ async function changeMembers(ctx: CtlContext, group: string, method: AdminMethod
 export function registerMembersCommands(program: Command, ctx: CtlContext): void {
   const members = program.command('members').description('change the members of a group');
   members
-    .command('add <group> <node> [address]')
+    .command('add')
+    .argument('<group>', 'group id', ID)
+    .argument('<node>', 'node id', ID)
+    .argument('[address]', "the node's address, if the group's peers do not know it")
     .description('add a node to a group (as a learner unless --voter)')
     .option('--voter', 'add as a voter directly', false)
-    .action((group: string, node: string, address: string | undefined, o: { voter: boolean }) =>
-      changeMembers(ctx, group, 'addMember', { groupId: Number(group), nodeId: Number(node), address: address ?? '', learner: !o.voter }),
+    .action((group: number, node: number, address: string | undefined, o: { voter: boolean }) =>
+      changeMembers(ctx, group, 'addMember', { groupId: group, nodeId: node, address: address ?? '', learner: !o.voter }),
     );
   members
-    .command('promote <group> <node>')
+    .command('promote')
+    .argument('<group>', 'group id', ID)
+    .argument('<node>', 'node id', ID)
     .description('promote a learner to voter')
-    .action((group: string, node: string) => changeMembers(ctx, group, 'promoteMember', { groupId: Number(group), nodeId: Number(node) }));
+    .action((group: number, node: number) => changeMembers(ctx, group, 'promoteMember', { groupId: group, nodeId: node }));
   members
-    .command('remove <group> <node>')
+    .command('remove')
+    .argument('<group>', 'group id', ID)
+    .argument('<node>', 'node id', ID)
     .description('remove a node from a group')
-    .action((group: string, node: string) => changeMembers(ctx, group, 'removeMember', { groupId: Number(group), nodeId: Number(node) }));
+    .action((group: number, node: number) => changeMembers(ctx, group, 'removeMember', { groupId: group, nodeId: node }));
 
   program
-    .command('transfer-leader <group> <node>')
+    .command('transfer-leader')
+    .argument('<group>', 'group id', ID)
+    .argument('<node>', 'node id of the voter to lead', ID)
     .description('move leadership of a group to a voter')
-    .action(async (group: string, node: string) => {
+    .action(async (group: number, node: number) => {
       try {
-        const r = await ctx.onLeader<TransferLeaderJson>('transferLeader', { groupId: Number(group), toNodeId: Number(node) });
+        const r = await ctx.onLeader<TransferLeaderJson>('transferLeader', { groupId: group, toNodeId: node });
         ctx.out(`group ${group}: leader is node ${r.leaderId}`, r);
       } catch (e) {
         ctx.fail(e);

@@ -30,7 +30,7 @@ import { RouteCache } from '../routing/route-cache.js';
 import { RouteWatcher } from '../routing/route-watcher.js';
 import { BATCH_FIELDS, BatchStream, type BatchMethod } from './batch-stream.js';
 import type { Bytes, CallOptions, Versioned } from './types.js';
-import { retryCall } from '../rpc/call.js';
+import { retryCall } from '../api/retry.js';
 import { CLIENT_BACKOFF } from '../runtime/backoff.js';
 
 export type { Bytes, CallOptions, Versioned } from './types.js';

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { encodeCommand, decodeResult, type KvCommand, type KvResult, type MigrationCommand } from '../apply/commands.js';
 import { KvError, decodeKvError, fromServiceError } from '../api/errors.js';
 import { GROUP_BACKOFF } from '../runtime/backoff.js';
-import { retryCall } from './call.js';
+import { retryCall } from '../api/retry.js';
 import type { ExportRangeChunk__Output } from '../proto-gen/ferrykv/internal/v1/ExportRangeChunk.js';
 import type { ExportRangeRequest } from '../proto-gen/ferrykv/internal/v1/ExportRangeRequest.js';
 import type { GroupCommandResponse__Output } from '../proto-gen/ferrykv/internal/v1/GroupCommandResponse.js';

@@ -153,6 +153,21 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
     expect(rows.map((x) => x[0])).toEqual(list.routes.map((x) => x.routeId));
   });
 
+  it('numeric arguments out of range exit with the usage code (2), never NaN or a negative on the wire', async () => {
+    for (const args of [
+      ['scan', '--limit', 'abc'],
+      ['scan', '--limit', '-1'],
+      ['scan', '--limit', '0'],
+      ['members', 'add', 'x', '1'],
+      ['members', 'remove', '1', '-2'],
+      ['transfer-leader', '1', '1.5'],
+    ]) {
+      const r = await ctl(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/must be/);
+    }
+  });
+
   it('routes split: bad input exits with the usage code (2) and says why', async () => {
     const badHex = await ctl('routes', 'split', '--hex', 'zz1');
     expect(badHex.code).toBe(2);

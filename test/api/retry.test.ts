@@ -1,10 +1,10 @@
-// The one retry loop (src/rpc/call.ts): retries what is retryable, follows
+// The one retry loop (src/api/retry.ts): retries what is retryable, follows
 // what the caller's onFailure decides, ends a write whose outcome it could not
 // establish as UNKNOWN_RESULT, and a read that ran out of time as
 // DEADLINE_EXCEEDED naming the last error.
 import { describe, expect, it } from 'vitest';
 import { KvError } from '../../src/api/errors.js';
-import { retryCall } from '../../src/rpc/call.js';
+import { retryCall } from '../../src/api/retry.js';
 
 const fast = { baseMs: 1, maxMs: 2 };
 const soon = (ms = 300): number => Date.now() + ms;

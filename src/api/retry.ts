@@ -10,7 +10,7 @@
 // failure — and because the caller keeps one request id across attempts, a
 // later retry with the same id applies at most once.
 
-import { KvError } from '../api/errors.js';
+import { KvError } from './errors.js';
 import { CLIENT_BACKOFF, backoffMs, sleep, type BackoffPolicy } from '../runtime/backoff.js';
 
 /** Codes a call goes again after (possibly elsewhere) without changing the request. */
