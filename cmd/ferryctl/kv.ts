@@ -2,7 +2,7 @@
 // (which routes each key to its group's leader). `get` of a missing key exits 3.
 
 import type { Command } from 'commander';
-import { EXIT, uintOption, type CtlContext } from './context.js';
+import { EXIT, uintOption, usageExit, type CtlContext } from './context.js';
 import type { GetJson, ScanJson, ScanRowJson, WriteJson } from './output.js';
 
 const utf8 = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
@@ -39,6 +39,7 @@ export function registerKvCommands(program: Command, ctx: CtlContext): void {
   program
     .command('scan [start] [end]')
     .description('list keys in [start, end) (end omitted: to the end)')
+    .exitOverride(usageExit)
     .option('--limit <n>', 'rows to print (1 to 1000000)', uintOption(1, 1_000_000), 100)
     .option('--reverse', 'descending order', false)
     .action(async (start: string | undefined, end: string | undefined, o: { limit: number; reverse: boolean }) => {

@@ -4,7 +4,7 @@
 // caught up, a group left below a quorum of live voters); ferryctl prints why.
 
 import type { Command } from 'commander';
-import { uintOption, type CtlContext, type AdminMethod } from './context.js';
+import { uintOption, usageExit, type CtlContext, type AdminMethod } from './context.js';
 import type { MembersJson, TransferLeaderJson } from './output.js';
 
 /** Group and node ids are positive uint32s; anything else is a usage error, not NaN on the wire. */
@@ -23,6 +23,7 @@ export function registerMembersCommands(program: Command, ctx: CtlContext): void
   const members = program.command('members').description('change the members of a group');
   members
     .command('add')
+    .exitOverride(usageExit)
     .argument('<group>', 'group id', ID)
     .argument('<node>', 'node id', ID)
     .argument('[address]', "the node's address, if the group's peers do not know it")
@@ -33,12 +34,14 @@ export function registerMembersCommands(program: Command, ctx: CtlContext): void
     );
   members
     .command('promote')
+    .exitOverride(usageExit)
     .argument('<group>', 'group id', ID)
     .argument('<node>', 'node id', ID)
     .description('promote a learner to voter')
     .action((group: number, node: number) => changeMembers(ctx, group, 'promoteMember', { groupId: group, nodeId: node }));
   members
     .command('remove')
+    .exitOverride(usageExit)
     .argument('<group>', 'group id', ID)
     .argument('<node>', 'node id', ID)
     .description('remove a node from a group')
@@ -46,6 +49,7 @@ export function registerMembersCommands(program: Command, ctx: CtlContext): void
 
   program
     .command('transfer-leader')
+    .exitOverride(usageExit)
     .argument('<group>', 'group id', ID)
     .argument('<node>', 'node id of the voter to lead', ID)
     .description('move leadership of a group to a voter')
