@@ -32,20 +32,18 @@ export function registerMembersCommands(program: Command, ctx: CtlContext): void
     .action((group: number, node: number, address: string | undefined, o: { voter: boolean }) =>
       changeMembers(ctx, group, 'addMember', { groupId: group, nodeId: node, address: address ?? '', learner: !o.voter }),
     );
-  members
-    .command('promote')
-    .exitOverride(usageExit)
-    .argument('<group>', 'group id', ID)
-    .argument('<node>', 'node id', ID)
-    .description('promote a learner to voter')
-    .action((group: number, node: number) => changeMembers(ctx, group, 'promoteMember', { groupId: group, nodeId: node }));
-  members
-    .command('remove')
-    .exitOverride(usageExit)
-    .argument('<group>', 'group id', ID)
-    .argument('<node>', 'node id', ID)
-    .description('remove a node from a group')
-    .action((group: number, node: number) => changeMembers(ctx, group, 'removeMember', { groupId: group, nodeId: node }));
+  for (const [verb, method, description] of [
+    ['promote', 'promoteMember', 'promote a learner to voter'],
+    ['remove', 'removeMember', 'remove a node from a group'],
+  ] as const) {
+    members
+      .command(verb)
+      .exitOverride(usageExit)
+      .argument('<group>', 'group id', ID)
+      .argument('<node>', 'node id', ID)
+      .description(description)
+      .action((group: number, node: number) => changeMembers(ctx, group, method, { groupId: group, nodeId: node }));
+  }
 
   program
     .command('transfer-leader')
