@@ -75,7 +75,9 @@ export async function retryCall<T>(o: CallOptions<T>): Promise<T> {
       return await o.attempt(a);
     } catch (e) {
       const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
-      last = err;
+      // An attempt the call's own deadline cut short says nothing new: the refusal before it is the one worth naming.
+      const cutShort = err.code === 'DEADLINE_EXCEEDED' && last !== undefined && o.deadline - now() <= 0;
+      if (!cutShort) last = err;
       if (o.write && AMBIGUOUS_CODES.has(err.code)) ambiguous = true;
       if (!retryable(err) || (o.maxAttempts !== undefined && n + 1 >= o.maxAttempts)) throw err;
       const next = (await o.onFailure?.(err, a)) ?? 'backoff';

@@ -129,4 +129,27 @@ describe('retryCall', () => {
     expect(err.code).toBe('DEADLINE_EXCEEDED');
     expect(err.message).toMatch(/aborted by the caller/);
   });
+  it('names the last refusal, not the attempt the deadline itself cut short', async () => {
+    // Regression (CI, unit tier): the last attempt began with 1 ms left and
+    // timed out "no answer within 0 ms"; that replaced NOT_LEADER as the error named.
+    let t = 1_000;
+    const err = await failure(
+      retryCall({
+        what: 'get',
+        deadline: 1_400,
+        policy: fast,
+        now: () => t,
+        attempt: ({ n }) => {
+          if (n === 0) {
+            t = 1_399;
+            throw new KvError('NOT_LEADER', 'not the leader (fake node)');
+          }
+          t = 1_400;
+          throw new KvError('DEADLINE_EXCEEDED', 'get: no answer within 0 ms');
+        },
+      }),
+    );
+    expect(err.code).toBe('DEADLINE_EXCEEDED');
+    expect(err.message).toMatch(/last error: NOT_LEADER/);
+  });
 });

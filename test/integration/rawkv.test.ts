@@ -464,18 +464,31 @@ describe('RawKV on a 3-node, 3-group cluster', () => {
     });
     expect(results.length).toBe(n);
     let overloaded = 0;
+    const unsure: number[] = [];
     for (const r of results) {
       if (r.response === 'write') model.put(key(r.id - 1), 'b', r.write!.commitTs);
       else {
         const e = decodeKvError(r.error!);
-        expect(e.code).toBe('OVERLOADED');
+        // On a loaded machine the burst can cost a leader its lease mid-flight:
+        // UNAVAILABLE ("it may still commit: retry with the same request id") is
+        // a prompt, honest answer too. Never DEADLINE_EXCEEDED: none is left to time out.
+        if (e.code === 'UNAVAILABLE') {
+          unsure.push(r.id);
+          continue;
+        }
+        expect(e.code, e.message).toBe('OVERLOADED');
         expect(e.detail.retryAfterMs).toBeGreaterThan(0);
         overloaded++;
       }
     }
     // The node bounds the work it takes (2,048 per stream): the rest is refused, never started.
     expect(overloaded).toBeGreaterThan(n / 2);
-    expect(n - overloaded).toBeGreaterThan(0);
+    expect(n - overloaded - unsure.length).toBeGreaterThan(0);
+    // Settle each unsure put as a client would: the same request id applies it at most once.
+    for (const id of unsure) {
+      const res = await retry(() => api(1).put({ key: enc(key(id - 1)), value: enc('b'), requestId: enc(`burst-${id - 1}`) }));
+      model.put(key(id - 1), 'b', res.commitTs);
+    }
     expect(str((await api(1).get({ key: enc(key(0)) })).value)).toBe('b');
   }, 60_000);
 
