@@ -30,32 +30,8 @@ export const rangeOf = (j: SplitJob__Output): string => `[${showStart(j.start)},
 export const jobHead = (j: SplitJob__Output): string => `job ${j.jobId}: route ${j.routeId} ${rangeOf(j)}, group ${j.sourceGroup} → group ${j.targetGroup}`;
 
 export function jobJson(j: SplitJob__Output): JobJson {
-  return {
-    jobId: j.jobId,
-    attempt: j.attempt,
-    routeId: j.routeId,
-    sourceGroup: j.sourceGroup,
-    targetGroup: j.targetGroup,
-    start: showKey(j.start),
-    startHex: hex(j.start),
-    end: showKey(j.end),
-    endHex: hex(j.end),
-    phase: j.phase,
-    createdAtMs: j.createdAtMs,
-    updatedAtMs: j.updatedAtMs,
-    options: j.options,
-    progress: j.progress,
-    fenceAttempts: j.fenceAttempts,
-    lastError: j.lastError,
-    abandonRequested: j.abandonRequested,
-    verifyResult: j.verifyResult,
-    releaseTs: j.releaseTs,
-    floor: j.floor,
-    owner: j.owner,
-    version: j.version,
-    stalled: j.stalled,
-    stallReason: j.stallReason,
-  };
+  const { jobId, attempt, routeId, sourceGroup, targetGroup, start, end, ...rest } = j;
+  return { jobId, attempt, routeId, sourceGroup, targetGroup, start: showKey(start), startHex: hex(start), end: showKey(end), endHex: hex(end), ...rest };
 }
 
 /**

@@ -5,10 +5,9 @@
 // beside them ("startHex"). A command that fails prints `ErrorJson` instead.
 
 import type { KvErrorCode, KvErrorDetail } from '../../src/api/errors.js';
-import type { JobOptions__Output } from '../../src/proto-gen/ferrykv/admin/v1/JobOptions.js';
 import type { MembershipResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/MembershipResponse.js';
 import type { NodeStatusResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/NodeStatusResponse.js';
-import type { SplitJobProgress__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJobProgress.js';
+import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import type { TransferLeaderResponse__Output } from '../../src/proto-gen/ferrykv/admin/v1/TransferLeaderResponse.js';
 
 // ---- errors (every command)
@@ -114,34 +113,12 @@ export interface RoutesSplitJson {
 
 // ---- job
 
-/** A migration job (`job start`, `job get`, each line of `job watch --json`). */
-export interface JobJson {
-  jobId: string;
-  attempt: number;
-  routeId: string;
-  sourceGroup: number;
-  targetGroup: number;
-  start: string;
-  startHex: string;
-  end: string;
-  endHex: string;
-  phase: string;
-  createdAtMs: string;
-  updatedAtMs: string;
-  options: JobOptions__Output | null;
-  /** estimatedBytes "0": unknown; etaMs "-1": unknown. */
-  progress: SplitJobProgress__Output | null;
-  fenceAttempts: number;
-  lastError: string;
-  abandonRequested: boolean;
-  verifyResult: string;
-  releaseTs: string;
-  floor: string;
-  owner: number;
-  version: string;
-  stalled: boolean;
-  stallReason: string;
-}
+/**
+ * A migration job (`job start`, `job get`, each line of `job watch --json`):
+ * the SplitJob message field for field, its keys shown as text and hex.
+ * In progress, estimatedBytes "0" is unknown and etaMs "-1" is unknown.
+ */
+export type JobJson = Omit<SplitJob__Output, 'start' | 'end'> & { start: string; startHex: string; end: string; endHex: string };
 
 /** `job list`: jobs in id order; `more` says --limit cut the list short (then `nextAfterJobId` is the last id printed, else "0"). */
 export interface JobListJson {

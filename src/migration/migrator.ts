@@ -355,8 +355,12 @@ export class Migrator {
     }
   }
 
-  /** Replays the change log from T's cursor to S's head at the time of the read. Returns T's seq after (the caller truncates). */
-  private async replay(job: SplitJob, fromSeq: number): Promise<{ seq: number; rows: number; bytes: number }> {
+  /**
+   * Replays the change log from T's cursor to S's head at the time of the
+   * read — or, given `untilSeq`, stops once T holds that seq (the export is
+   * cancelled). Returns T's seq after (the caller truncates).
+   */
+  private async replay(job: SplitJob, fromSeq: number, untilSeq?: number): Promise<{ seq: number; rows: number; bytes: number }> {
     let seq = fromSeq;
     let rows = 0;
     let bytes = 0;
@@ -381,7 +385,7 @@ export class Migrator {
         bytes += b;
         this.d.onCopied?.(chunk.rows.length, b);
       }
-      if (chunk.done) break;
+      if (chunk.done || (untilSeq !== undefined && seq >= untilSeq)) break;
     }
     return { seq, rows, bytes };
   }
@@ -408,7 +412,8 @@ export class Migrator {
     for (let round = 0; round < CATCHUP_ROUNDS && d.do === 'replay'; round++) {
       const before = s.head - seq;
       const began = performance.now();
-      const r = await this.replay(job, seq);
+      // A CATCHUP round stops at the head it began with: writes that keep pace with the replay are the next round's.
+      const r = await this.replay(job, seq, job.phase === 'CATCHUP' ? s.head : undefined);
       if (r.bytes > 0) this.replayRate.set(job.jobId, r.bytes / Math.max(1, performance.now() - began));
       seq = r.seq;
       rows += r.rows;
@@ -423,7 +428,9 @@ export class Migrator {
     // let the backlog grow before the fence).
     if (d.do !== 'update') await this.truncate(job, seq);
     const progress = { ...job.progress, replayedRows: job.progress.replayedRows + rows, replayedBytes: job.progress.replayedBytes + bytes, changeLogBacklog: Math.max(0, s.head - seq) };
-    await this.update(job, d.do === 'update' ? { ...d.patch, progress: { ...progress, ...d.patch.progress } } : { progress });
+    // The decision's progress is a copy from before the rounds: this round's counters win over it.
+    const counted = { replayedRows: progress.replayedRows, replayedBytes: progress.replayedBytes };
+    await this.update(job, d.do === 'update' ? { ...d.patch, progress: { ...progress, ...d.patch.progress, ...counted } } : { progress });
   }
 
   /** Frees the change log T holds (TruncateChangeLog, bounded batches). */
