@@ -24,16 +24,17 @@ const program = new Command()
   .name('ferry-cluster')
   .description('Start a local ferrykv cluster (child processes on 127.0.0.1). Ctrl-C stops it.')
   .option('--nodes <n>', 'number of nodes', int(1, 9), 3)
-  .option('--groups <n>', 'number of raft groups (group 1 is the default group)', int(1, 26), 3)
+  .option('--groups <n>', 'number of raft groups (group 1 is the default group); the key space is cut evenly over lowercase keys', int(1, 100_000), 3)
   .option('--base-port <port>', 'gRPC port of node 1; node i uses base+i-1, HTTP uses base+100+i-1', int(1024, 65000), 7001)
   .option('--data-dir <dir>', 'where the nodes keep their data', './data')
   .option('--fresh', 'delete the data directory first', false)
   .option('--log-level <level>', 'node log level', 'info')
   .option('--quiet', 'do not stream node logs', false)
+  .option('--no-quiesce', 'start the nodes with --no-quiesce (idle groups keep heartbeating; for comparisons)')
   .addHelpText('after', '\nExample:\n  npm start -- --nodes 5 --groups 4 --fresh');
 
 program.parse();
-const o = program.opts<{ nodes: number; groups: number; basePort: number; dataDir: string; fresh: boolean; logLevel: string; quiet: boolean }>();
+const o = program.opts<{ nodes: number; groups: number; basePort: number; dataDir: string; fresh: boolean; logLevel: string; quiet: boolean; quiesce: boolean }>();
 
 if (!existsSync(SERVER)) {
   console.error(`ferry-cluster: ${SERVER} is missing; run \`npm run build\``);
@@ -44,8 +45,11 @@ const dataDir = resolve(o.dataDir);
 if (o.fresh) rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 
-// Split points spread over lowercase letters: ["", b) [b, c) ... so every group owns a range.
-const splits = Array.from({ length: o.groups - 1 }, (_, i) => String.fromCharCode(97 + Math.round(((i + 1) * 26) / o.groups)));
+// Split points spread evenly over lowercase keys of the fewest letters that give every group a
+// range: ["", b) [b, c) ... for up to 26 groups, ["", ab) ... for up to 676, and so on.
+const letters = Math.max(1, Math.ceil(Math.log(o.groups) / Math.log(26) - 1e-9));
+const base26 = (n: number): string => Array.from({ length: letters }, (_, k) => String.fromCharCode(97 + (Math.floor(n / 26 ** (letters - 1 - k)) % 26))).join('');
+const splits = Array.from({ length: o.groups - 1 }, (_, i) => base26(Math.round(((i + 1) * 26 ** letters) / o.groups)));
 const bounds = ['', ...splits, ''];
 const voters = Array.from({ length: Math.min(o.nodes, 3) }, (_, i) => i + 1);
 const nodes = Array.from({ length: o.nodes }, (_, i) => ({
@@ -90,7 +94,7 @@ for (const n of nodes) {
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     process.execPath,
-    [SERVER, '--node-id', String(n.id), '--cluster', clusterFile, '--data-dir', dir, '--log-level', o.logLevel, '--parent-pid', String(process.pid)],
+    [SERVER, '--node-id', String(n.id), '--cluster', clusterFile, '--data-dir', dir, '--log-level', o.logLevel, '--parent-pid', String(process.pid), ...(o.quiesce ? [] : ['--no-quiesce'])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.set(n.id, child);
@@ -109,7 +113,9 @@ for (const n of nodes) {
 
 console.log(`ferrykv: ${o.nodes} nodes, ${o.groups} groups, data in ${dataDir}`);
 for (const n of nodes) console.log(`  node ${n.id}: grpc ${n.address}  metrics http://${n.http}/metrics`);
-console.log(`  routes: ${cluster.routes.map((r) => `[${JSON.stringify(r.start)}, ${r.end ? JSON.stringify(r.end) : '∞'}) → group ${r.group}`).join('  ')}`);
+const showRoute = (r: (typeof cluster.routes)[number]): string => `[${JSON.stringify(r.start)}, ${r.end ? JSON.stringify(r.end) : '∞'}) → group ${r.group}`;
+const shown = cluster.routes.length <= 8 ? cluster.routes.map(showRoute) : [...cluster.routes.slice(0, 3).map(showRoute), `… ${cluster.routes.length - 5} more …`, ...cluster.routes.slice(-2).map(showRoute)];
+console.log(`  routes: ${shown.join('  ')}${cluster.routes.length > 8 ? ` (all in ${clusterFile})` : ''}`);
 console.log(`  try:   node dist/cmd/ferryctl.js --endpoints ${nodes.map((n) => n.address).join(',')} put hello world`);
 console.log('  Ctrl-C stops the cluster.\n');
 

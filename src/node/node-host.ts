@@ -30,6 +30,7 @@ import { readU64, stateKey } from '../storage/keys.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest, type SnapshotChunk } from '../storage/snapshot.js';
 import type { Transport } from '../transport/transport.js';
+import { Quiescence } from './quiescence.js';
 import { Replica, ReplicaError, type StateMachine } from './replica.js';
 
 export interface GroupBootstrap {
@@ -70,6 +71,8 @@ export interface NodeHostOptions {
   readonly random?: () => number;
   /** Whether raft traffic of a group may reach this node (a node being replaced takes none until it is a learner again). */
   readonly admit?: (group: number) => boolean;
+  /** Idle groups stop being ticked (src/node/quiescence.ts); default on. */
+  readonly quiesce?: boolean;
 }
 
 /** Default of NodeHostOptions.logRetainMs. */
@@ -89,10 +92,14 @@ export class NodeHost {
   private readonly bytesSinceCompaction = new Map<number, number>();
   readonly tickMs: number;
   private readonly electionTicks: number;
+  /** Replicas that may have work for the next turn (a message, a proposal, a tick, a ready). */
+  private readonly dirty = new Set<Replica>();
+  readonly quiescence: Quiescence;
 
   constructor(private readonly opts: NodeHostOptions) {
     this.tickMs = opts.tickMs ?? 100;
     this.electionTicks = opts.electionTicks ?? 10;
+    this.quiescence = new Quiescence(opts.nodeId, this.electionTicks, opts.quiesce ?? true);
   }
 
   get nodeId(): NodeId {
@@ -132,8 +139,9 @@ export class NodeHost {
       maxSizePerMsg: 1 << 20,
       maxInflightMsgs: 256,
     });
-    const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule());
+    const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule(group));
     this.replicas.set(group, r);
+    this.dirty.add(r);
     this.opts.log.info({ groupId: group, term: raft.term, commit: raft.log.committed, applied: sm.appliedIndex() }, 'replica opened');
     return r;
   }
@@ -143,8 +151,30 @@ export class NodeHost {
     return r && !r.removed ? r : undefined;
   }
 
-  /** Wakes the ready loop. */
-  schedule(): void {
+  /**
+   * Wakes the ready loop; given a group, that replica has work (and wakes if
+   * quiesced). Without one, every replica is looked at.
+   */
+  schedule(group?: number): void {
+    if (this.stopped) return;
+    if (group === undefined) {
+      for (const r of this.replicas.values()) this.dirty.add(r);
+    } else {
+      const r = this.replicas.get(group);
+      if (r) {
+        this.quiescence.wake(r);
+        this.dirty.add(r);
+      }
+    }
+    this.kick();
+  }
+
+  /** A raft batch arrived from `peer` (an empty one is its node heartbeat). */
+  heardFrom(peer: NodeId): void {
+    this.quiescence.heardFrom(peer);
+  }
+
+  private kick(): void {
     if (this.stopped) return;
     if (this.loopRunning) {
       this.loopAgain = true;
@@ -172,9 +202,16 @@ export class NodeHost {
     }
   }
 
+  /** Ticks the replicas that are awake (a quiesced one is not ticked), and sends every peer the node heartbeat. */
   private tick(): void {
-    for (const r of this.replicas.values()) if (!r.removed) r.raft.tick();
-    this.schedule();
+    for (const r of this.quiescence.tick()) this.dirty.add(r);
+    this.opts.transport.heartbeat();
+    for (const r of this.replicas.values()) {
+      if (r.removed || r.quiescedAt !== undefined) continue;
+      this.quiescence.tickReplica(r);
+      this.dirty.add(r);
+    }
+    this.kick();
   }
 
   /** Delivers raft messages that arrived from a peer. */
@@ -188,15 +225,18 @@ export class NodeHost {
       this.createReplica(group).then(
         (nr) => {
           nr.raft.step(m);
-          this.schedule();
+          this.schedule(group);
         },
         (e: unknown) => this.opts.log.error({ groupId: group, err: (e as Error).message }, 'cannot create replica'),
       );
       return;
     }
     if (r.removed) return;
+    this.quiescence.beforeStep(r, m);
     r.raft.step(m);
-    this.schedule();
+    this.quiescence.afterStep(r, m);
+    this.dirty.add(r);
+    this.kick();
   }
 
   private creating = new Map<number, Promise<Replica>>();
@@ -216,8 +256,15 @@ export class NodeHost {
 
   private async turn(): Promise<void> {
     const work: { r: Replica; rd: Ready }[] = [];
-    for (const r of this.replicas.values()) {
-      if (r.removed || r.installing) continue;
+    // Only replicas with work are looked at: a turn costs what the groups with work cost.
+    const candidates = [...this.dirty];
+    this.dirty.clear();
+    for (const r of candidates) {
+      if (r.removed) continue;
+      if (r.installing) {
+        this.dirty.add(r); // looked at again once the install is done (it schedules)
+        continue;
+      }
       r.flushQueues();
       if (r.raft.hasReady()) work.push({ r, rd: r.raft.ready() });
     }
@@ -226,28 +273,7 @@ export class NodeHost {
     const busy = new Promise<void>((res) => (release = res));
     for (const { r } of work) r.busy = busy;
     try {
-      // 1. Persist every group's raft state in one batch.
-      const b = this.opts.db.batch();
-      let sync = false;
-      for (const { r, rd } of work) {
-        if (rd.snapshot) {
-          this.logStore.applySnapshot(b, r.group, rd.snapshot.meta);
-          sync = true;
-        }
-        if (rd.entries.length > 0) {
-          this.logStore.append(b, r.group, rd.entries);
-          let bytes = 0;
-          for (const e of rd.entries) bytes += e.data.byteLength;
-          this.bytesSinceCompaction.set(r.group, (this.bytesSinceCompaction.get(r.group) ?? 0) + bytes);
-          sync = true;
-        }
-        if (rd.hardState) {
-          this.logStore.setHardState(b, r.group, rd.hardState);
-          sync = true;
-        }
-      }
-      if (b.size.ops > 0) await b.write({ sync });
-      else await b.discard();
+      await this.persist(work);
       // 2. Send.
       for (const { r, rd } of work) {
         for (const m of rd.messages) {
@@ -283,7 +309,37 @@ export class NodeHost {
       release();
     }
     // Work handed in during this turn (proposals, messages) needs another turn.
-    for (const r of this.replicas.values()) if (r.hasQueuedWork() || r.raft.hasReady()) this.loopAgain = true;
+    for (const { r } of work) {
+      if (!r.removed && (r.hasQueuedWork() || r.raft.hasReady())) {
+        this.dirty.add(r);
+        this.loopAgain = true;
+      }
+    }
+  }
+
+  /** Step 1 of a turn: every group's raft state in one batch, synced if anything must be durable. */
+  private async persist(work: readonly { r: Replica; rd: Ready }[]): Promise<void> {
+    const b = this.opts.db.batch();
+    let sync = false;
+    for (const { r, rd } of work) {
+      if (rd.snapshot) {
+        this.logStore.applySnapshot(b, r.group, rd.snapshot.meta);
+        sync = true;
+      }
+      if (rd.entries.length > 0) {
+        this.logStore.append(b, r.group, rd.entries);
+        let bytes = 0;
+        for (const e of rd.entries) bytes += e.data.byteLength;
+        this.bytesSinceCompaction.set(r.group, (this.bytesSinceCompaction.get(r.group) ?? 0) + bytes);
+        sync = true;
+      }
+      if (rd.hardState) {
+        this.logStore.setHardState(b, r.group, rd.hardState);
+        sync = true;
+      }
+    }
+    if (b.size.ops > 0) await b.write({ sync });
+    else await b.discard();
   }
 
   private onConfChangeApplied(r: Replica, e: Entry): void {
@@ -292,6 +348,7 @@ export class NodeHost {
     this.opts.log.info({ groupId: r.group, index: e.index, type: ConfChangeType[cc.type], member: cc.nodeId }, 'membership change applied');
     if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.opts.nodeId) {
       r.removed = true;
+      this.quiescence.forget(r);
       r.failAll(new ReplicaError('UNAVAILABLE', `node removed from group ${r.group}`));
       this.opts.log.warn({ groupId: r.group }, 'this node was removed from the group; replica stopped');
     }
@@ -382,7 +439,7 @@ export class NodeHost {
         this.sendingSnapshot.delete(key);
         if (!r.removed) {
           r.raft.reportSnapshot(m.to, ok);
-          this.schedule();
+          this.schedule(r.group);
         }
       }
     })();
@@ -442,7 +499,7 @@ export class NodeHost {
     // the votes that replace it. The sender is told where this log reaches now (else it resumed
     // from its own compaction point and, with the log compacted meanwhile, sent the image again).
     r.raft.installSnapshot(m.snapshot, m.from);
-    this.schedule();
+    this.schedule(group);
     return { accepted: true, reason: '' };
   }
 

@@ -68,6 +68,10 @@ export class Replica {
   private readonly applyWaiters: { index: number; waiter: ReadWaiter }[] = [];
   /** Whether the last soft state seen said this replica leads. */
   private leading = false;
+  /** The host tick at which this replica quiesced (it is not ticked); undefined while awake. */
+  quiescedAt: number | undefined = undefined;
+  /** Consecutive ticks this leader could have quiesced. */
+  quietTicks = 0;
 
   constructor(
     readonly group: number,
@@ -240,6 +244,11 @@ export class Replica {
     this.readsByCtx.clear();
     for (const w of this.applyWaiters) w.waiter.reject(e);
     this.applyWaiters.length = 0;
+  }
+
+  /** Nobody waits on this replica: nothing queued, proposed, read or awaited. */
+  idle(): boolean {
+    return this.queued.length === 0 && this.pending.size === 0 && this.readQueue.length === 0 && this.readsByCtx.size === 0 && this.applyWaiters.length === 0;
   }
 
   hasQueuedWork(): boolean {

@@ -128,6 +128,8 @@ const DEFAULTS = {
 };
 
 const TRANSFER_CONTEXT = 'transfer';
+/** Heartbeat context: the leader is quiescing the group (the host stops ticking it; docs/architecture.md "Quiescence"). */
+export const QUIESCE_CONTEXT = '\u0000quiesce';
 
 /** A pre-candidate refused by a voter asks again within this many ticks. */
 const PREVOTE_RETRY_TICKS = 3;
@@ -240,6 +242,59 @@ export class Raft {
     this.ticks++;
     if (this.role === StateRole.Leader) this.tickHeartbeat();
     else this.tickElection();
+  }
+
+  /**
+   * Whether this leader may quiesce: nothing proposed, committed or read is
+   * outstanding, no transfer or membership change is under way, and every
+   * follower (learners too) holds the whole log and knows it is committed.
+   */
+  canQuiesce(): boolean {
+    if (this.role !== StateRole.Leader || this.leadTransferee !== NONE) return false;
+    const last = this.log.lastIndex();
+    if (this.log.committed !== last || this.log.applied !== last || this.pendingConfIndex > this.log.applied) return false;
+    if (this.readQueue.length > 0 || this.pendingReads.length > 0 || this.log.unstableEntries().length > 0) return false;
+    for (const [id, pr] of this.progress) {
+      if (id !== this.id && (pr.match !== last || pr.inflights.count() > 0)) return false;
+    }
+    return true;
+  }
+
+  /** Sends every follower a quiesce heartbeat (the caller stops ticking this leader). */
+  quiesce(): void {
+    if (!this.canQuiesce()) return;
+    for (const id of this.progress.keys()) if (id !== this.id) this.sendHeartbeat(id, QUIESCE_CONTEXT);
+  }
+
+  /**
+   * Whether this follower may quiesce on `m`, a quiesce heartbeat it just
+   * stepped: it came from the leader of this term, and this log ends at the
+   * leader's commit index, all of it committed.
+   */
+  mayQuiesceOn(m: Message): boolean {
+    if (m.type !== MessageType.Heartbeat || m.context !== QUIESCE_CONTEXT) return false;
+    return this.role === StateRole.Follower && m.term === this.term && this.lead === m.from && this.log.lastIndex() === m.commit && this.log.committed === m.commit;
+  }
+
+  /**
+   * Wakes a core that was not ticked for `ticks` ticks (quiesced): its lease
+   * clock moves on by that much, so a lease granted before the quiescence has
+   * run out — a read must confirm leadership again. A leader must hear from a
+   * quorum within an election timeout from now (CheckQuorum). A follower
+   * counts its leader as heard now if `leaderLive` (the leader's node was heard
+   * from throughout, node liveness); else its election timer is as far along
+   * as the ticks it missed, and it campaigns on its next tick.
+   */
+  wake(ticks: number, leaderLive: boolean): void {
+    const n = Math.max(0, Math.floor(ticks));
+    this.ticks += n;
+    if (this.role === StateRole.Leader) {
+      this.electionElapsed = 0;
+      this.heartbeatElapsed = this.heartbeatTimeout;
+      for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
+      return;
+    }
+    this.electionElapsed = leaderLive && this.lead !== NONE ? 0 : this.electionElapsed + n;
   }
 
   /** Starts an election now (as if the election timeout fired). */
@@ -666,7 +721,7 @@ export class Raft {
         // append goes out and a gap, if any, is found by its rejection.
         if (pr.state === ProgressState.Replicate && pr.inflights.full()) pr.inflights.freeFirstOne();
         if (pr.match < this.log.lastIndex()) this.sendAppend(m.from, true);
-        if (m.context !== '') this.ackRead(m.context, m.from);
+        if (m.context !== '' && m.context !== QUIESCE_CONTEXT) this.ackRead(m.context, m.from);
         return;
       case MessageType.SnapStatus:
         if (pr.state !== ProgressState.Snapshot) return;

@@ -68,6 +68,8 @@ export interface NodeConfig {
   readonly testHooks: boolean;
   /** Start as the replacement of this node id on an empty data dir (docs/operations.md, "A lost disk"). */
   readonly replaceNode: boolean;
+  /** Idle groups stop being ticked (src/node/quiescence.ts). */
+  readonly quiesce: boolean;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +103,8 @@ export interface RawOptions {
   maxClockDriftMs?: string;
   logLevel?: string;
   replaceNode?: boolean;
+  /** commander's --no-quiesce sets this false. */
+  quiesce?: boolean;
 }
 
 export const DEFAULTS = {
@@ -276,5 +280,5 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     problems.push(`FERRYKV_TEST_HOOKS=1: test hooks are refused on a non-loopback address (${listen})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { nodeId, listen, http: http === '' ? undefined : http, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true };
+  return { nodeId, listen, http: http === '' ? undefined : http, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true, quiesce: raw.quiesce !== false };
 }

@@ -47,7 +47,7 @@ export async function changeMembership(ctx: NodeContext, group: number, cc: Conf
     }
     throw e;
   }
-  ctx.host.schedule();
+  ctx.host.schedule(group);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     r.waitApplied(index),
@@ -122,7 +122,7 @@ export async function transferLeader(ctx: NodeContext, group: number, toNode: nu
   const to = nodeId(toNode);
   if (!r.raft.confState().voters.includes(to)) throw new KvError('INVALID_ARGUMENT', `to_node_id: node ${to} is not a voter of group ${group}`, { field: 'to_node_id' });
   r.raft.transferLeader(to);
-  ctx.host.schedule();
+  ctx.host.schedule(group);
   const deadline = Date.now() + ctx.cfg.tickMs * ctx.cfg.electionTicks * 3;
   while (Date.now() < deadline) {
     if (r.raft.lead === to) return { leaderId: to };

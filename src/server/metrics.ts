@@ -70,6 +70,33 @@ export class Metrics {
     });
   }
 
+  /** Quiescence (src/node/quiescence.ts): how many replicas are not ticked, and how often they quiesced and woke. */
+  watchQuiescence(q: () => { quiescent: number; hosted: number; quiesced: number; woken: number; wokenByLiveness: number }): void {
+    new Gauge({
+      name: 'ferrykv_raft_quiescent_replicas',
+      help: 'Replicas on this node that are quiesced (not ticked), and all replicas hosted',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const v = q();
+        this.set({ state: 'quiescent' }, v.quiescent);
+        this.set({ state: 'hosted' }, v.hosted);
+      },
+    });
+    new Gauge({
+      name: 'ferrykv_raft_quiescence_events',
+      help: 'Times replicas on this node quiesced, woke, and woke because a leader\'s node stopped being live (counts since start)',
+      labelNames: ['event'],
+      registers: [this.registry],
+      collect() {
+        const v = q();
+        this.set({ event: 'quiesced' }, v.quiesced);
+        this.set({ event: 'woken' }, v.woken);
+        this.set({ event: 'woken_by_liveness' }, v.wokenByLiveness);
+      },
+    });
+  }
+
   readonly consistencyChecks = new Counter({
     name: 'ferrykv_consistency_checks_total',
     help: 'Background replica checks run by this node (as the group leader), by group and result',

@@ -121,6 +121,7 @@ function newHost(cfg: NodeConfig, log: Logger, store: Store, transport: Transpor
       initState: (b) => writeBootstrap(b, g.id, { owned: OwnershipMap.ofGroup(initial.routes, g.id), ...(g.id === DEFAULT_GROUP ? { catalog: initial } : {}) }),
     })),
     tickMs: cfg.tickMs,
+    quiesce: cfg.quiesce,
     electionTicks: cfg.electionTicks,
     compactLogEntries: cfg.compactLogEntries,
     logRetainMs: cfg.logRetainMs,
@@ -225,6 +226,7 @@ function watchMetrics(ctx: NodeContext): void {
     return r?.isLeader() ? [...GroupState.of(r).splitJobs.values()] : [];
   });
   metrics.watchConsistency(() => [...ctx.consistency.values()].filter((c) => !c.consistent).length);
+  metrics.watchQuiescence(() => ({ quiescent: host.quiescence.sleeping.size, hosted: host.replicas.size, ...host.quiescence.stats }));
 }
 
 async function startGrpc(ctx: NodeContext, inbound: Inbound): Promise<{ server: grpc.Server; port: number }> {
@@ -306,7 +308,7 @@ export class FerryServer {
     watchMetrics(ctx);
     planes.migrator.start();
     const background = startBackground(ctx);
-    const inbound = new Inbound({ guard: store.guard, log, deliver: (g, m) => host.deliver(g, m), receiveSnapshot: (g, m, chunks) => host.receiveSnapshot(g, m, chunks) });
+    const inbound = new Inbound({ guard: store.guard, log, deliver: (g, m) => host.deliver(g, m), heardFrom: (peer) => host.heardFrom(peer), receiveSnapshot: (g, m, chunks) => host.receiveSnapshot(g, m, chunks) });
     const g = await startGrpc(ctx, inbound);
     this.boundPort = g.port;
     watcher.start();

@@ -6,7 +6,7 @@
 
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Message } from '../raft/index.js';
+import type { Message, NodeId } from '../raft/index.js';
 import type { RaftBatch__Output } from '../proto-gen/ferrykv/internal/v1/RaftBatch.js';
 import type { SnapshotChunk__Output } from '../proto-gen/ferrykv/internal/v1/SnapshotChunk.js';
 import type { SnapshotAck } from '../proto-gen/ferrykv/internal/v1/SnapshotAck.js';
@@ -25,6 +25,8 @@ export interface InboundDeps {
   readonly guard: PeerGuard;
   readonly log: Logger;
   deliver(group: number, m: Message): void;
+  /** A batch from `peer` passed the guard (an empty one is the peer's node heartbeat). */
+  heardFrom?(peer: NodeId): void;
   receiveSnapshot(group: number, m: Message, chunks: AsyncIterable<SnapshotChunk>): Promise<{ accepted: boolean; reason: string }>;
 }
 
@@ -60,6 +62,7 @@ export class Inbound {
         callback({ code: 9 /* FAILED_PRECONDITION */, details: verdict.reason });
         return;
       }
+      this.deps.heardFrom?.(batch.fromNode as NodeId);
       for (const raw of batch.messages) {
         let gm;
         try {

@@ -49,6 +49,8 @@ interface Peer {
   client: InternalClient | undefined;
   stream: grpc.ClientWritableStream<RaftBatch> | undefined;
   queue: { group: number; bytes: Uint8Array }[];
+  /** An empty batch is due (the node heartbeat) if nothing else leaves this turn. */
+  ping: boolean;
   brokenUntil: number;
   backoffMs: number;
   connected: boolean;
@@ -83,7 +85,7 @@ export class Transport {
       }
       return;
     }
-    this.peers.set(id, { id, address, client: undefined, stream: undefined, queue: [], brokenUntil: 0, backoffMs: MIN_BACKOFF_MS, connected: false });
+    this.peers.set(id, { id, address, client: undefined, stream: undefined, queue: [], ping: false, brokenUntil: 0, backoffMs: MIN_BACKOFF_MS, connected: false });
   }
 
   peerAddress(id: NodeId): string | undefined {
@@ -116,14 +118,38 @@ export class Transport {
     this.enqueue(p, group, bytes);
   }
 
-  private enqueue(p: Peer, group: number, bytes: Uint8Array): void {
+  /**
+   * The node heartbeat: every peer gets a raft batch this turn, empty if no
+   * message is queued for it — how peers tell this node is live while its
+   * groups are quiesced (src/node/quiescence.ts). Subject to the fault hook.
+   */
+  heartbeat(): void {
     if (this.closed) return;
-    p.queue.push({ group, bytes });
-    if (p.queue.length > this.maxQueued) p.queue.shift();
+    for (const p of this.peers.values()) {
+      const fault = this.faults.get(p.id);
+      if (fault && fault.drop > 0 && this.random() < fault.drop) continue;
+      const mark = (): void => {
+        if (this.closed) return;
+        p.ping = true;
+        this.scheduleFlush();
+      };
+      if (fault && fault.delayMs > 0) setTimeout(mark, fault.delayMs).unref();
+      else mark();
+    }
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  private enqueue(p: Peer, group: number, bytes: Uint8Array): void {
+    if (this.closed) return;
+    p.queue.push({ group, bytes });
+    if (p.queue.length > this.maxQueued) p.queue.shift();
+    this.scheduleFlush();
   }
 
   private client(p: Peer): InternalClient {
@@ -137,7 +163,9 @@ export class Transport {
     this.flushScheduled = false;
     const now = Date.now();
     for (const p of this.peers.values()) {
-      if (p.queue.length === 0) continue;
+      const ping = p.ping;
+      p.ping = false;
+      if (p.queue.length === 0 && !ping) continue;
       const batch = p.queue;
       p.queue = [];
       if (now < p.brokenUntil) {

@@ -1,0 +1,133 @@
+// Quiescence (DESIGN.md §11, after CockroachDB): an idle group stops being
+// ticked, so a node's idle cost follows the groups with work, not the groups
+// it hosts.
+//
+// - A leader with nothing outstanding (raft.canQuiesce and no caller waiting)
+//   for QUIET_TICKS ticks sends its followers a quiesce heartbeat and stops
+//   ticking. A follower whose log ends at that heartbeat's commit stops too.
+// - Any message (but a follower's answer to a heartbeat), any
+//   proposal, read, membership change or transfer wakes the replica: its core
+//   learns how many ticks it missed (raft.wake), so a lease from before the
+//   quiescence has run out and reads confirm leadership again.
+// - Failure detection without per-group heartbeats: every tick the node sends
+//   each peer one empty raft batch (node liveness); a peer is live while one
+//   of its batches arrived within an election timeout. When a peer stops being
+//   live, the followers quiesced under its leadership wake with their election
+//   timers run out, and campaign.
+
+import { MessageType, type Message, type NodeId } from '../raft/index.js';
+import type { Replica } from './replica.js';
+
+/** A leader quiesces after this many consecutive ticks with nothing to do. */
+export const QUIET_TICKS = 3;
+
+export class Quiescence {
+  /** Ticks since the host started. */
+  private now = 0;
+  private readonly heardAt = new Map<NodeId, number>();
+  private readonly live = new Set<NodeId>();
+  /** Quiesced replicas (not ticked). */
+  readonly sleeping = new Set<Replica>();
+  /** Counters (metrics and tests). */
+  readonly stats = { quiesced: 0, woken: 0, wokenByLiveness: 0 };
+
+  constructor(
+    private readonly self: NodeId,
+    private readonly electionTicks: number,
+    private readonly enabled: boolean,
+  ) {}
+
+  get ticks(): number {
+    return this.now;
+  }
+
+  /** A raft batch (possibly empty: a node heartbeat) arrived from `peer`. */
+  heardFrom(peer: NodeId): void {
+    this.heardAt.set(peer, this.now);
+    this.live.add(peer);
+  }
+
+  isLive(peer: NodeId): boolean {
+    if (peer === this.self) return true;
+    const at = this.heardAt.get(peer);
+    return at !== undefined && this.now - at <= this.electionTicks;
+  }
+
+  /**
+   * One host tick: the clock moves; followers of a leader whose node stopped
+   * being live wake (returned, for the host to schedule).
+   */
+  tick(): Replica[] {
+    this.now++;
+    const dead: NodeId[] = [];
+    for (const peer of this.live) {
+      if (!this.isLive(peer)) dead.push(peer);
+    }
+    if (dead.length === 0) return [];
+    for (const peer of dead) this.live.delete(peer);
+    const woken: Replica[] = [];
+    for (const r of [...this.sleeping]) {
+      if (dead.includes(r.raft.lead)) {
+        this.wake(r);
+        this.stats.wokenByLiveness++;
+        woken.push(r);
+      }
+    }
+    return woken;
+  }
+
+  /**
+   * One tick of an awake replica: a leader idle for QUIET_TICKS ticks
+   * quiesces instead (its quiesce heartbeats are in its next Ready), else the
+   * core ticks.
+   */
+  tickReplica(r: Replica): void {
+    if (this.enabled && r.idle() && r.raft.canQuiesce()) {
+      if (++r.quietTicks >= QUIET_TICKS) {
+        r.raft.quiesce();
+        this.sleep(r);
+        return;
+      }
+    } else {
+      r.quietTicks = 0;
+    }
+    r.raft.tick();
+  }
+
+  /**
+   * Before `m` is stepped: wakes a quiesced replica — unless `m` is a
+   * follower's answer to a heartbeat (the quiesce heartbeat's, or a late one
+   * of the tick before), which brings no work.
+   */
+  beforeStep(r: Replica, m: Message): void {
+    if (r.quiescedAt === undefined || m.type === MessageType.HeartbeatResp) return;
+    this.wake(r);
+  }
+
+  /** After `m` was stepped: a follower quiesces on its leader's quiesce heartbeat. */
+  afterStep(r: Replica, m: Message): void {
+    if (this.enabled && r.quiescedAt === undefined && r.idle() && r.raft.mayQuiesceOn(m)) this.sleep(r);
+  }
+
+  /** Work arrived for `r` (a proposal, a read, a membership change, a transfer). */
+  wake(r: Replica): void {
+    if (r.quiescedAt === undefined) return;
+    const missed = this.now - r.quiescedAt;
+    r.quiescedAt = undefined;
+    r.quietTicks = 0;
+    this.sleeping.delete(r);
+    r.raft.wake(missed, this.isLive(r.raft.lead));
+    this.stats.woken++;
+  }
+
+  forget(r: Replica): void {
+    this.sleeping.delete(r);
+  }
+
+  private sleep(r: Replica): void {
+    r.quiescedAt = this.now;
+    r.quietTicks = 0;
+    this.sleeping.add(r);
+    this.stats.quiesced++;
+  }
+}
