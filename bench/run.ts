@@ -8,6 +8,7 @@ import { runTxnBench } from './txn.js';
 import { runFenceBench } from './fence.js';
 import { runFailoverBench } from './failover.js';
 import { runOverloadBench } from './overload.js';
+import { runGroupsBench } from './groups.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
@@ -19,6 +20,7 @@ const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   fence: runFenceBench,
   failover: runFailoverBench,
   overload: runOverloadBench,
+  groups: runGroupsBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { evenSplitKeys } from '../src/api/splits.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SERVER = join(here, 'ferrykv-server.js');
@@ -45,11 +46,7 @@ const dataDir = resolve(o.dataDir);
 if (o.fresh) rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 
-// Split points spread evenly over lowercase keys of the fewest letters that give every group a
-// range: ["", b) [b, c) ... for up to 26 groups, ["", ab) ... for up to 676, and so on.
-const letters = Math.max(1, Math.ceil(Math.log(o.groups) / Math.log(26) - 1e-9));
-const base26 = (n: number): string => Array.from({ length: letters }, (_, k) => String.fromCharCode(97 + (Math.floor(n / 26 ** (letters - 1 - k)) % 26))).join('');
-const splits = Array.from({ length: o.groups - 1 }, (_, i) => base26(Math.round(((i + 1) * 26 ** letters) / o.groups)));
+const splits = evenSplitKeys(o.groups);
 const bounds = ['', ...splits, ''];
 const voters = Array.from({ length: Math.min(o.nodes, 3) }, (_, i) => i + 1);
 const nodes = Array.from({ length: o.nodes }, (_, i) => ({

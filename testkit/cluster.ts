@@ -5,6 +5,7 @@
 // temporary data directory per cluster, test hooks on, and --parent-pid so a
 // crashed test leaves no orphan. cleanup() signals only the PIDs it started.
 
+import { evenSplitKeys } from '../src/api/splits.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -81,6 +82,8 @@ export interface ClusterOptions {
   readonly nodeEnv?: Readonly<Record<number, Readonly<Record<string, string>>>>;
   /** Voters of particular groups (default: the first `nodes` nodes for every group). */
   readonly groupVoters?: Readonly<Record<number, readonly number[]>>;
+  /** How long start() waits for every group to have a leader (default 30 s). */
+  readonly leaderTimeoutMs?: number;
 }
 
 interface NodeProc {
@@ -161,7 +164,8 @@ export class TestCluster {
     c.nodeEnv = opts.nodeEnv ?? {};
     for (let id = 1; id <= n + spare; id++) c.nodes.set(id, { id, port: await freePort(), httpPort: await freePort(), proc: undefined, exited: undefined });
     const voters = Array.from({ length: n }, (_, i) => i + 1);
-    const splits = ['h', 'p', 'x'].slice(0, groups - 1);
+    // Up to 4 groups the tests' key prefixes (a…, m…, t…, z…) fall one per group; beyond, even cuts.
+    const splits = groups <= 4 ? ['h', 'p', 'x'].slice(0, groups - 1) : evenSplitKeys(groups);
     const bounds = ['', ...splits, ''];
     const cluster = {
       nodes: [...c.nodes.values()].map((p) => ({ id: p.id, address: `127.0.0.1:${p.port}`, http: `127.0.0.1:${p.httpPort}` })),
@@ -171,7 +175,7 @@ export class TestCluster {
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2));
     c.voters = new Map(Array.from({ length: groups }, (_, i) => [i + 1, opts.groupVoters?.[i + 1] ?? voters]));
     for (const id of voters) c.startNode(id);
-    await c.waitForLeaders(voters);
+    await c.waitForLeaders(voters, opts.leaderTimeoutMs);
     return c;
   }
 
@@ -273,6 +277,11 @@ export class TestCluster {
   }
 
   /** Whether node `id` has a running process (started and not exited). */
+  /** The OS process id of node `id` (undefined while it is not running). */
+  pid(id: number): number | undefined {
+    return this.isUp(id) ? this.nodes.get(id)!.proc!.pid : undefined;
+  }
+
   isUp(id: number): boolean {
     const p = this.nodes.get(id)?.proc;
     return p !== undefined && p.exitCode === null && p.signalCode === null;

@@ -170,8 +170,9 @@ export class NodeHost {
   }
 
   /** A raft batch arrived from `peer` (an empty one is its node heartbeat). */
-  heardFrom(peer: NodeId): void {
-    this.quiescence.heardFrom(peer);
+  heardFrom(peer: NodeId, incarnation = ''): void {
+    for (const r of this.quiescence.heardFrom(peer, incarnation)) this.dirty.add(r);
+    this.kick();
   }
 
   private kick(): void {

@@ -12,8 +12,10 @@
 // - Failure detection without per-group heartbeats: every tick the node sends
 //   each peer one empty raft batch (node liveness); a peer is live while one
 //   of its batches arrived within an election timeout. When a peer stops being
-//   live, the followers quiesced under its leadership wake with their election
-//   timers run out, and campaign.
+//   live — or its batches carry a new incarnation: it restarted, and leads
+//   nothing — the followers quiesced under its leadership wake with their
+//   election timers run out, and campaign. A follower woken otherwise counts
+//   its election timer from when its leader's node was last heard.
 
 import { MessageType, type Message, type NodeId } from '../raft/index.js';
 import type { Replica } from './replica.js';
@@ -25,6 +27,7 @@ export class Quiescence {
   /** Ticks since the host started. */
   private now = 0;
   private readonly heardAt = new Map<NodeId, number>();
+  private readonly incarnations = new Map<NodeId, string>();
   private readonly live = new Set<NodeId>();
   /** Quiesced replicas (not ticked). */
   readonly sleeping = new Set<Replica>();
@@ -41,10 +44,28 @@ export class Quiescence {
     return this.now;
   }
 
-  /** A raft batch (possibly empty: a node heartbeat) arrived from `peer`. */
-  heardFrom(peer: NodeId): void {
+  /**
+   * A raft batch (possibly empty: a node heartbeat) arrived from `peer`. A new
+   * incarnation means the peer restarted: it leads nothing now, so followers
+   * quiesced under it wake with its leadership given up (returned, for the
+   * host to schedule) — else they would sleep on under a leader that is gone,
+   * since the restarted node's heartbeats keep it live.
+   */
+  heardFrom(peer: NodeId, incarnation = ''): Replica[] {
+    const before = this.incarnations.get(peer);
+    this.incarnations.set(peer, incarnation);
+    const restarted = before !== undefined && before !== incarnation;
+    const woken = restarted ? this.wakeFollowersOf(peer) : [];
     this.heardAt.set(peer, this.now);
     this.live.add(peer);
+    return woken;
+  }
+
+  /** Ticks since a batch from `peer` arrived (0 for this node; undefined: never). */
+  heardAgo(peer: NodeId): number | undefined {
+    if (peer === this.self) return 0;
+    const at = this.heardAt.get(peer);
+    return at === undefined ? undefined : this.now - at;
   }
 
   isLive(peer: NodeId): boolean {
@@ -65,13 +86,17 @@ export class Quiescence {
     }
     if (dead.length === 0) return [];
     for (const peer of dead) this.live.delete(peer);
+    return dead.flatMap((peer) => this.wakeFollowersOf(peer));
+  }
+
+  /** Wakes the followers quiesced under `peer`'s leadership, counting the leader as not heard from since they slept. */
+  private wakeFollowersOf(peer: NodeId): Replica[] {
     const woken: Replica[] = [];
     for (const r of [...this.sleeping]) {
-      if (dead.includes(r.raft.lead)) {
-        this.wake(r);
-        this.stats.wokenByLiveness++;
-        woken.push(r);
-      }
+      if (r.raft.lead !== peer) continue;
+      this.wake(r, false);
+      this.stats.wokenByLiveness++;
+      woken.push(r);
     }
     return woken;
   }
@@ -109,14 +134,18 @@ export class Quiescence {
     if (this.enabled && r.quiescedAt === undefined && r.idle() && r.raft.mayQuiesceOn(m)) this.sleep(r);
   }
 
-  /** Work arrived for `r` (a proposal, a read, a membership change, a transfer). */
-  wake(r: Replica): void {
+  /**
+   * Work arrived for `r` (a proposal, a read, a membership change, a
+   * transfer). `leaderHeard` false: the leader's node is gone or restarted,
+   * whatever its heartbeats say.
+   */
+  wake(r: Replica, leaderHeard = true): void {
     if (r.quiescedAt === undefined) return;
     const missed = this.now - r.quiescedAt;
     r.quiescedAt = undefined;
     r.quietTicks = 0;
     this.sleeping.delete(r);
-    r.raft.wake(missed, this.isLive(r.raft.lead));
+    r.raft.wake(missed, leaderHeard ? this.heardAgo(r.raft.lead) : undefined);
     this.stats.woken++;
   }
 

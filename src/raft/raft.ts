@@ -280,12 +280,13 @@ export class Raft {
    * Wakes a core that was not ticked for `ticks` ticks (quiesced): its lease
    * clock moves on by that much, so a lease granted before the quiescence has
    * run out — a read must confirm leadership again. A leader must hear from a
-   * quorum within an election timeout from now (CheckQuorum). A follower
-   * counts its leader as heard now if `leaderLive` (the leader's node was heard
-   * from throughout, node liveness); else its election timer is as far along
-   * as the ticks it missed, and it campaigns on its next tick.
+   * quorum within an election timeout from now (CheckQuorum). A follower's
+   * election timer counts from when its leader's node was last heard
+   * (`leaderHeardTicksAgo`, node liveness; never more than the ticks it
+   * missed): a leader whose node went silent long enough ago is given up on
+   * at the next tick, one heard just now is not.
    */
-  wake(ticks: number, leaderLive: boolean): void {
+  wake(ticks: number, leaderHeardTicksAgo?: number): void {
     const n = Math.max(0, Math.floor(ticks));
     this.ticks += n;
     if (this.role === StateRole.Leader) {
@@ -294,7 +295,8 @@ export class Raft {
       for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
       return;
     }
-    this.electionElapsed = leaderLive && this.lead !== NONE ? 0 : this.electionElapsed + n;
+    const missed = this.electionElapsed + n;
+    this.electionElapsed = leaderHeardTicksAgo !== undefined && this.lead !== NONE ? Math.min(missed, Math.max(0, Math.floor(leaderHeardTicksAgo))) : missed;
   }
 
   /** Starts an election now (as if the election timeout fired). */

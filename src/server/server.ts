@@ -308,7 +308,7 @@ export class FerryServer {
     watchMetrics(ctx);
     planes.migrator.start();
     const background = startBackground(ctx);
-    const inbound = new Inbound({ guard: store.guard, log, deliver: (g, m) => host.deliver(g, m), heardFrom: (peer) => host.heardFrom(peer), receiveSnapshot: (g, m, chunks) => host.receiveSnapshot(g, m, chunks) });
+    const inbound = new Inbound({ guard: store.guard, log, deliver: (g, m) => host.deliver(g, m), heardFrom: (peer, incarnation) => host.heardFrom(peer, incarnation), receiveSnapshot: (g, m, chunks) => host.receiveSnapshot(g, m, chunks) });
     const g = await startGrpc(ctx, inbound);
     this.boundPort = g.port;
     watcher.start();

@@ -25,8 +25,8 @@ export interface InboundDeps {
   readonly guard: PeerGuard;
   readonly log: Logger;
   deliver(group: number, m: Message): void;
-  /** A batch from `peer` passed the guard (an empty one is the peer's node heartbeat). */
-  heardFrom?(peer: NodeId): void;
+  /** A batch from `peer` passed the guard (an empty one is the peer's node heartbeat); `incarnation` identifies the peer's process. */
+  heardFrom?(peer: NodeId, incarnation: string): void;
   receiveSnapshot(group: number, m: Message, chunks: AsyncIterable<SnapshotChunk>): Promise<{ accepted: boolean; reason: string }>;
 }
 
@@ -62,7 +62,7 @@ export class Inbound {
         callback({ code: 9 /* FAILED_PRECONDITION */, details: verdict.reason });
         return;
       }
-      this.deps.heardFrom?.(batch.fromNode as NodeId);
+      this.deps.heardFrom?.(batch.fromNode as NodeId, batch.incarnation);
       for (const raw of batch.messages) {
         let gm;
         try {

@@ -41,6 +41,8 @@ export interface TransportOptions {
   readonly claim: StoreClaim;
   /** A peer refused this node's store: the node must stop (its data dir is not the one the cluster knows). */
   readonly onRefused: (peer: NodeId, reason: string) => void;
+  /** This process's incarnation, sent with every raft batch (default: the time the transport was made, ms). */
+  readonly incarnation?: number;
 }
 
 interface Peer {
@@ -68,10 +70,12 @@ export class Transport {
   private readonly random: () => number;
 
   private readonly wireClaim: { clusterId: string; storeId: Buffer; replacesStore: Buffer };
+  private readonly incarnation: string;
 
   constructor(private readonly opts: TransportOptions) {
     this.maxQueued = opts.maxQueuedPerPeer ?? 10_000;
     this.random = opts.random ?? Math.random;
+    this.incarnation = String(opts.incarnation ?? Date.now());
     this.wireClaim = { clusterId: opts.claim.clusterId, storeId: Buffer.from(opts.claim.storeId), replacesStore: Buffer.from(opts.claim.replaces) };
   }
 
@@ -173,7 +177,7 @@ export class Transport {
         continue;
       }
       if (!p.stream) this.openStream(p);
-      const ok = p.stream!.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
+      const ok = p.stream!.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, incarnation: this.incarnation, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
       void ok; // back-pressure: grpc buffers; the per-peer queue bound limits memory
     }
   }

@@ -15,12 +15,16 @@ const ELECTION = 10;
 
 interface Node {
   readonly id: NodeId;
-  readonly raft: Raft;
+  raft: Raft;
   readonly storage: MemoryStorage;
-  readonly replica: Replica;
-  readonly q: Quiescence;
+  replica: Replica;
+  q: Quiescence;
   down: boolean;
+  /** Bumped by a restart; sent with the node heartbeats. */
+  incarnation: number;
 }
+
+const noMachine = { appliedIndex: (): number => 0, applyEntries: (): Promise<Map<number, unknown>> => Promise.resolve(new Map<number, unknown>()), reload: (): Promise<void> => Promise.resolve() };
 
 class Cluster {
   readonly nodes: Node[] = [];
@@ -33,9 +37,17 @@ class Cluster {
       const id = nodeId(n);
       const storage = new MemoryStorage(cs);
       const raft = new Raft({ id, storage, electionTicks: ELECTION, random: seededRandom(n * 101) });
-      const replica = new Replica(1, raft, storage as never, { appliedIndex: () => 0, applyEntries: () => Promise.resolve(new Map()), reload: () => Promise.resolve() }, 1000);
-      this.nodes.push({ id, raft, storage, replica, q: makeQ(id), down: false });
+      const replica = new Replica(1, raft, storage as never, noMachine, 1000);
+      this.nodes.push({ id, raft, storage, replica, q: makeQ(id), down: false, incarnation: 1 });
     }
+  }
+
+  /** A crash and an immediate restart from durable state: a new process, a new incarnation. */
+  restart(n: Node): void {
+    n.raft = new Raft({ id: n.id, storage: n.storage, electionTicks: ELECTION, random: seededRandom(n.id * 7 + n.incarnation) });
+    n.replica = new Replica(1, n.raft, n.storage as never, noMachine, 1000);
+    n.q = new Quiescence(n.id, ELECTION, true);
+    n.incarnation++;
   }
 
   node(id: NodeId): Node {
@@ -72,7 +84,7 @@ class Cluster {
   tick(): void {
     for (const n of this.nodes) {
       if (n.down) continue;
-      for (const peer of this.nodes) if (peer !== n && !peer.down) n.q.heardFrom(peer.id);
+      for (const peer of this.nodes) if (peer !== n && !peer.down) n.q.heardFrom(peer.id, String(peer.incarnation));
     }
     for (const n of this.nodes) {
       if (n.down) continue;
@@ -132,6 +144,18 @@ describe('quiescence on the host', () => {
     const took = c.ticksUntilLeader(6 * ELECTION);
     expect(took, 'a new leader within a few election timeouts').toBeGreaterThanOrEqual(0);
     expect(c.leader()!.id).not.toBe(old.id);
+    expect(c.nodes.filter((n) => n !== old).reduce((s, n) => s + n.q.stats.wokenByLiveness, 0)).toBeGreaterThan(0);
+  });
+
+  it('a leader that restarts at once (its node never stops being live) is replaced too: its new incarnation wakes the followers', () => {
+    const c = new Cluster();
+    c.ticksUntilLeader(200);
+    for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
+    const old = c.leader()!;
+    c.restart(old);
+    expect(c.leader()).toBeUndefined();
+    const took = c.ticksUntilLeader(6 * ELECTION);
+    expect(took, 'a leader within a few election timeouts').toBeGreaterThanOrEqual(0);
     expect(c.nodes.filter((n) => n !== old).reduce((s, n) => s + n.q.stats.wokenByLiveness, 0)).toBeGreaterThan(0);
   });
 

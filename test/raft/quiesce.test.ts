@@ -72,7 +72,7 @@ describe('quiescence in the raft core', () => {
     net.propose(leader, 'v');
     net.tickAll(1);
     // Quiesced for 100 ticks: the lease granted before has run out.
-    net.raft(leader).wake(100, true);
+    net.raft(leader).wake(100, 0);
     net.dropTypes.add(MessageType.HeartbeatResp);
     net.raft(leader).readIndex('after-wake');
     net.stabilize();
@@ -84,7 +84,7 @@ describe('quiescence in the raft core', () => {
 
   it('a woken leader that hears from no quorum within an election timeout steps down (CheckQuorum counts from the wake)', () => {
     const { net, leader } = cluster();
-    net.raft(leader).wake(500, true);
+    net.raft(leader).wake(500, 0);
     net.isolate(leader);
     for (let i = 0; i < electionTicks + 1 && net.raft(leader).role === StateRole.Leader; i++) net.tick(leader, 1);
     expect(net.raft(leader).role).not.toBe(StateRole.Leader);
@@ -92,17 +92,17 @@ describe('quiescence in the raft core', () => {
 
   it('a woken leader that does hear from a quorum stays leader', () => {
     const { net, leader } = cluster();
-    net.raft(leader).wake(500, true);
+    net.raft(leader).wake(500, 0);
     for (let i = 0; i < 3 * electionTicks; i++) net.tick(leader, 1);
     expect(net.raft(leader).role).toBe(StateRole.Leader);
   });
 
-  it('a follower woken with its leader’s node silent campaigns at its next tick; one woken with the leader live stays a follower and refuses to disrupt it', () => {
+  it('a follower woken with its leader’s node silent for longer than an election timeout campaigns at its next tick; one whose leader’s node was heard just now stays a follower and refuses to disrupt it', () => {
     const { net, leader, followers } = cluster();
     const [dead, live] = followers as [number, number];
     net.isolate(leader);
-    net.raft(dead).wake(5 * electionTicks, false);
-    net.raft(live).wake(5 * electionTicks, true);
+    net.raft(dead).wake(5 * electionTicks, 3 * electionTicks);
+    net.raft(live).wake(5 * electionTicks, 0);
     net.raft(live).tick();
     expect(net.raft(live).role).toBe(StateRole.Follower);
     net.raft(dead).tick();

@@ -1,14 +1,16 @@
 // Soak / replay command for the Raft simulator.
-//   npm run sim -- --seeds 1..2000 --steps 300 --nodes 3,5
+//   npm run sim -- --seeds 1..2000 --steps 300 --nodes 3,5 [--quiesce] [--lease]
 // Prints one JSON summary line; a failing seed prints a one-line replay command.
 import { runSeed, type SimCounters } from './simulator.js';
 
-function parseArgs(argv: string[]): { from: number; to: number; steps: number; nodes: (3 | 5)[]; verbose: boolean } {
+function parseArgs(argv: string[]): { from: number; to: number; steps: number; nodes: (3 | 5)[]; verbose: boolean; quiesce: boolean; lease: boolean } {
   let from = 1;
   let to = 100;
   let steps = 300;
   let nodes: (3 | 5)[] = [3, 5];
   let verbose = false;
+  let quiesce = false;
+  let lease = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -30,14 +32,18 @@ function parseArgs(argv: string[]): { from: number; to: number; steps: number; n
       i++;
     } else if (a === '--verbose') {
       verbose = true;
+    } else if (a === '--quiesce') {
+      quiesce = true;
+    } else if (a === '--lease') {
+      lease = true;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run sim -- [--seeds A..B] [--steps N] [--nodes 3|5|3,5] [--verbose]');
+      console.log('usage: npm run sim -- [--seeds A..B] [--steps N] [--nodes 3|5|3,5] [--quiesce] [--lease] [--verbose]\n  --quiesce  model quiescence and node heartbeats (src/node/quiescence.ts)\n  --lease    lease reads (readOnlyOption lease)');
       process.exit(0);
     } else {
       throw new Error(`unknown argument ${a} (try --help)`);
     }
   }
-  return { from, to, steps, nodes, verbose };
+  return { from, to, steps, nodes, verbose, quiesce, lease };
 }
 
 function main(): void {
@@ -54,14 +60,14 @@ function main(): void {
   const started = Date.now();
   for (let seed = args.from; seed <= args.to; seed++) {
     for (const nodes of args.nodes) {
-      const res = runSeed({ seed, nodes, steps: args.steps });
+      const res = runSeed({ seed, nodes, steps: args.steps, ...(args.quiesce ? { quiesce: true } : {}), ...(args.lease ? { lease: true } : {}) });
       runs++;
       for (const [k, v] of Object.entries(res.counters as unknown as Record<string, number>)) totals[k] = (totals[k] ?? 0) + v;
       if (args.verbose) console.log(JSON.stringify({ seed, nodes, ok: res.ok, trace: res.traceHash, counters: res.counters }));
       if (!res.ok) {
         failures++;
         console.error(`FAIL seed=${seed} nodes=${nodes} step=${res.step}: ${res.violation}`);
-        console.error(`  replay: npm run sim -- --seeds ${seed}..${seed} --steps ${args.steps} --nodes ${nodes}`);
+        console.error(`  replay: npm run sim -- --seeds ${seed}..${seed} --steps ${args.steps} --nodes ${nodes}${args.quiesce ? ' --quiesce' : ''}${args.lease ? ' --lease' : ''}`);
       }
     }
   }

@@ -4,15 +4,15 @@ import { expect } from 'vitest';
 import { runSeed, type SimCounters, type SimOptions } from './simulator.js';
 
 /** Runs a seed range and fails with one-line replay commands for every failing seed. */
-export function runRange(from: number, to: number, nodes: 3 | 5, steps: number): SimCounters {
+export function runRange(from: number, to: number, nodes: 3 | 5, steps: number, extra: Omit<SimOptions, 'seed' | 'nodes' | 'steps'> = {}): SimCounters {
   const totals: Record<string, number> = {};
   const failures: string[] = [];
   for (let seed = from; seed <= to; seed++) {
-    const res = runSeed({ seed, nodes, steps });
+    const res = runSeed({ ...extra, seed, nodes, steps });
     for (const [k, v] of Object.entries(res.counters) as [string, number][]) totals[k] = (totals[k] ?? 0) + v;
     if (!res.ok) {
       failures.push(
-        `seed ${seed} (${nodes} nodes) step ${res.step}: ${res.violation}\n  replay: npm run sim -- --seeds ${seed}..${seed} --steps ${steps} --nodes ${nodes}`,
+        `seed ${seed} (${nodes} nodes${Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : ''}) step ${res.step}: ${res.violation}\n  replay: npm run sim -- --seeds ${seed}..${seed} --steps ${steps} --nodes ${nodes}${extra.quiesce ? ' --quiesce' : ''}${extra.lease ? ' --lease' : ''}`,
       );
     }
   }

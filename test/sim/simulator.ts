@@ -42,6 +42,20 @@ export interface SimOptions {
   readonly unsafe?: UnsafeFailpoints;
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
+  /**
+   * Quiescence as src/node/quiescence.ts does it: idle leaders quiesce their
+   * followers, nodes exchange node heartbeats (dropped and cut like messages),
+   * quiesced replicas are not ticked, work and messages wake them, and
+   * followers wake when their leader's node stops being live. Clients are
+   * quieter in this mode, so groups do sit idle.
+   */
+  readonly quiesce?: boolean;
+  /** Lease reads (readOnlyOption 'lease'): with quiescence, a lease must not survive quiesced time. */
+  readonly lease?: boolean;
+  /** Planted bug (quiesce mode): followers never wake when their leader's node dies. */
+  readonly plantNeverWake?: boolean;
+  /** Planted bug (quiesce mode): a woken core is not told the ticks it missed (a lease outlives the quiescence). */
+  readonly plantWakeForgetsTicks?: boolean;
 }
 
 export interface SimCounters {
@@ -57,6 +71,12 @@ export interface SimCounters {
   reads: number;
   drops: number;
   duplicates: number;
+  /** Quiesce mode only. */
+  quiesced?: number;
+  woken?: number;
+  wokenByLiveness?: number;
+  /** A crash of a leader while its group was quiesced. */
+  quiescedLeaderCrashes?: number;
 }
 
 export interface SimResult {
@@ -108,7 +128,18 @@ interface SimNode {
   /** Destroyed after being removed from the cluster. */
   removed: boolean;
   compactEvery: number;
+  /** Quiesce mode: the step this replica quiesced at (not ticked since). */
+  quiescedAt: number | undefined;
+  quietTicks: number;
+  /** Quiesce mode: the step a node heartbeat from each peer last arrived, and the peer's incarnation then. */
+  readonly heardAt: Map<NodeId, number>;
+  readonly seenIncarnation: Map<NodeId, number>;
+  /** A new one at every (re)start. */
+  readonly incarnation: number;
 }
+
+/** Quiesce mode: a leader quiesces after this many idle ticks (src/node/quiescence.ts QUIET_TICKS). */
+const QUIET_TICKS = 3;
 
 interface InFlight {
   readonly at: number;
@@ -162,14 +193,18 @@ export class Simulator {
   /** Pending client proposals: payload → proposing node, term, index. */
   private readonly pending = new Map<string, { node: NodeId; term: number; index: number }>();
   /** Read contexts → the highest acknowledged index when the read began. */
-  private readonly readsInFlight = new Map<string, number>();
+  private readonly readsInFlight = new Map<string, { floor: number; node: NodeId; at: number }>();
   private readSeq = 0;
   private transferTarget: { to: NodeId; term: number } | undefined;
+  /** Node → the step it last crashed at. */
+  private readonly crashedAt = new Map<NodeId, number>();
+  private incarnations = 0;
   private lastLeader: NodeId | undefined;
 
   constructor(opts: SimOptions) {
     this.opts = opts;
     this.r = rng(opts.seed * 2654435761 + 1);
+    if (opts.quiesce) Object.assign(this.counters, { quiesced: 0, woken: 0, wokenByLiveness: 0, quiescedLeaderCrashes: 0 });
     const voters: NodeId[] = [];
     for (let i = 1; i <= opts.nodes; i++) voters.push(nodeId(i));
     for (const id of voters) this.startNode(id, new MemoryStorage({ voters, learners: [] }));
@@ -197,8 +232,13 @@ export class Simulator {
 
   private step(faults: boolean): void {
     this.now++;
+    if (this.opts.quiesce) this.nodeHeartbeats();
     for (const n of this.liveNodes()) {
-      n.raft.tick();
+      if (this.opts.quiesce) {
+        this.tickQuiescing(n);
+      } else {
+        n.raft.tick();
+      }
       this.cycle(n);
     }
     this.deliverDue();
@@ -226,6 +266,7 @@ export class Simulator {
       maxInflightMsgs: 4,
       preVote: this.opts.preVote ?? true,
       checkQuorum: this.opts.checkQuorum ?? true,
+      ...(this.opts.lease ? { readOnlyOption: 'lease' as const } : {}),
       random: this.r,
       ...(this.opts.unsafe ? { unsafe: this.opts.unsafe } : {}),
     });
@@ -237,6 +278,11 @@ export class Simulator {
       alive: true,
       removed: false,
       compactEvery: 10 + Math.floor(this.r() * 30),
+      quiescedAt: undefined,
+      quietTicks: 0,
+      heardAt: new Map(),
+      seenIncarnation: new Map(),
+      incarnation: ++this.incarnations,
     };
     this.nodes.set(id, node);
     return node;
@@ -333,6 +379,7 @@ export class Simulator {
     if (m.type !== MessageType.Snap) return;
     const from = this.nodes.get(m.from);
     if (from?.alive) {
+      this.wake(from);
       from.raft.reportSnapshot(m.to, ok);
       this.cycle(from);
     }
@@ -363,7 +410,9 @@ export class Simulator {
       return;
     }
     this.mix(`${m.type}:${m.from}>${m.to}:${m.term}:${m.index}:${m.entries.length}`);
+    if (this.opts.quiesce && m.type !== MessageType.HeartbeatResp) this.wake(to);
     to.raft.step(m);
+    if (this.opts.quiesce && to.quiescedAt === undefined && this.idle(to) && to.raft.mayQuiesceOn(m)) this.sleep(to);
     this.cycle(to);
     this.reportSnapshotIfAny(m, true);
   }
@@ -388,8 +437,93 @@ export class Simulator {
   }
 
   private clientEvents(): void {
-    if (this.r() < 0.3) this.propose();
-    if (this.r() < 0.05) this.read();
+    // Quiesce mode: fewer, so the group sits idle between bursts of work.
+    if (this.r() < (this.opts.quiesce ? 0.06 : 0.3)) this.propose();
+    if (this.r() < (this.opts.quiesce ? 0.02 : 0.05)) this.read();
+  }
+
+  // -------------------------------------------------------------- quiescence
+
+  /** Every live node sends every peer a node heartbeat; drops and cuts apply. */
+  private nodeHeartbeats(): void {
+    for (const a of this.liveNodes()) {
+      for (const b of this.liveNodes()) {
+        if (a === b || this.cut.has(`${a.id}->${b.id}`) || this.r() < this.dropRate) continue;
+        const seen = b.seenIncarnation.get(a.id);
+        b.seenIncarnation.set(a.id, a.incarnation);
+        // A restarted peer leads nothing: followers quiesced under it wake with its leadership given up.
+        if (seen !== undefined && seen !== a.incarnation && b.quiescedAt !== undefined && b.raft.role !== StateRole.Leader && b.raft.lead === a.id && !this.opts.plantNeverWake) {
+          this.wake(b, false);
+          this.counters.wokenByLiveness!++;
+        }
+        b.heardAt.set(a.id, this.now);
+      }
+    }
+  }
+
+  private isLive(n: SimNode, peer: NodeId): boolean {
+    if (peer === n.id) return true;
+    const at = n.heardAt.get(peer);
+    return at !== undefined && this.now - at <= ELECTION_TICKS;
+  }
+
+  /** Nothing this node's clients wait on: no proposal of its current term, no read. */
+  private idle(n: SimNode): boolean {
+    for (const p of this.pending.values()) if (p.node === n.id && p.term === n.raft.term) return false;
+    // A read nobody answered is given up on after a while (the node's read timeout).
+    for (const r of this.readsInFlight.values()) if (r.node === n.id && this.now - r.at < 3 * ELECTION_TICKS) return false;
+    return true;
+  }
+
+  private tickQuiescing(n: SimNode): void {
+    if (n.quiescedAt !== undefined) {
+      // A follower whose leader's node went silent wakes (unless the planted bug forgets to).
+      if (!this.opts.plantNeverWake && n.raft.role !== StateRole.Leader && !this.isLive(n, n.raft.lead)) {
+        this.wake(n);
+        this.counters.wokenByLiveness!++;
+      } else {
+        return;
+      }
+    }
+    if (this.idle(n) && n.raft.canQuiesce()) {
+      if (++n.quietTicks >= QUIET_TICKS) {
+        n.raft.quiesce();
+        this.sleep(n);
+        return;
+      }
+    } else {
+      n.quietTicks = 0;
+    }
+    n.raft.tick();
+  }
+
+  private sleep(n: SimNode): void {
+    n.quiescedAt = this.now;
+    n.quietTicks = 0;
+    this.counters.quiesced!++;
+    this.mix(`quiesce:${n.id}`);
+  }
+
+  private wake(n: SimNode, leaderHeard = true): void {
+    if (n.quiescedAt === undefined) return;
+    const at = !leaderHeard ? undefined : n.raft.lead === n.id ? this.now : n.heardAt.get(n.raft.lead);
+    n.raft.wake(this.opts.plantWakeForgetsTicks ? 0 : this.now - n.quiescedAt, at === undefined ? undefined : this.now - at);
+    n.quiescedAt = undefined;
+    n.quietTicks = 0;
+    this.counters.woken!++;
+    this.mix(`wake:${n.id}`);
+  }
+
+  /** No replica sleeps under a leader that crashed long ago (the wake by node liveness works). */
+  private checkNoneAsleepUnderDeadLeader(): void {
+    for (const n of this.liveNodes()) {
+      if (n.quiescedAt === undefined || n.raft.role === StateRole.Leader) continue;
+      const l = this.nodes.get(n.raft.lead);
+      const deadSince = l && !l.alive ? this.crashedAt.get(l.id) : undefined;
+      if (deadSince !== undefined && this.now - deadSince > 3 * ELECTION_TICKS) {
+        throw new Violation(`node ${n.id} is still quiesced ${this.now - deadSince} ticks after its leader ${l!.id} crashed`);
+      }
+    }
   }
 
   private randomEvents(): void {
@@ -402,7 +536,8 @@ export class Simulator {
     else if (x < 0.07) this.transferLeader();
     else if (x < 0.075) this.setLossRates();
     for (const n of this.nodes.values()) {
-      if (!n.alive && !n.removed && this.r() < 0.08) this.restart(n);
+      // Quiesce mode: crashed nodes stay down longer, so followers must find a dead leader by node liveness.
+      if (!n.alive && !n.removed && this.r() < (this.opts.quiesce ? 0.03 : 0.08)) this.restart(n);
     }
   }
 
@@ -412,6 +547,7 @@ export class Simulator {
     const k = 1 + Math.floor(this.r() * 3);
     const payloads: string[] = [];
     for (let i = 0; i < k; i++) payloads.push(`p${++this.proposalSeq}`);
+    this.wake(l);
     try {
       const first = l.raft.propose(payloads.map((p) => enc.encode(p)));
       payloads.forEach((p, i) => this.pending.set(p, { node: l.id, term: l.raft.term, index: first + i }));
@@ -425,12 +561,13 @@ export class Simulator {
     const n = this.pick(this.liveNodes());
     if (!n) return;
     const ctx = `r${++this.readSeq}`;
+    this.wake(n);
     // A linearizable read must observe every write acknowledged before it began.
     let floor = 0;
     for (const idx of this.acked.values()) if (idx > floor) floor = idx;
     try {
       n.raft.readIndex(ctx);
-      this.readsInFlight.set(ctx, floor);
+      this.readsInFlight.set(ctx, { floor, node: n.id, at: this.now });
     } catch (e) {
       if (!(e instanceof RaftError)) throw e;
     }
@@ -438,7 +575,7 @@ export class Simulator {
   }
 
   private onReadState(n: SimNode, index: number, ctx: string): void {
-    const floor = this.readsInFlight.get(ctx);
+    const floor = this.readsInFlight.get(ctx)?.floor;
     if (floor === undefined) return; // duplicate delivery
     this.readsInFlight.delete(ctx);
     if (index < floor) {
@@ -452,6 +589,8 @@ export class Simulator {
     if (!n) return;
     n.alive = false;
     this.counters.crashes++;
+    this.crashedAt.set(n.id, this.now);
+    if (this.opts.quiesce && n.quiescedAt !== undefined && n.raft.role === StateRole.Leader) this.counters.quiescedLeaderCrashes!++;
     this.mix(`crash:${n.id}`);
   }
 
@@ -496,6 +635,7 @@ export class Simulator {
     if (!l) return;
     const cs = l.raft.confState();
     const x = this.r();
+    this.wake(l);
     try {
       if (x < 0.35 && this.nextNodeId <= this.maxNodeId) {
         const id = nodeId(this.nextNodeId);
@@ -523,6 +663,7 @@ export class Simulator {
     if (!l) return;
     const target = this.pick(l.raft.confState().voters.filter((v) => v !== l.id));
     if (target === undefined) return;
+    this.wake(l);
     l.raft.transferLeader(target);
     this.transferTarget = { to: target, term: l.raft.term };
     this.cycle(l);
@@ -574,6 +715,7 @@ export class Simulator {
       else if (l !== n.id) throw new Violation(`election safety: nodes ${l} and ${n.id} both lead term ${n.raft.term}`);
     }
     if (this.now % 8 === 0) this.checkLogMatching();
+    if (this.opts.quiesce) this.checkNoneAsleepUnderDeadLeader();
   }
 
   /** Log matching, part 2: logs that agree at an index agree on every earlier index. */
@@ -627,6 +769,7 @@ export class Simulator {
       const l = this.leader();
       if (l && (!proposedAt || proposedAt.term !== l.raft.term || proposedAt.node !== l.id)) {
         if (!this.pending.has(marker) && !this.acked.has(marker)) {
+          this.wake(l);
           try {
             const idx = l.raft.propose([enc.encode(marker)]);
             proposedAt = { node: l.id, term: l.raft.term, index: idx };

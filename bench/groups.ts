@@ -1,0 +1,132 @@
+// Many-groups benchmark: `npm run bench -- groups [--groups 1000,5000] [--modes quiesce,no-quiesce]
+//   [--settle-sec 30] [--measure-sec 20] [--tick-ms 100] [--leader-timeout-sec 300]`.
+//
+// What an idle group costs a node (issue 19). For each group count and mode it
+// starts a 3-node cluster on 127.0.0.1 with that many groups (every node a
+// voter of every group, the key space cut evenly), and reports:
+// - leadersAfterMs: from the first process start until every node sees a leader for every group;
+// - after --settle-sec, per node over --measure-sec: CPU (% of one core, from
+//   /proc/<pid>/stat: JS, LevelDB and gRPC threads alike), RSS, RSS per group,
+//   and how many replicas are quiesced;
+// - restartServeMs: node 1 killed (SIGKILL) and started again; from the start
+//   until it sees a leader for every group and a write through it succeeds.
+// No client load. Prints JSON (one line per cell, then the whole report).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestCluster, sleep } from '../testkit/cluster.js';
+import { opt } from './args.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const CLOCK_TICKS_PER_SEC = 100; // USER_HZ on Linux
+
+interface NodeIdle {
+  readonly node: number;
+  readonly cpuPctOfCore: number;
+  readonly rssMiB: number;
+  readonly rssKiBPerGroup: number;
+  readonly quiescent: number;
+  readonly hosted: number;
+}
+
+interface Cell {
+  readonly groups: number;
+  readonly mode: 'quiesce' | 'no-quiesce';
+  readonly leadersAfterMs: number;
+  readonly idle: readonly NodeIdle[];
+  readonly restartServeMs: number;
+}
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15)
+}
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+async function quiescence(c: TestCluster, node: number): Promise<{ quiescent: number; hosted: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${c.httpPort(node)}/metrics`)).text();
+  const get = (state: string): number => Number(new RegExp(`^ferrykv_raft_quiescent_replicas\\{state="${state}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
+  return { quiescent: get('quiescent'), hosted: get('hosted') };
+}
+
+async function idleCost(c: TestCluster, groups: number, measureSec: number): Promise<NodeIdle[]> {
+  const nodes = [1, 2, 3];
+  const pids = nodes.map((n) => c.pid(n)!);
+  const before = pids.map(cpuTicks);
+  await sleep(measureSec * 1000);
+  const after = pids.map(cpuTicks);
+  return Promise.all(
+    nodes.map(async (n, i) => {
+      const rss = rssKiB(pids[i]!);
+      return {
+        node: n,
+        cpuPctOfCore: Math.round((1000 * (after[i]! - before[i]!)) / (CLOCK_TICKS_PER_SEC * measureSec)) / 10,
+        rssMiB: Math.round(rss / 1024),
+        rssKiBPerGroup: Math.round((10 * rss) / groups) / 10,
+        ...(await quiescence(c, n)),
+      };
+    }),
+  );
+}
+
+async function cell(groups: number, mode: Cell['mode'], o: { settleSec: number; measureSec: number; tickMs: number; leaderTimeoutMs: number }, log: (m: string) => void): Promise<Cell> {
+  const t0 = performance.now();
+  const c = await TestCluster.start({
+    nodes: 3,
+    groups,
+    extraArgs: ['--tick-ms', String(o.tickMs), '--log-level', 'warn', ...(mode === 'no-quiesce' ? ['--no-quiesce'] : [])],
+    leaderTimeoutMs: o.leaderTimeoutMs,
+  });
+  try {
+    const leadersAfterMs = Math.round(performance.now() - t0);
+    log(`${groups} groups (${mode}): every group led after ${leadersAfterMs} ms; settling ${o.settleSec} s`);
+    await sleep(o.settleSec * 1000);
+    const idle = await idleCost(c, groups, o.measureSec);
+    await c.kill(1);
+    const t1 = performance.now();
+    c.startNode(1);
+    await c.waitForLeaders([1], o.leaderTimeoutMs);
+    for (let i = 0; ; i++) {
+      try {
+        await c.api(1).put({ key: Buffer.from(`bench/${i}`), value: Buffer.from('v') }, 5000);
+        break;
+      } catch (e) {
+        if (performance.now() - t1 > o.leaderTimeoutMs) throw e;
+        await sleep(100);
+      }
+    }
+    return { groups, mode, leadersAfterMs, idle, restartServeMs: Math.round(performance.now() - t1) };
+  } finally {
+    await c.cleanup();
+  }
+}
+
+export async function runGroupsBench(args: string[]): Promise<void> {
+  const counts = opt(args, 'groups', '1000,5000').split(',').map(Number);
+  const modes = opt(args, 'modes', 'quiesce,no-quiesce').split(',') as Cell['mode'][];
+  const o = {
+    settleSec: Number(opt(args, 'settle-sec', '30')),
+    measureSec: Number(opt(args, 'measure-sec', '20')),
+    tickMs: Number(opt(args, 'tick-ms', '100')),
+    leaderTimeoutMs: 1000 * Number(opt(args, 'leader-timeout-sec', '300')),
+  };
+  const out = opt(args, 'out', join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-groups.json`));
+  const log = (m: string): void => console.error(`[groups ${new Date().toISOString().slice(11, 19)}] ${m}`);
+  const cells: Cell[] = [];
+  for (const groups of counts) {
+    for (const mode of modes) {
+      const r = await cell(groups, mode, o, log);
+      console.log(JSON.stringify(r));
+      cells.push(r);
+    }
+  }
+  const report = { bench: 'groups', date: new Date().toISOString(), node: process.version, ...o, cells };
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2));
+  console.log(JSON.stringify(report, null, 2));
+}
