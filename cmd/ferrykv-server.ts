@@ -33,7 +33,7 @@ const program = new Command()
   .option('--max-clock-drift-ms <ms>', `refuse client and peer timestamps further than this ahead of the local clock (default ${DEFAULTS.maxClockDriftMs})`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
   .option('--replace-node', 'start as the replacement of this node id after its data was lost: needs an empty data dir; the node re-enters every group it was in as a learner, catches up, then votes again (docs/operations.md)')
-  .option('--no-quiesce', 'keep ticking idle groups (every group heartbeats every tick); by default a group with nothing to do quiesces and costs nothing until work or a failure wakes it')
+  .option('--no-quiesce', 'keep ticking idle groups (every group heartbeats every tick); by default a group with nothing to do quiesces: it is not ticked and sends no raft traffic until work or a failure wakes it')
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(
     'after',
