@@ -171,7 +171,9 @@ export class NodeHost {
 
   /** A raft batch arrived from `peer` (an empty one is its node heartbeat). */
   heardFrom(peer: NodeId, incarnation = ''): void {
-    for (const r of this.quiescence.heardFrom(peer, incarnation)) this.dirty.add(r);
+    const woken = this.quiescence.heardFrom(peer, incarnation);
+    if (woken.length === 0) return; // the batch's messages schedule their own groups (deliver)
+    for (const r of woken) this.dirty.add(r);
     this.kick();
   }
 

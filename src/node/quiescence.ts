@@ -40,10 +40,6 @@ export class Quiescence {
     private readonly enabled: boolean,
   ) {}
 
-  get ticks(): number {
-    return this.now;
-  }
-
   /**
    * A raft batch (possibly empty: a node heartbeat) arrived from `peer`. A new
    * incarnation means the peer restarted: it leads nothing now, so followers
@@ -69,9 +65,8 @@ export class Quiescence {
   }
 
   isLive(peer: NodeId): boolean {
-    if (peer === this.self) return true;
-    const at = this.heardAt.get(peer);
-    return at !== undefined && this.now - at <= this.electionTicks;
+    const ago = this.heardAgo(peer);
+    return ago !== undefined && ago <= this.electionTicks;
   }
 
   /**

@@ -85,7 +85,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'ferrykv_raft_quiescence_events',
-      help: 'Times replicas on this node quiesced, woke, and woke because a leader\'s node stopped being live (counts since start)',
+      help: 'Times replicas on this node quiesced, woke, and woke because a leader\'s node stopped being live or restarted (counts since start)',
       labelNames: ['event'],
       registers: [this.registry],
       collect() {
