@@ -38,6 +38,15 @@ interface ReadWaiter {
   readonly reject: (e: Error) => void;
 }
 
+/** A read-index request handed to the core, not yet confirmed. */
+interface PendingRead {
+  readonly waiters: ReadWaiter[];
+  /** Fails the waiters when the read is not confirmed in time. */
+  readonly timer: NodeJS.Timeout;
+  /** Sends the request again (a lost request or answer is not retransmitted by raft). */
+  retry: NodeJS.Timeout | undefined;
+}
+
 /** The state machine contract the node host drives. */
 export interface StateMachine {
   /** Applies committed entries in order; returns results by log index. */
@@ -64,7 +73,9 @@ export class Replica {
   private readonly pending = new Map<number, PendingProposal>();
   private readCtxSeq = 0;
   private readQueue: ReadWaiter[] = [];
-  private readonly readsByCtx = new Map<string, { waiters: ReadWaiter[]; timer: NodeJS.Timeout }>();
+  private readonly readsByCtx = new Map<string, PendingRead>();
+  /** Reads whose request is due to be sent again (handed to the core on the next turn). */
+  private readonly readsDue = new Set<string>();
   private readonly applyWaiters: { index: number; waiter: ReadWaiter }[] = [];
   /** Whether the last soft state seen said this replica leads. */
   private leading = false;
@@ -81,6 +92,13 @@ export class Replica {
     private readonly readTimeoutMs: number,
     /** Wakes the host's ready loop: queued work is handed to the core on its next turn. */
     private readonly wake: () => void = () => {},
+    /**
+     * An unconfirmed read index is asked again after this long. Raft resends
+     * the leader's heartbeats that confirm a read, but not a follower's
+     * request to the leader nor the leader's answer: one lost to a peer
+     * connection that was still opening failed the read at readTimeoutMs.
+     */
+    private readonly readRetryMs: number = Math.max(1, Math.floor(readTimeoutMs / 5)),
   ) {}
 
   isLeader(): boolean {
@@ -146,6 +164,24 @@ export class Replica {
         }
       }
     }
+    for (const ctx of this.readsDue) {
+      const r = this.readsByCtx.get(ctx);
+      if (!r) continue;
+      try {
+        // Same context: a leader still confirming it ignores the copy; one that answered already (the answer was lost) answers again.
+        this.raft.readIndex(ctx);
+      } catch (e) {
+        // No leader known now: asked again at the next retry (failed at the read timeout). Anything else fails the read.
+        if (!(e instanceof RaftError && e.code === 'NO_LEADER')) {
+          this.dropRead(ctx, r);
+          const err = mapRaftError(e, this.group);
+          for (const w of r.waiters) w.reject(err);
+          continue;
+        }
+      }
+      this.armRetry(ctx, r);
+    }
+    this.readsDue.clear();
     if (this.readQueue.length > 0) {
       const waiters = this.readQueue;
       this.readQueue = [];
@@ -155,12 +191,14 @@ export class Replica {
         const timer = setTimeout(() => {
           const r = this.readsByCtx.get(ctx);
           if (!r) return;
-          this.readsByCtx.delete(ctx);
+          this.dropRead(ctx, r);
           const e = new ReplicaError('UNAVAILABLE', `group ${this.group}: read index not confirmed in ${this.readTimeoutMs} ms`);
           for (const w of r.waiters) w.reject(e);
         }, this.readTimeoutMs);
         timer.unref();
-        this.readsByCtx.set(ctx, { waiters, timer });
+        const r: PendingRead = { waiters, timer, retry: undefined };
+        this.readsByCtx.set(ctx, r);
+        this.armRetry(ctx, r);
       } catch (e) {
         const err = mapRaftError(e, this.group);
         for (const w of waiters) w.reject(err);
@@ -168,13 +206,29 @@ export class Replica {
     }
   }
 
+  private armRetry(ctx: string, r: PendingRead): void {
+    r.retry = setTimeout(() => {
+      r.retry = undefined;
+      if (this.readsByCtx.get(ctx) !== r) return;
+      this.readsDue.add(ctx);
+      this.wake();
+    }, this.readRetryMs);
+    r.retry.unref();
+  }
+
+  private dropRead(ctx: string, r: PendingRead): void {
+    this.readsByCtx.delete(ctx);
+    this.readsDue.delete(ctx);
+    clearTimeout(r.timer);
+    if (r.retry) clearTimeout(r.retry);
+  }
+
   /** Read states from a Ready: each becomes a wait for that applied index. */
   onReadStates(states: readonly ReadState[]): void {
     for (const rs of states) {
       const r = this.readsByCtx.get(rs.context);
       if (!r) continue;
-      this.readsByCtx.delete(rs.context);
-      clearTimeout(r.timer);
+      this.dropRead(rs.context, r);
       for (const w of r.waiters) this.applyWaiters.push({ index: rs.index, waiter: w });
     }
   }
@@ -222,11 +276,10 @@ export class Replica {
     for (const p of this.pending.values()) p.reject(lost);
     this.pending.clear();
     const notLeader = hint ? new ReplicaError('NOT_LEADER', `group ${this.group}: this node is no longer the leader`, hint) : new ReplicaError('UNAVAILABLE', `group ${this.group} has no leader`);
-    for (const r of this.readsByCtx.values()) {
-      clearTimeout(r.timer);
+    for (const [ctx, r] of [...this.readsByCtx]) {
+      this.dropRead(ctx, r);
       for (const w of r.waiters) w.reject(notLeader);
     }
-    this.readsByCtx.clear();
   }
 
   /** Fails every waiter (shutdown or replica removal). */
@@ -237,11 +290,10 @@ export class Replica {
     this.pending.clear();
     for (const w of this.readQueue) w.reject(e);
     this.readQueue = [];
-    for (const r of this.readsByCtx.values()) {
-      clearTimeout(r.timer);
+    for (const [ctx, r] of [...this.readsByCtx]) {
+      this.dropRead(ctx, r);
       for (const w of r.waiters) w.reject(e);
     }
-    this.readsByCtx.clear();
     for (const w of this.applyWaiters) w.waiter.reject(e);
     this.applyWaiters.length = 0;
   }
@@ -252,7 +304,7 @@ export class Replica {
   }
 
   hasQueuedWork(): boolean {
-    return this.queued.length > 0 || this.readQueue.length > 0;
+    return this.queued.length > 0 || this.readQueue.length > 0 || this.readsDue.size > 0;
   }
 }
 
