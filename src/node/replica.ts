@@ -173,9 +173,7 @@ export class Replica {
       } catch (e) {
         // No leader known now: asked again at the next retry (failed at the read timeout). Anything else fails the read.
         if (!(e instanceof RaftError && e.code === 'NO_LEADER')) {
-          this.dropRead(ctx, r);
-          const err = mapRaftError(e, this.group);
-          for (const w of r.waiters) w.reject(err);
+          this.failRead(ctx, r, mapRaftError(e, this.group));
           continue;
         }
       }
@@ -190,10 +188,7 @@ export class Replica {
         this.raft.readIndex(ctx);
         const timer = setTimeout(() => {
           const r = this.readsByCtx.get(ctx);
-          if (!r) return;
-          this.dropRead(ctx, r);
-          const e = new ReplicaError('UNAVAILABLE', `group ${this.group}: read index not confirmed in ${this.readTimeoutMs} ms`);
-          for (const w of r.waiters) w.reject(e);
+          if (r) this.failRead(ctx, r, new ReplicaError('UNAVAILABLE', `group ${this.group}: read index not confirmed in ${this.readTimeoutMs} ms`));
         }, this.readTimeoutMs);
         timer.unref();
         const r: PendingRead = { waiters, timer, retry: undefined };
@@ -207,9 +202,9 @@ export class Replica {
   }
 
   private armRetry(ctx: string, r: PendingRead): void {
+    // dropRead clears this timer: when it fires, the read is still pending.
     r.retry = setTimeout(() => {
       r.retry = undefined;
-      if (this.readsByCtx.get(ctx) !== r) return;
       this.readsDue.add(ctx);
       this.wake();
     }, this.readRetryMs);
@@ -221,6 +216,11 @@ export class Replica {
     this.readsDue.delete(ctx);
     clearTimeout(r.timer);
     if (r.retry) clearTimeout(r.retry);
+  }
+
+  private failRead(ctx: string, r: PendingRead, e: Error): void {
+    this.dropRead(ctx, r);
+    for (const w of r.waiters) w.reject(e);
   }
 
   /** Read states from a Ready: each becomes a wait for that applied index. */
@@ -276,10 +276,7 @@ export class Replica {
     for (const p of this.pending.values()) p.reject(lost);
     this.pending.clear();
     const notLeader = hint ? new ReplicaError('NOT_LEADER', `group ${this.group}: this node is no longer the leader`, hint) : new ReplicaError('UNAVAILABLE', `group ${this.group} has no leader`);
-    for (const [ctx, r] of [...this.readsByCtx]) {
-      this.dropRead(ctx, r);
-      for (const w of r.waiters) w.reject(notLeader);
-    }
+    for (const [ctx, r] of [...this.readsByCtx]) this.failRead(ctx, r, notLeader);
   }
 
   /** Fails every waiter (shutdown or replica removal). */
@@ -290,10 +287,7 @@ export class Replica {
     this.pending.clear();
     for (const w of this.readQueue) w.reject(e);
     this.readQueue = [];
-    for (const [ctx, r] of [...this.readsByCtx]) {
-      this.dropRead(ctx, r);
-      for (const w of r.waiters) w.reject(e);
-    }
+    for (const [ctx, r] of [...this.readsByCtx]) this.failRead(ctx, r, e);
     for (const w of this.applyWaiters) w.waiter.reject(e);
     this.applyWaiters.length = 0;
   }
