@@ -25,6 +25,8 @@ interface NodeIdle {
   readonly cpuPctOfCore: number;
   readonly rssMiB: number;
   readonly rssKiBPerGroup: number;
+  /** V8 heap in use (live objects and garbage not yet collected), from the node's metrics. */
+  readonly heapUsedMiB: number;
   readonly quiescent: number;
   readonly hosted: number;
 }
@@ -48,10 +50,11 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-async function quiescence(c: TestCluster, node: number): Promise<{ quiescent: number; hosted: number }> {
+async function scraped(c: TestCluster, node: number): Promise<{ quiescent: number; hosted: number; heapUsedMiB: number }> {
   const text = await (await fetch(`http://127.0.0.1:${c.httpPort(node)}/metrics`)).text();
   const get = (state: string): number => Number(new RegExp(`^ferrykv_raft_quiescent_replicas\\{state="${state}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  return { quiescent: get('quiescent'), hosted: get('hosted') };
+  const heap = Number(/^ferrykv_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? -1);
+  return { quiescent: get('quiescent'), hosted: get('hosted'), heapUsedMiB: Math.round(heap / (1 << 20)) };
 }
 
 async function idleCost(c: TestCluster, groups: number, measureSec: number): Promise<NodeIdle[]> {
@@ -68,7 +71,7 @@ async function idleCost(c: TestCluster, groups: number, measureSec: number): Pro
         cpuPctOfCore: Math.round((1000 * (after[i]! - before[i]!)) / (CLOCK_TICKS_PER_SEC * measureSec)) / 10,
         rssMiB: Math.round(rss / 1024),
         rssKiBPerGroup: Math.round((10 * rss) / groups) / 10,
-        ...(await quiescence(c, n)),
+        ...(await scraped(c, n)),
       };
     }),
   );

@@ -145,6 +145,12 @@ export interface KvResult {
   readonly jobId?: number;
   /** ROUTE_MOVED: where the range went. */
   readonly movedToGroup?: number;
+  /**
+   * DEDUP_GC / MVCC_GC: nothing this step kept becomes collectible at a
+   * cutoff at or below this timestamp (unset: nothing it kept ever does,
+   * without a new write). src/kv/sweep.ts skips passes on it.
+   */
+  readonly keptFrom?: bigint;
   /** DIGEST: the log index of the read point. */
   readonly index?: number;
   /** TXN: the transaction's status where a step learned it. */

@@ -11,7 +11,7 @@ import type { CommandHandler } from './handler.js';
 
 export const dedupGcHandler: CommandHandler = {
   kinds: ['DEDUP_GC'],
-  declare: () => ({ reads: 'all', writes: 'all' }),
+  declare: () => ({ reads: 'all', writes: 'all', collects: true }),
   async apply({ batch, machine, forgetRequestId }, cmd) {
     const beforeTs = cmd.ts ?? 0n;
     const after = cmd.start ?? new Uint8Array(0);
@@ -21,17 +21,24 @@ export const dedupGcHandler: CommandHandler = {
     let scanned = 0;
     let deleted = 0;
     let last: Uint8Array | undefined;
+    let keptFrom: bigint | undefined;
     for await (const [k, v] of machine.db.level.iterator({ ...range, limit })) {
       scanned++;
       last = k;
       const entry = decodeDedup(v);
-      if (readU64(v, 0) >= beforeTs || machine.overlapsHeld(entry.start, entry.end)) continue;
+      // A held entry waits for its hold to end, which is a write (a new generation): not kept "until a time".
+      if (machine.overlapsHeld(entry.start, entry.end)) continue;
+      const hlc = readU64(v, 0);
+      if (hlc >= beforeTs) {
+        if (keptFrom === undefined || hlc < keptFrom) keptFrom = hlc;
+        continue;
+      }
       batch.del(k);
       deleted++;
       // An id collected in this pass must not answer from the pass's memory either.
       forgetRequestId(Buffer.from(unescapeKey(k, prefix.byteLength).key).toString('hex'));
     }
     const more = scanned >= limit && last !== undefined;
-    return { ...EMPTY_RESULT, deleted, more, resumeKey: more ? unescapeKey(last!, prefix.byteLength).key : new Uint8Array(0) };
+    return { ...EMPTY_RESULT, deleted, more, resumeKey: more ? unescapeKey(last!, prefix.byteLength).key : new Uint8Array(0), ...(keptFrom !== undefined ? { keptFrom } : {}) };
   },
 };

@@ -40,6 +40,13 @@ export class GroupMachine {
   maxTs = 0n;
   /** Versions shadowed at or below this timestamp may be gone: reads below it are refused. */
   safePoint = 0n;
+  /**
+   * Counts applied commands that wrote (but a collector's own steps), and
+   * snapshot loads: while it stands still, nothing new arrived for a
+   * background collector to look at (src/kv/sweep.ts). In memory only; a
+   * restarted node starts from 0 with no sweep history either.
+   */
+  writeGeneration = 0;
   readonly data: GroupData;
   private readonly handlers = new Map<string, CommandHandler>();
   private readonly states = new Map<string, PlaneState>();
@@ -112,6 +119,7 @@ export class GroupMachine {
 
   /** Re-reads everything from storage (at open, and after a snapshot replaced the group's data). */
   async reload(): Promise<void> {
+    this.writeGeneration++;
     this.applied = Number(await this.readU64(stateKey(this.group, 'applied')));
     this.maxTs = await this.readU64(stateKey(this.group, 'maxts'));
     this.safePoint = await this.readU64(stateKey(this.group, 'gcsafe'));
@@ -188,6 +196,7 @@ export class GroupMachine {
     if (refused) return refused;
     const result = await handler.apply({ batch: pass.batch, index, machine: this, forgetRequestId: (hex) => pass.seen.delete(hex) }, cmd);
     pass.touch(fp.writes);
+    if (!fp.collects && (fp.writes !== 'none' || rid !== undefined)) this.writeGeneration++;
     if (rid !== undefined && fp.dedup && !result.errorCode) {
       this.storeRequestId(pass.batch, cmd, fp.dedup, result);
       pass.seen.set(rid, result);

@@ -34,6 +34,12 @@ export interface Footprint {
   readonly dedup?: { readonly start: Uint8Array; readonly end: Uint8Array };
   /** Timestamps the command brings into the group's state (apply refuses them past its proposer's clock + bound). */
   readonly timestamps?: readonly { readonly field: string; readonly ts: bigint }[];
+  /**
+   * A collector's step (version GC, request-id expiry): it only removes what
+   * retention lets go, so it does not count as a write that leaves work for
+   * the collectors (GroupMachine.writeGeneration).
+   */
+  readonly collects?: true;
 }
 
 export interface ApplyContext {

@@ -391,7 +391,10 @@ export class KvService {
     const physical = physicalOf(this.opts.hlc.now()) - BigInt(retentionMs);
     if (physical <= 0n) return 0;
     const before = makeTimestamp(physical, 0);
-    return this.sweep(this.dedupSweeps, group).pass((after) => this.propose(r, { kind: 'DEDUP_GC', requestId: new Uint8Array(0), ts: before, start: after, maxKeys: 1000 }), maxSteps);
+    const m = this.m(r);
+    const sweep = this.sweep(this.dedupSweeps, group);
+    if (!sweep.due(m.writeGeneration, before)) return 0; // nothing new since a whole pass, nothing come due: the group sleeps on
+    return sweep.pass((after) => this.propose(r, { kind: 'DEDUP_GC', requestId: new Uint8Array(0), ts: before, start: after, maxKeys: 1000 }), maxSteps, undefined, () => m.writeGeneration);
   }
 
   /**
@@ -404,7 +407,10 @@ export class KvService {
     const physical = physicalOf(this.opts.hlc.now()) - BigInt(retentionMs);
     if (physical <= 0n) return 0;
     const safePoint = makeTimestamp(physical, 0);
-    return this.sweep(this.gcSweeps, group).pass((cursor) => this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000 }), maxSteps);
+    const m = this.m(r);
+    const sweep = this.sweep(this.gcSweeps, group);
+    if (!sweep.due(m.writeGeneration, safePoint)) return 0;
+    return sweep.pass((cursor) => this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000 }), maxSteps, undefined, () => m.writeGeneration);
   }
 
   private sweep(sweeps: Map<number, Sweep>, group: number): Sweep {

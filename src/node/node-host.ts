@@ -141,6 +141,7 @@ export class NodeHost {
     });
     const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule(group));
     this.replicas.set(group, r);
+    this.quiescence.add(r);
     this.dirty.add(r);
     this.opts.log.info({ groupId: group, term: raft.term, commit: raft.log.committed, applied: sm.appliedIndex() }, 'replica opened');
     return r;
@@ -205,12 +206,15 @@ export class NodeHost {
     }
   }
 
-  /** Ticks the replicas that are awake (a quiesced one is not ticked), and sends every peer the node heartbeat. */
+  /**
+   * Ticks the replicas that are awake (a quiesced one is not ticked, nor
+   * looked at), and sends every peer the node heartbeat.
+   */
   private tick(): void {
     for (const r of this.quiescence.tick()) this.dirty.add(r);
     this.opts.transport.heartbeat();
-    for (const r of this.replicas.values()) {
-      if (r.removed || r.quiescedAt !== undefined) continue;
+    for (const r of this.quiescence.awake) {
+      if (r.removed) continue;
       this.quiescence.tickReplica(r);
       this.dirty.add(r);
     }

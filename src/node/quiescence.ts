@@ -31,6 +31,8 @@ export class Quiescence {
   private readonly live = new Set<NodeId>();
   /** Quiesced replicas (not ticked). */
   readonly sleeping = new Set<Replica>();
+  /** Replicas that are not quiesced (ticked): a tick costs what these cost, not what the node hosts. */
+  readonly awake = new Set<Replica>();
   /** Counters (metrics and tests). */
   readonly stats = { quiesced: 0, woken: 0, wokenByLiveness: 0 };
 
@@ -140,17 +142,27 @@ export class Quiescence {
     r.quiescedAt = undefined;
     r.quietTicks = 0;
     this.sleeping.delete(r);
+    this.awake.add(r);
     r.raft.wake(missed, leaderHeard ? this.heardAgo(r.raft.lead) : undefined);
     this.stats.woken++;
   }
 
+  /** A replica opened on this node: awake until it quiesces. */
+  add(r: Replica): void {
+    if (r.quiescedAt === undefined) this.awake.add(r);
+    else this.sleeping.add(r);
+  }
+
+  /** A replica that stopped (removed from its group): neither ticked nor woken. */
   forget(r: Replica): void {
     this.sleeping.delete(r);
+    this.awake.delete(r);
   }
 
   private sleep(r: Replica): void {
     r.quiescedAt = this.now;
     r.quietTicks = 0;
+    this.awake.delete(r);
     this.sleeping.add(r);
     this.stats.quiesced++;
   }

@@ -74,6 +74,9 @@ export class TxnCoordinator {
   /** Commits, aborts and resolved locks (metrics). */
   readonly stats = { commits: 0, onePhase: 0, aborts: 0, resolvedLocks: 0 };
 
+  /** Groups whose lock family was empty at a write generation (resolveExpired skips them until it moves). */
+  private readonly lockFreeAt = new Map<number, number>();
+
   constructor(private readonly opts: TxnOptions) {}
 
   /**
@@ -410,9 +413,15 @@ export class TxnCoordinator {
   async resolveExpired(group: number, max = 256): Promise<number> {
     const r = this.opts.host.replica(group);
     if (!r?.isLeader()) return 0;
-    const locks = GroupMachine.of(r).data.store(FAMILY_LOCK);
+    const m = GroupMachine.of(r);
+    // Locks are only laid by writes: a group found without any at this write generation has none still.
+    if (this.lockFreeAt.get(group) === m.writeGeneration) return 0;
+    const generation = m.writeGeneration;
+    const locks = m.data.store(FAMILY_LOCK);
     const now = this.nowMs();
     const chunk = await locks.export({ maxBytes: 1 << 20, maxScannedBytes: 4 << 20 });
+    if (chunk.rows.length === 0 && chunk.done) this.lockFreeAt.set(group, generation);
+    else this.lockFreeAt.delete(group);
     let n = 0;
     for (const row of chunk.rows) {
       if (n >= max) break;

@@ -59,4 +59,65 @@ describe('Sweep', () => {
     expect(await sweep.pass(f.step, 100)).toBe(0);
     expect(await first).toBe(66);
   });
+
+  describe('skipping passes that would find nothing', () => {
+    /** Steps over `n` keys, `batch` per step, each answering `keptFrom` (by its step number) and no deletions. */
+    const steps = (n: number, batch: number, keptFrom: (step: number) => bigint | undefined = () => undefined) => {
+      let calls = 0;
+      const step = (cursor: Uint8Array): Promise<SweepStep> => {
+        const from = cursor.byteLength === 0 ? 0 : cursor[0]! + 1;
+        const more = from + batch < n;
+        const k = keptFrom(calls++);
+        return Promise.resolve({ deleted: 0, more, resumeKey: more ? Uint8Array.of(from + batch - 1) : new Uint8Array(0), ...(k !== undefined ? { keptFrom: k } : {}) });
+      };
+      return { step, calls: () => calls };
+    };
+
+    it('is due until a whole cycle ran, then not while the write generation stands still', async () => {
+      const s = steps(30, 10);
+      const sweep = new Sweep();
+      expect(sweep.due(7, 100n)).toBe(true);
+      await sweep.pass(s.step, 2, 0, () => 7); // two of three steps: not a whole cycle
+      expect(sweep.due(7, 100n)).toBe(true);
+      await sweep.pass(s.step, 2, 0, () => 7); // the third step wraps around
+      expect(s.calls()).toBe(3);
+      expect(sweep.due(7, 100n)).toBe(false);
+      expect(sweep.due(7, 1n << 60n)).toBe(false);
+      expect(sweep.due(8, 100n)).toBe(true); // a write since
+    });
+
+    it('a cycle carries the generation it began at, not the one it ended at', async () => {
+      const s = steps(20, 10);
+      const sweep = new Sweep();
+      let gen = 1;
+      await sweep.pass(s.step, 1, 0, () => gen);
+      gen = 2; // a write applied mid-cycle: the keys already passed did not see it
+      await sweep.pass(s.step, 1, 0, () => gen);
+      expect(sweep.due(2, 100n)).toBe(true);
+      await sweep.pass(s.step, 5, 0, () => gen);
+      expect(sweep.due(2, 100n)).toBe(false);
+    });
+
+    it('is due again once the cutoff passes the lowest keptFrom of the cycle', async () => {
+      const s = steps(30, 10, (i) => [500n, 200n, undefined][i % 3]);
+      const sweep = new Sweep();
+      await sweep.pass(s.step, 10, 0, () => 1);
+      expect(sweep.due(1, 200n)).toBe(false);
+      expect(sweep.due(1, 201n)).toBe(true);
+    });
+
+    it('a failed step spoils its cycle: the next whole cycle decides', async () => {
+      let fail = false;
+      const s = steps(20, 10);
+      const step = (c: Uint8Array): Promise<SweepStep> => (fail && c.byteLength > 0 ? Promise.reject(new Error('no leader')) : s.step(c));
+      const sweep = new Sweep();
+      fail = true;
+      await expect(sweep.pass(step, 5, 0, () => 1)).rejects.toThrow('no leader');
+      fail = false;
+      await sweep.pass(step, 5, 0, () => 1); // resumes mid-cycle and wraps: a cycle it did not see begin
+      expect(sweep.due(1, 100n)).toBe(true);
+      await sweep.pass(step, 5, 0, () => 1);
+      expect(sweep.due(1, 100n)).toBe(false);
+    });
+  });
 });

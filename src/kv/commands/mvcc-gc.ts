@@ -11,7 +11,7 @@ import { FAMILY_MVCC } from '../../storage/keys.js';
 
 export const mvccGcHandler: CommandHandler = {
   kinds: ['MVCC_GC'],
-  declare: () => ({ reads: 'all', writes: 'all' }),
+  declare: () => ({ reads: 'all', writes: 'all', collects: true }),
   async apply({ batch, machine }, cmd) {
     const safePoint = cmd.ts ?? 0n;
     machine.raiseSafePoint(batch, safePoint < machine.maxTs ? safePoint : machine.maxTs);
@@ -27,6 +27,9 @@ export const mvccGcHandler: CommandHandler = {
     } catch {
       res = await mvcc.gc(batch, machine.safePoint, opts); // a stale cursor: start over
     }
-    return { ...EMPTY_RESULT, deleted: res.deleted, more: res.cursor !== undefined, resumeKey: res.cursor ?? new Uint8Array(0), commitTs: machine.safePoint };
+    // Versions above the safe point may be shadowed already and become collectible at a later one;
+    // at or below it, what is left is every key's newest version (or held): only a write changes that.
+    const later = machine.maxTs > machine.safePoint ? { keptFrom: machine.safePoint } : {};
+    return { ...EMPTY_RESULT, deleted: res.deleted, more: res.cursor !== undefined, resumeKey: res.cursor ?? new Uint8Array(0), commitTs: machine.safePoint, ...later };
   },
 };

@@ -1,0 +1,177 @@
+// The background collectors (version GC, request-id expiry, the expired-lock
+// resolver) leave a group alone when a pass would find nothing: no write since
+// their last whole pass, and nothing kept that has come due. Each pass used to
+// propose at least one command on every led group, which woke every quiesced
+// group once a period (issue 19: 20,000 idle groups per node).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decodeCommand, encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
+import type { GroupMachine } from '../../src/apply/group-machine.js';
+import { OwnershipMap } from '../../src/distribution/ownership.js';
+import { Hlc, makeTimestamp, physicalOf } from '../../src/hlc/hlc.js';
+import { KvService } from '../../src/kv/kv-service.js';
+import { EntryType } from '../../src/raft/index.js';
+import { RouteCache } from '../../src/routing/route-cache.js';
+import { openGroupMachine, writeBootstrap } from '../../src/server/groups.js';
+import { NodeDb } from '../../src/storage/db.js';
+import { FAMILY_LOCK, FAMILY_MVCC } from '../../src/storage/keys.js';
+import { TxnCoordinator } from '../../src/txn/coordinator.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const E: Uint8Array = new Uint8Array(0);
+let dir: string;
+let db: NodeDb;
+let machine: GroupMachine;
+let index = 1;
+let proposed: string[];
+const hlc = new Hlc();
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ferrykv-collectors-'));
+  db = await NodeDb.open(dir);
+  const b = db.batch();
+  writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
+  await b.write({ sync: false });
+  machine = await openGroupMachine(db, 1);
+  index = 1;
+  proposed = [];
+});
+afterEach(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Applies one command as the group's log would (one entry, next index). */
+async function apply(c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> {
+  const i = ++index;
+  return (await machine.applyEntries([{ index: i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: hlc.now(), ...c }) }])).get(i)!;
+}
+const put = (k: string, v: string | null, requestId: Uint8Array = E): Promise<KvResult> => apply({ kind: 'WRITE', requestId, writes: [{ key: enc(k), value: v === null ? null : enc(v) }] });
+
+/** A leader replica of group 1 whose proposals apply at once (and are counted by kind). */
+const replica = {
+  group: 1,
+  get sm(): GroupMachine {
+    return machine;
+  },
+  isLeader: (): boolean => true,
+  propose: async (data: Uint8Array): Promise<KvResult> => {
+    const cmd = decodeCommand(data);
+    proposed.push(cmd.kind);
+    return apply(cmd);
+  },
+};
+const host = { replica: () => replica, replicas: new Map([[1, replica]]) } as never;
+
+function kvService(): KvService {
+  return new KvService({ host, routes: new RouteCache(), refreshRoutes: () => Promise.resolve(), hlc, transport: {} as never, requestTimeoutMs: 5000 });
+}
+
+const versions = async (k: string): Promise<number> =>
+  (await machine.data.store(FAMILY_MVCC).export({ start: enc(k), end: enc(`${k}\0`), maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.length;
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 3));
+
+describe('version GC', () => {
+  it('proposes nothing on a group with no write since its last whole pass, and collects again after one', async () => {
+    const kv = kvService();
+    await put('a', '1');
+    await put('a', '2');
+    await tick();
+    expect(await kv.collectGarbage(1, 1)).toBe(1);
+    expect(proposed).toEqual(['MVCC_GC']);
+    expect(await versions('a')).toBe(1);
+    // The safe point reached the group's clock: what is left is every key's newest version.
+    await tick();
+    expect(await kv.collectGarbage(1, 1)).toBe(0);
+    expect(await kv.collectGarbage(1, 1)).toBe(0);
+    expect(proposed).toEqual(['MVCC_GC']);
+    await put('a', '3');
+    await tick();
+    expect(await kv.collectGarbage(1, 1)).toBe(1);
+    expect(proposed).toEqual(['MVCC_GC', 'MVCC_GC']);
+    expect(await versions('a')).toBe(1);
+  });
+
+  it('keeps passing while versions newer than the safe point may come due, and after a snapshot replaced the data', async () => {
+    const kv = kvService();
+    await put('b', '1');
+    await put('b', '2'); // shadowed now, collectible once it is older than the retention
+    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
+    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
+    expect(proposed).toEqual(['MVCC_GC', 'MVCC_GC']);
+    expect(await versions('b')).toBe(2);
+    await tick();
+    expect(await kv.collectGarbage(1, 1)).toBe(1);
+    expect(await kv.collectGarbage(1, 1)).toBe(0);
+    expect(proposed).toHaveLength(3);
+    await machine.reload(); // what a snapshot install does after the data changed under the sweep
+    expect(await kv.collectGarbage(1, 1)).toBe(0);
+    expect(proposed).toHaveLength(4);
+  });
+
+  it('does not take its own steps, or request-id expiry, for writes', async () => {
+    const kv = kvService();
+    await put('c', '1', enc('rid-c'));
+    await tick();
+    await kv.collectGarbage(1, 1);
+    await kv.collectDedup(1, 1);
+    const n = proposed.length;
+    expect(proposed).toEqual(['MVCC_GC', 'DEDUP_GC']);
+    await tick();
+    await kv.collectGarbage(1, 1);
+    await kv.collectDedup(1, 1);
+    expect(proposed).toHaveLength(n);
+  });
+});
+
+describe('request-id expiry', () => {
+  it('waits for the oldest kept request id to come due, and sleeps once the table is empty', async () => {
+    const kv = kvService();
+    await put('k', 'v', enc('rid-1'));
+    // Retention 60 s: the id stays, and the pass learns when it comes due.
+    expect(await kv.collectDedup(1, 60_000)).toBe(0);
+    expect(proposed).toEqual(['DEDUP_GC']);
+    expect(await kv.collectDedup(1, 60_000)).toBe(0);
+    expect(proposed).toEqual(['DEDUP_GC']); // not due yet: no proposal
+    await tick();
+    expect(await kv.collectDedup(1, 1)).toBe(1); // due now
+    expect(await kv.collectDedup(1, 1)).toBe(0);
+    expect(proposed).toEqual(['DEDUP_GC', 'DEDUP_GC']);
+  });
+});
+
+describe('expired-lock resolver', () => {
+  it('scans a group again only after a write, and every pass while it holds a lock', async () => {
+    const txn = new TxnCoordinator({
+      nodeId: 1,
+      host,
+      routes: new RouteCache(),
+      refreshRoutes: () => Promise.resolve(),
+      hlc,
+      groups: {} as never,
+      requestTimeoutMs: 5000,
+      lockTtlMs: 60_000,
+      maxClockOffsetMs: 250,
+    });
+    const scans = vi.spyOn(machine.data.store(FAMILY_LOCK), 'export');
+    expect(await txn.resolveExpired(1)).toBe(0);
+    expect(await txn.resolveExpired(1)).toBe(0);
+    expect(scans).toHaveBeenCalledTimes(1);
+    await put('x', '1');
+    expect(await txn.resolveExpired(1)).toBe(0);
+    expect(scans).toHaveBeenCalledTimes(2);
+    // A live lock (its TTL has not run out): looked at on every pass.
+    const startTs = makeTimestamp(physicalOf(hlc.now()), 0);
+    const res = await apply({
+      kind: 'TXN',
+      requestId: E,
+      txn: { kind: 'PREWRITE', startTs, primary: enc('p'), mutations: [{ key: enc('p'), value: enc('1') }], ttlMs: 60_000, nowMs: Date.now() },
+    });
+    expect(res.errorCode).toBeUndefined();
+    expect(await txn.resolveExpired(1)).toBe(0);
+    expect(await txn.resolveExpired(1)).toBe(0);
+    expect(scans).toHaveBeenCalledTimes(4);
+  });
+});
