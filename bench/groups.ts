@@ -27,6 +27,8 @@ interface NodeIdle {
   readonly rssKiBPerGroup: number;
   /** V8 heap in use (live objects and garbage not yet collected), from the node's metrics. */
   readonly heapUsedMiB: number;
+  /** V8 heap reserved; RSS beyond it is native (LevelDB, gRPC, malloc arenas) and code. */
+  readonly heapTotalMiB: number;
   readonly quiescent: number;
   readonly hosted: number;
 }
@@ -50,11 +52,11 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-async function scraped(c: TestCluster, node: number): Promise<{ quiescent: number; hosted: number; heapUsedMiB: number }> {
+async function scraped(c: TestCluster, node: number): Promise<{ quiescent: number; hosted: number; heapUsedMiB: number; heapTotalMiB: number }> {
   const text = await (await fetch(`http://127.0.0.1:${c.httpPort(node)}/metrics`)).text();
   const get = (state: string): number => Number(new RegExp(`^ferrykv_raft_quiescent_replicas\\{state="${state}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  const heap = Number(/^ferrykv_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? -1);
-  return { quiescent: get('quiescent'), hosted: get('hosted'), heapUsedMiB: Math.round(heap / (1 << 20)) };
+  const mib = (name: string): number => Math.round(Number(new RegExp(`^ferrykv_process_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? -1) / (1 << 20));
+  return { quiescent: get('quiescent'), hosted: get('hosted'), heapUsedMiB: mib('heap_size_used_bytes'), heapTotalMiB: mib('heap_size_total_bytes') };
 }
 
 async function idleCost(c: TestCluster, groups: number, measureSec: number): Promise<NodeIdle[]> {

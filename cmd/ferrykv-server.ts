@@ -91,9 +91,14 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 if (raw.parentPid) {
   const parent = Number(raw.parentPid);
   setInterval(() => {
+    // Reparented (our parent died; a zombie parent whose reaper is gone still answers kill 0), or gone.
+    let gone = process.ppid !== parent;
     try {
       process.kill(parent, 0);
     } catch {
+      gone = true;
+    }
+    if (gone) {
       log.warn({ parent }, 'parent process is gone; exiting');
       process.exit(0);
     }

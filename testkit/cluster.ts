@@ -331,20 +331,28 @@ export class TestCluster {
   /** Waits until each listed node sees a leader for every group. */
   async waitForLeaders(ids: number[], timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    // A status answer lists every group: at thousands of groups it takes more than a second to build and send.
+    const statusTimeoutMs = Math.max(1000, this.groups);
+    let last = '';
     for (;;) {
       let ok = true;
+      const seen: string[] = [];
       for (const id of ids) {
         try {
-          const s = await this.status(id, 1000);
+          const s = await this.status(id, statusTimeoutMs);
           const hosted = [...this.voters].filter(([, v]) => v.includes(id)).length;
-          if (s.groups.length < (this.voters.size > 0 ? hosted : this.groups) || s.groups.some((g) => g.leaderId === 0)) ok = false;
-        } catch {
+          const leaderless = s.groups.filter((g) => g.leaderId === 0).length;
+          seen.push(`node ${id}: ${s.groups.length} groups, ${leaderless} without a leader`);
+          if (s.groups.length < (this.voters.size > 0 ? hosted : this.groups) || leaderless > 0) ok = false;
+        } catch (e) {
+          seen.push(`node ${id}: ${(e as Error).message}`);
           ok = false;
         }
       }
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`no leader for every group within ${timeoutMs} ms; logs in ${this.dir}`);
-      await sleep(100);
+      last = seen.join('; ');
+      if (Date.now() > deadline) throw new Error(`no leader for every group within ${timeoutMs} ms (${last}); logs in ${this.dir}`);
+      await sleep(Math.min(1000, Math.max(100, this.groups / 10))); // polling is work for the nodes too
     }
   }
 

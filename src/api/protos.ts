@@ -15,6 +15,9 @@ import type { ProtoGrpcType as InternalProto } from '../proto-gen/internal.js';
 /** Largest message either side accepts: a 4 MiB value plus its key and framing. */
 export const MAX_MESSAGE_BYTES = 16 << 20;
 
+/** HTTP/2 flow-control window of every stream, both ways: one message's worth. */
+export const FLOW_CONTROL_WINDOW = 16 << 20;
+
 /**
  * Channel options for every client and server: raised message limits, big
  * flow-control windows, and a short reconnect backoff (100 ms growing to 1 s). gRPC's default (1 s,
@@ -27,11 +30,29 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1_000,
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-  'grpc-node.flow_control_window': 16 << 20,
+  'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,
 };
+
+/**
+ * A gRPC server with CHANNEL_OPTIONS whose streams advertise FLOW_CONTROL_WINDOW.
+ * grpc-js (1.14) reads 'grpc-node.flow_control_window' on the client only
+ * (grpc/grpc-node#3058 would add the server): its server streams keep
+ * HTTP/2's 64 KiB window, so every 64 KiB a peer sends waits for a
+ * WINDOW_UPDATE from this node's event loop. At 5,000 groups a raft batch is
+ * ~300 KiB: five waits on two busy event loops made a vote round take longer
+ * than the election timeout, and no group ever elected a leader. The server's
+ * session settings are set through its constructor's private options object;
+ * test/api/flow-control.test.ts fails if a grpc-js release changes that shape.
+ */
+export function createServer(): grpc.Server {
+  const server = new grpc.Server(CHANNEL_OPTIONS);
+  const common = (server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> } }).commonServerOptions;
+  if (common) common.settings = { ...(common.settings ?? {}), initialWindowSize: FLOW_CONTROL_WINDOW };
+  return server;
+}
 
 const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,

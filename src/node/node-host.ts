@@ -16,6 +16,7 @@ import {
   ConfChangeType,
   EntryType,
   MessageType,
+  NONE,
   Raft,
   decodeConfChange,
   type ConfChange,
@@ -31,6 +32,7 @@ import { RaftLogStore } from '../storage/raft-log-store.js';
 import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest, type SnapshotChunk } from '../storage/snapshot.js';
 import type { Transport } from '../transport/transport.js';
 import { Quiescence } from './quiescence.js';
+import { firstElection } from './first-election.js';
 import { Replica, ReplicaError, type StateMachine } from './replica.js';
 
 export interface GroupBootstrap {
@@ -77,6 +79,8 @@ export interface NodeHostOptions {
 
 /** Default of NodeHostOptions.logRetainMs. */
 export const DEFAULT_LOG_RETAIN_MS = 60_000;
+/** Groups bootstrapped per synced batch at first start. */
+const BOOTSTRAP_BATCH_GROUPS = 500;
 /** Time-based retention keeps at most this many times compactLogEntries entries. */
 const RETAIN_CAP_FACTOR = 8;
 
@@ -108,13 +112,18 @@ export class NodeHost {
 
   async start(): Promise<void> {
     this.logStore = await RaftLogStore.open(this.opts.db);
-    for (const g of this.opts.bootstrap) {
-      if (!g.voters.includes(this.opts.nodeId) || this.logStore.hasGroup(g.id)) continue;
+    // Every group's initial image is whole in its batch; groups share batches (one fsync per
+    // BOOTSTRAP_BATCH_GROUPS, not per group: thousands of groups start in seconds).
+    const todo = this.opts.bootstrap.filter((g) => g.voters.includes(this.opts.nodeId) && !this.logStore.hasGroup(g.id));
+    for (let i = 0; i < todo.length; i += BOOTSTRAP_BATCH_GROUPS) {
+      const part = todo.slice(i, i + BOOTSTRAP_BATCH_GROUPS);
       const b = this.opts.db.batch();
-      this.logStore.bootstrap(b, g.id, { voters: [...g.voters], learners: [] });
-      g.initState?.(b);
+      for (const g of part) {
+        this.logStore.bootstrap(b, g.id, { voters: [...g.voters], learners: [] });
+        g.initState?.(b);
+      }
       await b.write({ sync: true });
-      this.opts.log.info({ groupId: g.id, voters: g.voters }, 'bootstrapped group');
+      for (const g of part) this.opts.log.info({ groupId: g.id, voters: g.voters }, 'bootstrapped group');
     }
     for (const id of this.logStore.groupIds()) await this.openReplica(id);
     this.ticker = setInterval(() => this.tick(), this.tickMs);
@@ -140,6 +149,9 @@ export class NodeHost {
       maxInflightMsgs: 256,
     });
     const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule(group));
+    const first = firstElection(group, this.opts.nodeId, raft, this.electionTicks);
+    r.holdTicks = first.holdTicks;
+    if (first.campaign) raft.campaign();
     this.replicas.set(group, r);
     this.quiescence.add(r);
     this.dirty.add(r);
@@ -215,6 +227,14 @@ export class NodeHost {
     this.opts.transport.heartbeat();
     for (const r of this.quiescence.awake) {
       if (r.removed) continue;
+      if (r.holdTicks > 0) {
+        // A new group's first election belongs to its designated voter for a while.
+        if (r.raft.lead === NONE) {
+          r.holdTicks--;
+          continue;
+        }
+        r.holdTicks = 0;
+      }
       this.quiescence.tickReplica(r);
       this.dirty.add(r);
     }

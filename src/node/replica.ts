@@ -83,6 +83,8 @@ export class Replica {
   quiescedAt: number | undefined = undefined;
   /** Consecutive ticks this leader could have quiesced. */
   quietTicks = 0;
+  /** Ticks left in which this replica's election timer stands still while no leader is known (src/node/first-election.ts). */
+  holdTicks = 0;
 
   constructor(
     readonly group: number,

@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
-import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
+import { createServer, protos } from '../api/protos.js';
 import { encodeCommand } from '../apply/commands.js';
 import { OwnershipMap } from '../distribution/ownership.js';
 import { Hlc } from '../hlc/hlc.js';
@@ -230,7 +230,7 @@ function watchMetrics(ctx: NodeContext): void {
 }
 
 async function startGrpc(ctx: NodeContext, inbound: Inbound): Promise<{ server: grpc.Server; port: number }> {
-  const server = new grpc.Server(CHANNEL_OPTIONS);
+  const server = createServer();
   const p = protos();
   // Malformed requests answer INVALID_ARGUMENT, never grpc-js's untyped INTERNAL (src/server/malformed.ts).
   const add = (def: grpc.ServiceDefinition, impl: object): void => server.addService(tolerantDefinition(def), refuseMalformed(def, impl as grpc.UntypedServiceImplementation));

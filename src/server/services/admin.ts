@@ -46,11 +46,32 @@ export function groupStatus(ctx: NodeContext, group: number): GroupStatus | unde
   };
 }
 
+/**
+ * Lock counts by group, with the write generation they were counted at: locks
+ * change only by writes, so a count is scanned again only after one. A scan
+ * per group on every NodeStatus cost seconds at thousands of groups.
+ */
+const lockCounts = new WeakMap<NodeContext, Map<number, { generation: number; count: number }>>();
+
+async function txnLocks(ctx: NodeContext, group: number): Promise<number | undefined> {
+  const r = ctx.host.replica(group);
+  if (!r) return undefined;
+  let counts = lockCounts.get(ctx);
+  if (!counts) lockCounts.set(ctx, (counts = new Map<number, { generation: number; count: number }>()));
+  const state = GroupState.of(r);
+  const generation = state.machine.writeGeneration;
+  const known = counts.get(group);
+  if (known?.generation === generation) return known.count;
+  const count = await state.locks.countVersions(100_000);
+  counts.set(group, { generation, count });
+  return count;
+}
+
 async function nodeStatus(ctx: NodeContext): Promise<NodeStatusResponse> {
   const groups = [...ctx.host.replicas.keys()].sort((a, b) => a - b).flatMap((g) => groupStatus(ctx, g) ?? []);
   for (const g of groups) {
-    const r = ctx.host.replica(g.groupId!);
-    if (r) g.txnLocks = String(await GroupState.of(r).locks.countVersions(100_000));
+    const n = await txnLocks(ctx, g.groupId!);
+    if (n !== undefined) g.txnLocks = String(n);
   }
   return {
     nodeId: ctx.cfg.nodeId,
