@@ -90,9 +90,11 @@ process.on('SIGINT', () => shutdown('SIGINT'));
 
 if (raw.parentPid) {
   const parent = Number(raw.parentPid);
+  const childOf = process.ppid === parent;
   setInterval(() => {
-    // Reparented (our parent died; a zombie parent whose reaper is gone still answers kill 0), or gone.
-    let gone = process.ppid !== parent;
+    // Gone, or — when it is our parent — we were reparented (it died; a zombie parent that nobody
+    // reaps still answers kill 0).
+    let gone = childOf && process.ppid !== parent;
     try {
       process.kill(parent, 0);
     } catch {

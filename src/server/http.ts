@@ -17,7 +17,7 @@ export interface Health {
 }
 
 export function health(ctx: NodeContext): Health {
-  const groups = [...ctx.host.replicas.values()].map((r) => ({ group: r.group, leader: r.leader() as number, role: String(r.raft.role) }));
+  const groups = [...ctx.host.replicas.values()].filter((r) => !r.removed).map((r) => ({ group: r.group, leader: r.leader() as number, role: String(r.raft.role) }));
   const leaderlessGroups = groups.filter((g) => g.leader === 0).map((g) => g.group);
   const d = ctx.host.replica(DEFAULT_GROUP);
   const stalledJobs = d?.isLeader()
