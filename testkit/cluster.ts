@@ -340,6 +340,11 @@ export class TestCluster {
       const seen: string[] = [];
       for (const id of ids) {
         try {
+          // The gRPC endpoint too: callers go on to use it (a status call used to connect it here).
+          const { kv, admin } = this.clientsFor(id);
+          for (const client of [kv, admin]) {
+            await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + healthTimeoutMs, (e) => (e ? reject(e) : resolve())));
+          }
           const res = await fetch(`http://127.0.0.1:${this.httpPort(id)}/healthz`, { signal: AbortSignal.timeout(healthTimeoutMs) });
           const h = (await res.json()) as { groups: unknown[]; leaderlessGroups: number[] };
           const hosted = [...this.voters].filter(([, v]) => v.includes(id)).length;
