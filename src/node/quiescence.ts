@@ -14,10 +14,13 @@
 //   of its batches arrived within an election timeout. When a peer stops being
 //   live — or its batches carry a new incarnation: it restarted, and leads
 //   nothing — the followers quiesced under its leadership wake with their
-//   election timers run out, and campaign. A follower woken otherwise counts
-//   its election timer from when its leader's node was last heard.
+//   election timers run out, and campaign; the leaders quiesced with it as a
+//   member wake too, so their CheckQuorum counts it out (else a quiesced
+//   leader would report a dead follower active for as long as it slept). A
+//   follower woken otherwise counts its election timer from when its leader's
+//   node was last heard.
 
-import { MessageType, type Message, type NodeId } from '../raft/index.js';
+import { MessageType, StateRole, type Message, type NodeId } from '../raft/index.js';
 import type { Replica } from './replica.js';
 
 /** A leader quiesces after this many consecutive ticks with nothing to do. */
@@ -83,11 +86,32 @@ export class Quiescence {
     }
     if (dead.length === 0) return [];
     for (const peer of dead) this.live.delete(peer);
-    return dead.flatMap((peer) => this.wakeFollowersOf(peer));
+    return dead.flatMap((peer) => [...this.wakeFollowersOf(peer), ...this.wakeLeadersOver(peer)]);
+  }
+
+  /**
+   * Wakes the leaders quiesced with `peer` among their members: a quiesced
+   * leader is not ticked, so without this its view of `peer` (recentActive,
+   * what membership checks and status read) would stay as it was when the
+   * group went quiet. Awake, the leader's CheckQuorum counts `peer` out after
+   * an election timeout without an answer; with nothing to do it quiesces
+   * again.
+   */
+  protected wakeLeadersOver(peer: NodeId): Replica[] {
+    const woken: Replica[] = [];
+    for (const r of [...this.sleeping]) {
+      if (r.raft.role !== StateRole.Leader) continue;
+      const cs = r.raft.confState();
+      if (!cs.voters.includes(peer) && !cs.learners.includes(peer)) continue;
+      this.wake(r);
+      this.stats.wokenByLiveness++;
+      woken.push(r);
+    }
+    return woken;
   }
 
   /** Wakes the followers quiesced under `peer`'s leadership, counting the leader as not heard from since they slept. */
-  private wakeFollowersOf(peer: NodeId): Replica[] {
+  protected wakeFollowersOf(peer: NodeId): Replica[] {
     const woken: Replica[] = [];
     for (const r of [...this.sleeping]) {
       if (r.raft.lead !== peer) continue;
@@ -147,10 +171,9 @@ export class Quiescence {
     this.stats.woken++;
   }
 
-  /** A replica opened on this node: awake until it quiesces. */
+  /** A replica opened on this node: awake until it quiesces (a new Replica is never quiesced). */
   add(r: Replica): void {
-    if (r.quiescedAt === undefined) this.awake.add(r);
-    else this.sleeping.add(r);
+    this.awake.add(r);
   }
 
   /** A replica that stopped (removed from its group): neither ticked nor woken. */

@@ -159,6 +159,46 @@ describe('quiescence on the host', () => {
     expect(c.nodes.filter((n) => n !== old).reduce((s, n) => s + n.q.stats.wokenByLiveness, 0)).toBeGreaterThan(0);
   });
 
+  it('a follower that dies while the group is quiesced is counted out by its leader: node liveness wakes the leader, whose CheckQuorum sees no answer', () => {
+    const c = new Cluster();
+    c.ticksUntilLeader(200);
+    for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
+    const l = c.leader()!;
+    expect(l.replica.quiescedAt).toBeDefined();
+    const victim = c.nodes.find((n) => n !== l)!;
+    const other = c.nodes.find((n) => n !== l && n !== victim)!;
+    expect(l.raft.status().progress.get(victim.id)?.recentActive).toBe(true);
+    victim.down = true;
+    for (let i = 0; i < 4 * ELECTION; i++) c.tick();
+    const progress = l.raft.status().progress;
+    expect(l.raft.role, 'the leader keeps its quorum').toBe(StateRole.Leader);
+    expect(progress.get(victim.id)?.recentActive, 'the dead follower is counted out').toBe(false);
+    expect(progress.get(other.id)?.recentActive, 'the live follower is not').toBe(true);
+    expect(l.q.stats.wokenByLiveness).toBeGreaterThan(0);
+    // With nothing to do the group goes quiet again, the dead follower still counted out.
+    expect(l.replica.quiescedAt).toBeDefined();
+    const before = c.sent;
+    for (let i = 0; i < 5 * ELECTION; i++) c.tick();
+    expect(c.sent - before).toBe(0);
+    expect(l.raft.status().progress.get(victim.id)?.recentActive).toBe(false);
+  });
+
+  it('planted bug — a quiesced leader that never wakes on a follower’s death — reports the dead follower active forever, and the check sees it', () => {
+    class LeadersSleepOn extends Quiescence {
+      protected override wakeLeadersOver(): Replica[] {
+        return [];
+      }
+    }
+    const c = new Cluster((id) => new LeadersSleepOn(id, ELECTION, true));
+    c.ticksUntilLeader(200);
+    for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
+    const l = c.leader()!;
+    const victim = c.nodes.find((n) => n !== l)!;
+    victim.down = true;
+    for (let i = 0; i < 4 * ELECTION; i++) c.tick();
+    expect(l.raft.status().progress.get(victim.id)?.recentActive).toBe(true);
+  });
+
   it('planted bug — followers that never wake on their leader’s death — leaves the group leaderless, and the failover check sees it', () => {
     class NeverWakes extends Quiescence {
       override tick(): Replica[] {

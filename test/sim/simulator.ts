@@ -56,6 +56,8 @@ export interface SimOptions {
   readonly plantNeverWake?: boolean;
   /** Planted bug (quiesce mode): a woken core is not told the ticks it missed (a lease outlives the quiescence). */
   readonly plantWakeForgetsTicks?: boolean;
+  /** Planted bug (quiesce mode): a quiesced leader never wakes when a follower's node dies (it reports it active). */
+  readonly plantLeaderSleepsOn?: boolean;
 }
 
 export interface SimCounters {
@@ -77,6 +79,8 @@ export interface SimCounters {
   wokenByLiveness?: number;
   /** A crash of a leader while its group was quiesced. */
   quiescedLeaderCrashes?: number;
+  /** A quiesced leader woken because a member's node stopped being live. */
+  leadersWokenByLiveness?: number;
 }
 
 export interface SimResult {
@@ -134,6 +138,8 @@ interface SimNode {
   /** Quiesce mode: the step a node heartbeat from each peer last arrived, and the peer's incarnation then. */
   readonly heardAt: Map<NodeId, number>;
   readonly seenIncarnation: Map<NodeId, number>;
+  /** Quiesce mode: the peers this node counted live at its last tick (src/node/quiescence.ts `live`). */
+  readonly live: Set<NodeId>;
   /** A new one at every (re)start. */
   readonly incarnation: number;
 }
@@ -204,7 +210,7 @@ export class Simulator {
   constructor(opts: SimOptions) {
     this.opts = opts;
     this.r = rng(opts.seed * 2654435761 + 1);
-    if (opts.quiesce) Object.assign(this.counters, { quiesced: 0, woken: 0, wokenByLiveness: 0, quiescedLeaderCrashes: 0 });
+    if (opts.quiesce) Object.assign(this.counters, { quiesced: 0, woken: 0, wokenByLiveness: 0, quiescedLeaderCrashes: 0, leadersWokenByLiveness: 0 });
     const voters: NodeId[] = [];
     for (let i = 1; i <= opts.nodes; i++) voters.push(nodeId(i));
     for (const id of voters) this.startNode(id, new MemoryStorage({ voters, learners: [] }));
@@ -282,6 +288,7 @@ export class Simulator {
       quietTicks: 0,
       heardAt: new Map(),
       seenIncarnation: new Map(),
+      live: new Set(),
       incarnation: ++this.incarnations,
     };
     this.nodes.set(id, node);
@@ -302,7 +309,11 @@ export class Simulator {
     for (const rs of rd.readStates) this.onReadState(n, rs.index, rs.context);
     n.raft.advance();
     this.maybeCompact(n);
-    if (n.removed) n.alive = false; // destroyed once it applied its own removal
+    if (n.removed) {
+      // Destroyed once it applied its own removal: from here it is silent, as if it crashed now.
+      n.alive = false;
+      this.crashedAt.set(n.id, this.now);
+    }
   }
 
   private installSnapshot(n: SimNode, s: Snapshot): void {
@@ -476,11 +487,16 @@ export class Simulator {
   }
 
   private tickQuiescing(n: SimNode): void {
+    const silent = this.peersGoneSilent(n);
     if (n.quiescedAt !== undefined) {
       // A follower whose leader's node went silent wakes (unless the planted bug forgets to).
       if (!this.opts.plantNeverWake && n.raft.role !== StateRole.Leader && !this.isLive(n, n.raft.lead)) {
         this.wake(n);
         this.counters.wokenByLiveness!++;
+      } else if (!this.opts.plantLeaderSleepsOn && n.raft.role === StateRole.Leader && this.memberWentSilent(n, silent)) {
+        // A quiesced leader is not ticked: awake, its CheckQuorum counts the silent member out.
+        this.wake(n);
+        this.counters.leadersWokenByLiveness!++;
       } else {
         return;
       }
@@ -512,6 +528,35 @@ export class Simulator {
     n.quietTicks = 0;
     this.counters.woken!++;
     this.mix(`wake:${n.id}`);
+  }
+
+  /** The peers that stopped being live since this node's last tick (as the host's Quiescence.tick finds them). */
+  private peersGoneSilent(n: SimNode): NodeId[] {
+    for (const [peer] of n.heardAt) if (peer !== n.id && this.isLive(n, peer)) n.live.add(peer);
+    const silent = [...n.live].filter((peer) => !this.isLive(n, peer));
+    for (const peer of silent) n.live.delete(peer);
+    return silent;
+  }
+
+  /** Whether one of `silent` is a member of this leader's group. */
+  private memberWentSilent(n: SimNode, silent: readonly NodeId[]): boolean {
+    if (silent.length === 0) return false;
+    const cs = n.raft.confState();
+    return silent.some((p) => cs.voters.includes(p) || cs.learners.includes(p));
+  }
+
+  /** No leader counts a member active long after the member's node crashed (membership checks read this). */
+  private checkDeadFollowersCountedOut(): void {
+    for (const n of this.liveNodes()) {
+      if (n.raft.role !== StateRole.Leader) continue;
+      for (const [id, pr] of n.raft.status().progress) {
+        const f = this.nodes.get(id);
+        const deadSince = f && !f.alive ? this.crashedAt.get(id) : undefined;
+        if (id !== n.id && pr.recentActive && deadSince !== undefined && this.now - deadSince > 4 * ELECTION_TICKS) {
+          throw new Violation(`leader ${n.id} still counts node ${id} active ${this.now - deadSince} ticks after it crashed`);
+        }
+      }
+    }
   }
 
   /** No replica sleeps under a leader that crashed long ago (the wake by node liveness works). */
@@ -715,7 +760,10 @@ export class Simulator {
       else if (l !== n.id) throw new Violation(`election safety: nodes ${l} and ${n.id} both lead term ${n.raft.term}`);
     }
     if (this.now % 8 === 0) this.checkLogMatching();
-    if (this.opts.quiesce) this.checkNoneAsleepUnderDeadLeader();
+    if (this.opts.quiesce) {
+      this.checkNoneAsleepUnderDeadLeader();
+      this.checkDeadFollowersCountedOut();
+    }
   }
 
   /** Log matching, part 2: logs that agree at an index agree on every earlier index. */
