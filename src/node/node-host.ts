@@ -86,6 +86,10 @@ const RETAIN_CAP_FACTOR = 8;
 
 export class NodeHost {
   readonly replicas = new Map<number, Replica>();
+  /** Raft messages that arrived from peers, by type (metrics). */
+  readonly received = new Map<string, number>();
+  /** Messages for a group this node hosts no replica of, that could not create one (not an append, heartbeat or snapshot). */
+  droppedNoReplica = 0;
   private logStore!: RaftLogStore;
   private ticker: NodeJS.Timeout | undefined;
   private loopRunning = false;
@@ -243,12 +247,16 @@ export class NodeHost {
 
   /** Delivers raft messages that arrived from a peer. */
   deliver(group: number, m: Message): void {
+    this.received.set(m.type, (this.received.get(m.type) ?? 0) + 1);
     if (this.opts.admit && !this.opts.admit(group)) return;
     const r = this.replicas.get(group);
     if (!r) {
       // A leader reaching a node that holds no replica: the node was added to
       // the group. Create an empty replica; the leader sends a snapshot.
-      if (m.type !== MessageType.App && m.type !== MessageType.Heartbeat && m.type !== MessageType.Snap) return;
+      if (m.type !== MessageType.App && m.type !== MessageType.Heartbeat && m.type !== MessageType.Snap) {
+        this.droppedNoReplica++;
+        return;
+      }
       this.createReplica(group).then(
         (nr) => {
           nr.raft.step(m);

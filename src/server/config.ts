@@ -70,6 +70,8 @@ export interface NodeConfig {
   readonly replaceNode: boolean;
   /** Idle groups stop being ticked (src/node/quiescence.ts). */
   readonly quiesce: boolean;
+  /** Groups with ids up to this get their own metric series; the rest are summed under group="other" (bounded cardinality). */
+  readonly metricsGroupSeries: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +103,7 @@ export interface RawOptions {
   txnResolverIntervalMs?: string;
   maxClockOffsetMs?: string;
   maxClockDriftMs?: string;
+  metricsGroupSeries?: string;
   logLevel?: string;
   replaceNode?: boolean;
   /** commander's --no-quiesce sets this false. */
@@ -124,6 +127,7 @@ export const DEFAULTS = {
   txnResolverIntervalMs: 2000,
   maxClockOffsetMs: 50,
   maxClockDriftMs: 500,
+  metricsGroupSeries: 100,
   logLevel: 'info',
 };
 
@@ -231,6 +235,7 @@ const TUNABLES: readonly (readonly [Tunable, string, number, number])[] = [
   ['maxClockOffsetMs', '--max-clock-offset-ms', 0, 10_000],
   // Below MAX_COMMAND_AHEAD (10 s, src/apply/clock-bound.ts): apply must accept what the API lets through.
   ['maxClockDriftMs', '--max-clock-drift-ms', 1, 5000],
+  ['metricsGroupSeries', '--metrics-group-series', 0, 100_000],
 ];
 
 function tunables(problems: string[], raw: RawOptions): Record<Tunable, number> {

@@ -2,10 +2,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SplitJob } from '../migration/job.js';
 import type { NodeHost } from '../node/node-host.js';
-import { StateRole } from '../raft/index.js';
+import { NONE, StateRole } from '../raft/index.js';
+
+/** The `group` label of groups beyond the per-group series limit: their counts are summed under it. */
+export const OTHER_GROUPS = 'other';
 
 export class Metrics {
   readonly registry = new Registry();
+  /** Groups with ids up to this get their own series (a node may host thousands: Prometheus wants bounded cardinality). */
+  readonly groupSeries: number;
   readonly requests = new Counter({ name: 'ferrykv_requests_total', help: 'Requests by method and result code', labelNames: ['method', 'code'], registers: [this.registry] });
   readonly requestDuration = new Histogram({
     name: 'ferrykv_request_duration_seconds',
@@ -34,8 +39,14 @@ export class Metrics {
   readonly appliedEntries = new Counter({ name: 'ferrykv_applied_entries_total', help: 'Committed entries applied per group', labelNames: ['group'], registers: [this.registry] });
   readonly confChanges = new Counter({ name: 'ferrykv_raft_conf_changes_total', help: 'Membership changes applied per group', labelNames: ['group'], registers: [this.registry] });
 
-  constructor() {
+  constructor(opts: { groupSeries?: number } = {}) {
+    this.groupSeries = opts.groupSeries ?? 100;
     collectDefaultMetrics({ register: this.registry, prefix: 'ferrykv_process_' });
+  }
+
+  /** The `group` label value for group `g`: its id, or "other" beyond the per-group series limit. */
+  group(g: number): string {
+    return g <= this.groupSeries ? String(g) : OTHER_GROUPS;
   }
 
   /** Migration jobs by phase, stalled jobs and copy rates, read from the default group's leader at scrape time. */
@@ -85,7 +96,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'ferrykv_raft_quiescence_events',
-      help: 'Times replicas on this node quiesced, woke, and woke because a leader\'s node stopped being live or restarted (counts since start)',
+      help: 'Times replicas on this node quiesced, woke, and woke because a node stopped being live or restarted (followers of its leaders, leaders with it as a member; counts since start)',
       labelNames: ['event'],
       registers: [this.registry],
       collect() {
@@ -115,6 +126,32 @@ export class Metrics {
     });
   }
 
+  /** Raft messages sent and received by type, and dropped by reason (node-wide, every group). */
+  watchRaftMessages(read: () => { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number>; dropped: Readonly<Record<string, number>> }): void {
+    new Counter({
+      name: 'ferrykv_raft_messages_total',
+      help: 'Raft messages this node sent to and received from peers, by message type',
+      labelNames: ['dir', 'type'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const v = read();
+        for (const [type, n] of v.sent) this.inc({ dir: 'sent', type }, n);
+        for (const [type, n] of v.received) this.inc({ dir: 'received', type }, n);
+      },
+    });
+    new Counter({
+      name: 'ferrykv_raft_messages_dropped_total',
+      help: 'Raft messages dropped by this node: queue_full (a peer\'s send queue was full), peer_broken (its connection had just failed), no_replica (a message for a group with no replica here)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(read().dropped)) this.inc({ reason }, n);
+      },
+    });
+  }
+
   /** Client work in flight on the node (its admission bounds; refusals count as OVERLOADED in ferrykv_requests_total). */
   watchAdmission(inFlight: () => { ops: number; bytes: number }): void {
     for (const [name, help, pick] of [
@@ -132,8 +169,13 @@ export class Metrics {
     }
   }
 
-  /** Per-group raft gauges, read from the host at scrape time. */
+  /**
+   * Raft gauges read from the host at scrape time: per group for the groups
+   * within the series limit (counters of the others summed under
+   * group="other"), and node-wide totals over every hosted group.
+   */
   watchHost(host: NodeHost): void {
+    const limit = this.groupSeries;
     const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {
       new Gauge({
         name,
@@ -142,18 +184,23 @@ export class Metrics {
         registers: [this.registry],
         collect() {
           this.reset();
-          for (const [id, r] of host.replicas) if (!r.removed) this.set({ group: String(id) }, read(r));
+          for (const [id, r] of host.replicas) if (!r.removed && id <= limit) this.set({ group: String(id) }, read(r));
         },
       });
     };
     new Counter({
       name: 'ferrykv_raft_proposals_total',
-      help: 'Entries proposed per group by this node while leading',
+      help: `Entries proposed per group by this node while leading (groups beyond id ${limit} summed under group="${OTHER_GROUPS}")`,
       labelNames: ['group'],
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [id, r] of host.replicas) this.inc({ group: String(id) }, r.proposedEntries);
+        let other = 0;
+        for (const [id, r] of host.replicas) {
+          if (id <= limit) this.inc({ group: String(id) }, r.proposedEntries);
+          else other += r.proposedEntries;
+        }
+        if (other > 0) this.inc({ group: OTHER_GROUPS }, other);
       },
     });
     gauge('ferrykv_raft_term', 'Current raft term per group', (r) => r.raft.term);
@@ -161,5 +208,38 @@ export class Metrics {
     gauge('ferrykv_raft_applied_index', 'Applied index per group', (r) => r.sm.appliedIndex());
     gauge('ferrykv_raft_is_leader', '1 if this node leads the group', (r) => (r.raft.role === StateRole.Leader ? 1 : 0));
     gauge('ferrykv_raft_log_entries', 'Entries in the raft log per group', (r) => r.storage.lastIndex() - r.storage.firstIndex() + 1);
+    // Node-wide, every group counted whatever the series limit.
+    const roles = ['Leader', 'Follower', 'Candidate', 'PreCandidate'] as const;
+    new Gauge({
+      name: 'ferrykv_node_raft_groups',
+      help: 'Groups with a replica on this node, by the replica\'s raft role',
+      labelNames: ['role'],
+      registers: [this.registry],
+      collect() {
+        const n = new Map<string, number>(roles.map((x) => [x, 0]));
+        for (const r of host.replicas.values()) if (!r.removed) n.set(r.raft.role, (n.get(r.raft.role) ?? 0) + 1);
+        for (const [role, v] of n) this.set({ role: role.toLowerCase() }, v);
+      },
+    });
+    new Gauge({
+      name: 'ferrykv_node_raft_leaderless_groups',
+      help: 'Groups whose replica on this node knows no leader',
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const r of host.replicas.values()) if (!r.removed && r.raft.lead === NONE) n++;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'ferrykv_node_raft_log_entries',
+      help: 'Entries in the raft logs of every group on this node',
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const r of host.replicas.values()) if (!r.removed) n += r.storage.lastIndex() - r.storage.firstIndex() + 1;
+        this.set(n);
+      },
+    });
   }
 }

@@ -87,7 +87,7 @@ export async function checkGroupConsistency(ctx: NodeContext, group: number): Pr
   try {
     const rep = await verifyRange(ctx, { groupId: group, start: Buffer.alloc(0), end: Buffer.alloc(0), readTs: '0', maxKeys: 20 }, ctx.cfg.consistencyCheckRateLimit);
     ctx.consistency.set(group, { consistent: rep.consistent === true, at: Date.now(), differing: (rep.differingKeys ?? []).length });
-    ctx.metrics.consistencyChecks.inc({ group: String(group), result: rep.consistent ? 'consistent' : 'inconsistent' });
+    ctx.metrics.consistencyChecks.inc({ group: ctx.metrics.group(group), result: rep.consistent ? 'consistent' : 'inconsistent' });
     if (rep.consistent) ctx.log.info({ groupId: group, bytes: rep.bytesScanned, durationMs: rep.durationMs }, 'consistency check: replicas agree');
     else
       ctx.log.error(
@@ -95,7 +95,7 @@ export async function checkGroupConsistency(ctx: NodeContext, group: number): Pr
         'consistency check: REPLICAS DIFFER',
       );
   } catch (e) {
-    ctx.metrics.consistencyChecks.inc({ group: String(group), result: 'error' });
+    ctx.metrics.consistencyChecks.inc({ group: ctx.metrics.group(group), result: 'error' });
     ctx.log.warn({ groupId: group, err: (e as Error).message }, 'consistency check could not finish; will retry');
   }
 }

@@ -127,15 +127,15 @@ function newHost(cfg: NodeConfig, log: Logger, store: Store, transport: Transpor
     logRetainMs: cfg.logRetainMs,
     onConfChange: (g: number, cc: ConfChange) => {
       if (cc.context && cc.context.byteLength > 0 && cc.type !== ConfChangeType.RemoveNode) transport.setPeer(cc.nodeId, new TextDecoder().decode(cc.context));
-      metrics.confChanges.inc({ group: String(g) });
+      metrics.confChanges.inc({ group: metrics.group(g) });
     },
     onLeaderChange: (g, leader, term) => {
-      metrics.leaderChanges.inc({ group: String(g) });
+      metrics.leaderChanges.inc({ group: metrics.group(g) });
       log.info({ groupId: g, leader, term }, 'leader changed');
     },
     onApply: (g, n, seconds) => {
-      metrics.applyDuration.observe({ group: String(g) }, seconds);
-      metrics.appliedEntries.inc({ group: String(g) }, n);
+      metrics.applyDuration.observe({ group: metrics.group(g) }, seconds);
+      metrics.appliedEntries.inc({ group: metrics.group(g) }, n);
     },
     onFatal: (e) => {
       log.fatal({ err: e.message, stack: e.stack }, 'fatal error in the ready loop; exiting');
@@ -218,8 +218,9 @@ function newPlanes(cfg: NodeConfig, log: Logger, parts: { host: NodeHost; transp
 
 /** The node's metrics that are read from its parts when scraped. */
 function watchMetrics(ctx: NodeContext): void {
-  const { metrics, host, admission } = ctx;
+  const { metrics, host, admission, transport } = ctx;
   metrics.watchHost(host);
+  metrics.watchRaftMessages(() => ({ sent: transport.stats.sent, received: host.received, dropped: { queue_full: transport.stats.dropped.queueFull, peer_broken: transport.stats.dropped.peerBroken, no_replica: host.droppedNoReplica } }));
   metrics.watchAdmission(() => ({ ops: admission.inFlightOps, bytes: admission.inFlightBytes }));
   metrics.watchJobs(() => {
     const r = host.replica(DEFAULT_GROUP);
@@ -268,7 +269,7 @@ export class FerryServer {
     const { cfg, log } = this;
     if (cfg.testHooks) log.warn('TEST HOOKS ENABLED (FERRYKV_TEST_HOOKS=1): fault injection RPCs are available');
     const store = await openStore(cfg, log);
-    const metrics = new Metrics();
+    const metrics = new Metrics({ groupSeries: cfg.metricsGroupSeries });
     const hlc = new Hlc({ maxDriftMs: cfg.maxClockDriftMs });
     // Until the first catalog arrives the node routes by the cluster file's table (version 0).
     const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -61,8 +61,15 @@ interface Peer {
 const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 
+/** Raft messages by type, and messages the transport dropped by reason (metrics: src/server/metrics.ts). */
+export interface TransportStats {
+  readonly sent: Map<string, number>;
+  readonly dropped: { queueFull: number; peerBroken: number };
+}
+
 export class Transport {
   private readonly peers = new Map<NodeId, Peer>();
+  readonly stats: TransportStats = { sent: new Map(), dropped: { queueFull: 0, peerBroken: 0 } };
   private faults = new Map<NodeId, PeerFault>();
   private flushScheduled = false;
   private closed = false;
@@ -114,6 +121,7 @@ export class Transport {
     }
     const fault = this.faults.get(m.to);
     if (fault && fault.drop > 0 && this.random() < fault.drop) return;
+    this.stats.sent.set(m.type, (this.stats.sent.get(m.type) ?? 0) + 1);
     const bytes = encodeRaftMessage(group, m);
     if (fault && fault.delayMs > 0) {
       setTimeout(() => this.enqueue(p, group, bytes), fault.delayMs).unref();
@@ -152,7 +160,10 @@ export class Transport {
   private enqueue(p: Peer, group: number, bytes: Uint8Array): void {
     if (this.closed) return;
     p.queue.push({ group, bytes });
-    if (p.queue.length > this.maxQueued) p.queue.shift();
+    if (p.queue.length > this.maxQueued) {
+      p.queue.shift();
+      this.stats.dropped.queueFull++;
+    }
     this.scheduleFlush();
   }
 
@@ -173,6 +184,7 @@ export class Transport {
       const batch = p.queue;
       p.queue = [];
       if (now < p.brokenUntil) {
+        this.stats.dropped.peerBroken += batch.length;
         this.reportUnreachable(p, batch);
         continue;
       }

@@ -93,6 +93,12 @@ describe('SDK under leader kill and leader transfer', () => {
       expect(metrics, name).toContain(name);
     }
     expect(metrics).toMatch(/ferrykv_raft_term\{group="1"\} [1-9]/);
+    // Node-wide figures over every group: roles, and raft traffic by type (the cluster elected, so votes went out).
+    expect(metrics).toMatch(/^ferrykv_node_raft_groups\{role="leader"\} \d+$/m);
+    expect(metrics).toMatch(/^ferrykv_node_raft_leaderless_groups 0$/m);
+    expect(metrics).toMatch(/^ferrykv_raft_messages_total\{dir="sent",type="(?:App|AppResp)"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^ferrykv_raft_messages_total\{dir="received",type="(?:App|AppResp)"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^ferrykv_raft_messages_dropped_total\{reason="queue_full"\} 0$/m);
     const health = (await (await fetch(`http://127.0.0.1:${c.httpPort(2)}/healthz`)).json()) as { status: string; groups: unknown[] };
     expect(health.status).toBe('ok');
     expect(health.groups).toHaveLength(3);
