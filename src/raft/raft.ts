@@ -133,6 +133,8 @@ export const QUIESCE_CONTEXT = '\u0000quiesce';
 
 /** A pre-candidate refused by a voter asks again within this many ticks. */
 const PREVOTE_RETRY_TICKS = 3;
+/** Pre-vote rounds that retry within a few ticks before the retries back off. */
+const QUICK_PREVOTE_ROUNDS = 3;
 
 export class Raft {
   readonly id: NodeId;
@@ -158,6 +160,8 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   /** Ticks until a pre-candidate asks again (chosen when it becomes one). */
   private preVoteRetryTicks = 0;
+  /** Pre-vote rounds since this node last knew a leader or stood in a real election: each waits twice as long as the one before. */
+  private preVoteRounds = 0;
   /** Logical clock: ticks since this instance started (lease reads). */
   private ticks = 0;
   private leadTransferee: NodeId = NONE;
@@ -580,19 +584,27 @@ export class Raft {
     this.reset(term);
     this.lead = lead;
     this.role = StateRole.Follower;
+    if (lead !== NONE) this.preVoteRounds = 0;
   }
 
   private becomePreCandidate(): void {
     assert(this.role !== StateRole.Leader, 'leader cannot become pre-candidate');
     // A pre-candidate keeps its term and vote; it only learns whether it could win.
     this.votes.clear();
-    this.preVoteRetryTicks = 2 + Math.floor(this.random() * PREVOTE_RETRY_TICKS);
+    // Three quick retries first (a voter still inside its lease grants a few ticks
+    // later), then each round waits twice as long, up to the election timeout
+    // (tickElection): under overload — thousands of groups electing at once,
+    // answers slower than the retry — fixed quick retries multiplied the
+    // traffic that made the answers slow, and no group got elected.
+    this.preVoteRetryTicks = (2 + Math.floor(this.random() * PREVOTE_RETRY_TICKS)) * 2 ** Math.min(Math.max(0, this.preVoteRounds - QUICK_PREVOTE_ROUNDS), 8);
+    this.preVoteRounds++;
     this.lead = NONE;
     this.role = StateRole.PreCandidate;
   }
 
   private becomeCandidate(): void {
     assert(this.role !== StateRole.Leader, 'leader cannot become candidate');
+    this.preVoteRounds = 0;
     this.reset(this.term + 1);
     this.vote = this.id;
     this.role = StateRole.Candidate;
@@ -814,16 +826,19 @@ export class Raft {
       case MessageType.App:
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.preVoteRounds = 0;
         this.handleAppend(m);
         return;
       case MessageType.Heartbeat:
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.preVoteRounds = 0;
         this.handleHeartbeat(m);
         return;
       case MessageType.Snap:
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.preVoteRounds = 0;
         this.handleSnapshot(m);
         return;
       case MessageType.TransferLeader:

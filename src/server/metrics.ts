@@ -127,7 +127,16 @@ export class Metrics {
   }
 
   /** Raft messages sent and received by type, and dropped by reason (node-wide, every group). */
-  watchRaftMessages(read: () => { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number>; dropped: Readonly<Record<string, number>> }): void {
+  watchRaftMessages(read: () => { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number>; dropped: Readonly<Record<string, number>>; blocked: number }): void {
+    new Counter({
+      name: 'ferrykv_raft_transport_blocked_total',
+      help: 'Times a peer\'s raft stream buffer filled and this node\'s raft messages waited (bounded) for it to drain',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read().blocked);
+      },
+    });
     new Counter({
       name: 'ferrykv_raft_messages_total',
       help: 'Raft messages this node sent to and received from peers, by message type',

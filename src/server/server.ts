@@ -220,7 +220,7 @@ function newPlanes(cfg: NodeConfig, log: Logger, parts: { host: NodeHost; transp
 function watchMetrics(ctx: NodeContext): void {
   const { metrics, host, admission, transport } = ctx;
   metrics.watchHost(host);
-  metrics.watchRaftMessages(() => ({ sent: transport.stats.sent, received: host.received, dropped: { queue_full: transport.stats.dropped.queueFull, peer_broken: transport.stats.dropped.peerBroken, no_replica: host.droppedNoReplica } }));
+  metrics.watchRaftMessages(() => ({ sent: transport.stats.sent, received: host.received, dropped: { queue_full: transport.stats.dropped.queueFull, peer_broken: transport.stats.dropped.peerBroken, no_replica: host.droppedNoReplica }, blocked: transport.stats.blocked }));
   metrics.watchAdmission(() => ({ ops: admission.inFlightOps, bytes: admission.inFlightBytes }));
   metrics.watchJobs(() => {
     const r = host.replica(DEFAULT_GROUP);

@@ -56,6 +56,8 @@ interface Peer {
   brokenUntil: number;
   backoffMs: number;
   connected: boolean;
+  /** The stream's buffer is full (write returned false): batches wait in `queue` (bounded) until it drains. */
+  blocked: boolean;
 }
 
 const MIN_BACKOFF_MS = 50;
@@ -65,11 +67,13 @@ const MAX_BACKOFF_MS = 2000;
 export interface TransportStats {
   readonly sent: Map<string, number>;
   readonly dropped: { queueFull: number; peerBroken: number };
+  /** Times a peer's stream buffer filled and sending waited for it to drain. */
+  blocked: number;
 }
 
 export class Transport {
   private readonly peers = new Map<NodeId, Peer>();
-  readonly stats: TransportStats = { sent: new Map(), dropped: { queueFull: 0, peerBroken: 0 } };
+  readonly stats: TransportStats = { sent: new Map(), dropped: { queueFull: 0, peerBroken: 0 }, blocked: 0 };
   private faults = new Map<NodeId, PeerFault>();
   private flushScheduled = false;
   private closed = false;
@@ -96,7 +100,7 @@ export class Transport {
       }
       return;
     }
-    this.peers.set(id, { id, address, client: undefined, stream: undefined, queue: [], ping: false, brokenUntil: 0, backoffMs: MIN_BACKOFF_MS, connected: false });
+    this.peers.set(id, { id, address, client: undefined, stream: undefined, queue: [], ping: false, brokenUntil: 0, backoffMs: MIN_BACKOFF_MS, connected: false, blocked: false });
   }
 
   peerAddress(id: NodeId): string | undefined {
@@ -178,6 +182,11 @@ export class Transport {
     this.flushScheduled = false;
     const now = Date.now();
     for (const p of this.peers.values()) {
+      // Back-pressure: while the stream has not drained, messages wait in the bounded queue (the oldest are
+      // dropped past its bound; raft retransmits) instead of piling up unbounded in the stream's buffer, where
+      // under overload they aged past any use — thousands of groups' votes arriving seconds late, elections
+      // timing out and retrying into the same backlog. A pending ping leaves with the next batch.
+      if (p.blocked) continue;
       const ping = p.ping;
       p.ping = false;
       if (p.queue.length === 0 && !ping) continue;
@@ -189,14 +198,27 @@ export class Transport {
         continue;
       }
       if (!p.stream) this.openStream(p);
-      const ok = p.stream!.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, incarnation: this.incarnation, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
-      void ok; // back-pressure: grpc buffers; the per-peer queue bound limits memory
+      const stream = p.stream!;
+      const ok = stream.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, incarnation: this.incarnation, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
+      if (!ok) {
+        p.blocked = true;
+        this.stats.blocked++;
+        stream.once('drain', () => {
+          if (p.stream !== stream) return; // closed meanwhile: the close unblocked the peer
+          p.blocked = false;
+          this.scheduleFlush();
+        });
+      }
     }
   }
 
   private openStream(p: Peer): void {
     const stream = this.client(p).raft((err) => {
-      if (p.stream === stream) p.stream = undefined;
+      if (p.stream === stream) {
+        p.stream = undefined;
+        p.blocked = false;
+        if (p.queue.length > 0) this.scheduleFlush();
+      }
       p.connected = false;
       if (err && !this.closed && err.details.startsWith(STORE_REFUSED)) this.opts.onRefused(p.id, err.details);
       if (err && !this.closed) {
@@ -222,6 +244,7 @@ export class Transport {
   private closePeer(p: Peer): void {
     p.stream?.end();
     p.stream = undefined;
+    p.blocked = false;
     p.client?.close();
     p.client = undefined;
     p.connected = false;

@@ -265,6 +265,36 @@ describe('PreVote', () => {
     expect(Math.max(...worst)).toBeLessThan(20);
   });
 
+  it('a pre-candidate nobody answers retries quickly three times, then backs off to the election timeout; hearing a leader makes its retries quick again', () => {
+    const { raft, storage } = soloRaft(1, [1, 2, 3], { electionTicks: 10, random: () => 0.5 });
+    const rounds: number[] = [];
+    const run = (ticks: number, from: number): void => {
+      for (let t = from; t < from + ticks; t++) {
+        raft.tick();
+        if (msgsOf(drain(raft, storage), MessageType.PreVote, 2).length > 0) rounds.push(t);
+      }
+    };
+    run(400, 0);
+    expect(raft.role).toBe(StateRole.PreCandidate);
+    const gaps = rounds.slice(1).map((t, i) => t - rounds[i]!);
+    // Three quick retries (a voter inside its lease grants a few ticks later)...
+    expect(gaps.slice(0, 3).every((g) => g <= 4)).toBe(true);
+    // ...then longer and longer, never beyond the randomized election timeout (here 15 ticks).
+    for (let i = 4; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThanOrEqual(gaps[i - 1]!);
+    expect(Math.max(...gaps)).toBe(15);
+    // 400 ticks of fixed quick retries were about 130 rounds, each a message to every voter.
+    expect(rounds.length).toBeLessThan(35);
+
+    // A leader's heartbeat: the next failover retries quickly again.
+    raft.step(message({ type: MessageType.Heartbeat, from: nodeId(2), to: nodeId(1), term: raft.term + 1 }));
+    drain(raft, storage);
+    expect(raft.role).toBe(StateRole.Follower);
+    rounds.length = 0;
+    run(60, 1000);
+    const again = rounds.slice(1, 4).map((t, i) => t - rounds[i]!);
+    expect(again.every((g) => g <= 4)).toBe(true);
+  });
+
   it.each([
     { preVote: true, checkQuorum: false, disrupted: false },
     { preVote: true, checkQuorum: true, disrupted: false },

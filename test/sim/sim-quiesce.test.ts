@@ -32,7 +32,7 @@ describe('Simulation with quiescence: 3 nodes, lease reads, every fault', () => 
 
   it('catches a planted bug: a woken core that is not told the ticks it missed serves a stale lease read', () => {
     // Rarer since quiesced leaders wake when a member's node goes silent (the stale lease then lives only until the new
-    // leader's first write, not until the next read): seed 2075 is the first of 1..2500 to show it.
+    // leader's first write, not until the next read): about one seed in a thousand shows it.
     const found = firstFailure(1, 2500, { nodes: 3, steps: 300, quiesce: true, lease: true, plantWakeForgetsTicks: true });
     expect(found).toMatch(/stale read/);
   });

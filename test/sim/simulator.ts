@@ -552,7 +552,7 @@ export class Simulator {
       for (const [id, pr] of n.raft.status().progress) {
         const f = this.nodes.get(id);
         const deadSince = f && !f.alive ? this.crashedAt.get(id) : undefined;
-        if (id !== n.id && pr.recentActive && deadSince !== undefined && this.now - deadSince > 4 * ELECTION_TICKS) {
+        if (id !== n.id && pr.recentActive && deadSince !== undefined && this.now - deadSince > 3 * ELECTION_TICKS) {
           throw new Violation(`leader ${n.id} still counts node ${id} active ${this.now - deadSince} ticks after it crashed`);
         }
       }
