@@ -57,7 +57,22 @@ import { CHANNEL_OPTIONS, protos } from '../src/api/protos.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 export const SERVER_BIN = join(root, 'dist/cmd/ferrykv-server.js');
 
+/** Ports this process handed out: the OS may give a just-closed ephemeral port again at once. */
+const handedOut = new Set<number>();
+
+/** A free loopback port, never one this process handed out before (two nodes once got the same one, and neither started). */
 export async function freePort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('freePort: the OS keeps returning ports already handed out');
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -175,7 +190,13 @@ export class TestCluster {
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2));
     c.voters = new Map(Array.from({ length: groups }, (_, i) => [i + 1, opts.groupVoters?.[i + 1] ?? voters]));
     for (const id of voters) c.startNode(id);
-    await c.waitForLeaders(voters, opts.leaderTimeoutMs);
+    try {
+      await c.waitForLeaders(voters, opts.leaderTimeoutMs);
+    } catch (e) {
+      // The caller never gets the cluster to clean up: stop the nodes that did start (the logs stay).
+      await c.cleanup(true);
+      throw e;
+    }
     return c;
   }
 
@@ -339,6 +360,13 @@ export class TestCluster {
       let ok = true;
       const seen: string[] = [];
       for (const id of ids) {
+        const proc = this.nodes.get(id)?.proc;
+        if (proc && proc.exitCode !== null && proc.exitCode !== 0 && proc.signalCode === null) {
+          // It failed on its own (a bad configuration, say): waiting longer cannot help.
+          const logFile = join(this.dir, `n${id}.log`);
+          const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
+          throw new Error(`node ${id} exited with code ${proc.exitCode} while waiting for leaders: ${tail}; logs in ${this.dir}`);
+        }
         try {
           // The gRPC endpoint too: callers go on to use it (a status call used to connect it here).
           const { kv, admin } = this.clientsFor(id);
