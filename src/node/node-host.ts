@@ -154,7 +154,7 @@ export class NodeHost {
     });
     const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule(group));
     const first = firstElection(group, this.opts.nodeId, raft, this.electionTicks);
-    r.holdTicks = first.holdTicks;
+    r.hold = first.hold;
     if (first.campaign) raft.campaign();
     this.replicas.set(group, r);
     this.quiescence.add(r);
@@ -231,13 +231,10 @@ export class NodeHost {
     this.opts.transport.heartbeat();
     for (const r of this.quiescence.awake) {
       if (r.removed) continue;
-      if (r.holdTicks > 0) {
+      if (r.hold) {
         // A new group's first election belongs to its designated voter for a while.
-        if (r.raft.lead === NONE) {
-          r.holdTicks--;
-          continue;
-        }
-        r.holdTicks = 0;
+        if (r.raft.lead === NONE && r.hold.tick(this.quiescence.isLive(r.hold.designated))) continue;
+        r.hold = undefined;
       }
       this.quiescence.tickReplica(r);
       this.dirty.add(r);

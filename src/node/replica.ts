@@ -9,6 +9,7 @@
 
 import { Raft, RaftError, StateRole, type Entry, type NodeId, type ReadState } from '../raft/index.js';
 import type { GroupLogStorage } from '../storage/raft-log-store.js';
+import type { ElectionHold } from './first-election.js';
 
 export class ReplicaError extends Error {
   constructor(
@@ -83,8 +84,8 @@ export class Replica {
   quiescedAt: number | undefined = undefined;
   /** Consecutive ticks this leader could have quiesced. */
   quietTicks = 0;
-  /** Ticks left in which this replica's election timer stands still while no leader is known (src/node/first-election.ts). */
-  holdTicks = 0;
+  /** While set, this replica's election timer stands still while no leader is known (src/node/first-election.ts). */
+  hold: ElectionHold | undefined = undefined;
 
   constructor(
     readonly group: number,

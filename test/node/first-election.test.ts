@@ -3,11 +3,12 @@
 // their election timers until they hear of a leader, so the group elects once,
 // with the designated leader, even when a message takes longer than an
 // election timeout to arrive — where three voters timing out together split
-// their votes round after round. A designated voter that is down delays the
-// first leader by the hold, no more.
+// their votes round after round. The hold runs down while the designated
+// voter's node is live, so one that starts late still holds the election; one
+// that is down delays the first leader by the hold's cap, no more.
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, NONE, Raft, StateRole, nodeId, type Message, type NodeId } from '../../src/raft/index.js';
-import { HOLD_ELECTION_TIMEOUTS, firstCampaigner, firstElection, neverLed } from '../../src/node/first-election.js';
+import { ElectionHold, HOLD_CAP_ELECTION_TIMEOUTS, HOLD_ELECTION_TIMEOUTS, firstCampaigner, firstElection, neverLed } from '../../src/node/first-election.js';
 import { seededRandom } from '../raft/harness.js';
 
 const ELECTION = 10;
@@ -17,8 +18,10 @@ interface Voter {
   readonly id: NodeId;
   readonly raft: Raft;
   readonly storage: MemoryStorage;
-  hold: number;
+  hold: ElectionHold | undefined;
   down: boolean;
+  /** Up from this tick on (a node that starts late: down until then, and its replica opens then). */
+  upAt: number;
   campaigns: number;
 }
 
@@ -31,21 +34,26 @@ class Group {
   constructor(
     readonly group: number,
     private readonly delay: number,
-    withRule: boolean,
+    private readonly withRule: boolean,
     seed: number,
     down: NodeId[] = [],
+    late: { id: NodeId; at: number } | undefined = undefined,
   ) {
     this.voters = VOTERS.map((id) => {
       const storage = new MemoryStorage({ voters: VOTERS, learners: [] });
       const raft = new Raft({ id, storage, electionTicks: ELECTION, random: seededRandom(seed * 31 + id) });
-      const v: Voter = { id, raft, storage, hold: 0, down: down.includes(id), campaigns: 0 };
-      if (withRule && !v.down) {
-        const first = firstElection(group, id, raft, ELECTION);
-        v.hold = first.holdTicks;
-        if (first.campaign) raft.campaign();
-      }
+      const upAt = late?.id === id ? late.at : 0;
+      const v: Voter = { id, raft, storage, hold: undefined, down: down.includes(id) || upAt > 0, upAt, campaigns: 0 };
+      if (!v.down) this.open(v);
       return v;
     });
+  }
+
+  private open(v: Voter): void {
+    if (!this.withRule) return;
+    const first = firstElection(this.group, v.id, v.raft, ELECTION);
+    v.hold = first.hold;
+    if (first.campaign) v.raft.campaign();
   }
 
   private pump(): void {
@@ -62,6 +70,12 @@ class Group {
 
   tick(): void {
     this.now++;
+    for (const v of this.voters) {
+      if (v.upAt > 0 && v.upAt === this.now) {
+        v.down = false;
+        this.open(v);
+      }
+    }
     this.pump();
     const due = this.inFlight.filter((x) => x.at <= this.now);
     this.inFlight = this.inFlight.filter((x) => x.at > this.now);
@@ -71,11 +85,11 @@ class Group {
     }
     for (const v of this.voters) {
       if (v.down) continue;
-      if (v.hold > 0 && v.raft.lead === NONE) {
-        v.hold--;
-        continue;
+      if (v.hold) {
+        // Node liveness, as the host sees it: the designated voter's node is up.
+        if (v.raft.lead === NONE && v.hold.tick(!this.voters.find((x) => x.id === v.hold!.designated)!.down)) continue;
+        v.hold = undefined;
       }
-      v.hold = 0;
       v.raft.tick();
     }
     this.pump();
@@ -111,14 +125,16 @@ describe('first election of a new group', () => {
     const storage = new MemoryStorage({ voters: VOTERS, learners: [] });
     const raft = new Raft({ id: nodeId(1), storage, electionTicks: ELECTION, random: seededRandom(1) });
     expect(neverLed(raft)).toBe(true);
-    expect(firstElection(3, nodeId(1), raft, ELECTION)).toEqual({ campaign: true, holdTicks: 0 }); // 3 mod 3 → voter 1
-    expect(firstElection(4, nodeId(1), raft, ELECTION)).toEqual({ campaign: false, holdTicks: HOLD_ELECTION_TIMEOUTS * ELECTION });
-    expect(firstElection(4, nodeId(9), raft, ELECTION)).toEqual({ campaign: false, holdTicks: 0 }); // not a voter
+    expect(firstElection(3, nodeId(1), raft, ELECTION)).toEqual({ campaign: true, hold: undefined }); // 3 mod 3 → voter 1
+    const held = firstElection(4, nodeId(1), raft, ELECTION);
+    expect(held.campaign).toBe(false);
+    expect(held.hold?.designated).toBe(nodeId(2)); // 4 mod 3 → voter 2
+    expect(firstElection(4, nodeId(9), raft, ELECTION)).toEqual({ campaign: false, hold: undefined }); // not a voter
     const elected = new MemoryStorage({ voters: VOTERS, learners: [] });
     elected.setHardState({ term: 5, vote: nodeId(2), commit: 1 });
     const restarted = new Raft({ id: nodeId(1), storage: elected, electionTicks: ELECTION, random: seededRandom(1) });
     expect(neverLed(restarted)).toBe(false);
-    expect(firstElection(4, nodeId(1), restarted, ELECTION)).toEqual({ campaign: false, holdTicks: 0 });
+    expect(firstElection(4, nodeId(1), restarted, ELECTION)).toEqual({ campaign: false, hold: undefined });
   });
 
   // Messages take 6 ticks each way: a vote round (12) outlasts the shortest randomized timeout (10),
@@ -145,13 +161,35 @@ describe('first election of a new group', () => {
     expect(contested).toBeGreaterThanOrEqual(5);
   });
 
-  it('a designated voter that is down delays the first leader by the hold, then the others elect', () => {
+  it('a hold runs down only while the designated voter\'s node is live, and never past its cap', () => {
+    const h = new ElectionHold(nodeId(2), 3, 10);
+    expect([h.tick(false), h.tick(false), h.tick(true), h.tick(true)]).toEqual([true, true, true, true]);
+    expect(h.tick(true)).toBe(false); // three live ticks
+    const capped = new ElectionHold(nodeId(2), 3, 4);
+    expect([capped.tick(false), capped.tick(false), capped.tick(false)]).toEqual([true, true, true]);
+    expect(capped.tick(false)).toBe(false); // the cap, its node never live
+  });
+
+  it('a designated voter whose node starts late still holds its group\'s only election', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const designated = firstCampaigner(seed, VOTERS)!;
+      // Up 4 election timeouts after the others: past the live hold, within the cap.
+      expect(HOLD_ELECTION_TIMEOUTS).toBeLessThan(4);
+      expect(HOLD_CAP_ELECTION_TIMEOUTS).toBeGreaterThan(4);
+      const g = new Group(seed, 1, true, seed, [], { id: designated, at: 4 * ELECTION });
+      expect(g.ticksUntilLed(20 * ELECTION), `seed ${seed}`).toBeGreaterThanOrEqual(4 * ELECTION);
+      expect(g.leader()!.id, `seed ${seed}`).toBe(designated);
+      expect(g.voters.filter((v) => v.id !== designated && v.campaigns > 0).map((v) => v.id), `seed ${seed}: other voters that campaigned`).toEqual([]);
+    }
+  });
+
+  it('a designated voter that is down delays the first leader by the cap, then the others elect', () => {
     for (let seed = 1; seed <= 10; seed++) {
       const designated = firstCampaigner(seed, VOTERS)!;
       const g = new Group(seed, 1, true, seed, [designated]);
       const ticks = g.ticksUntilLed(20 * ELECTION);
-      expect(ticks, `seed ${seed}`).toBeGreaterThanOrEqual(HOLD_ELECTION_TIMEOUTS * ELECTION);
-      expect(ticks, `seed ${seed}`).toBeLessThan((HOLD_ELECTION_TIMEOUTS + 6) * ELECTION);
+      expect(ticks, `seed ${seed}`).toBeGreaterThanOrEqual(HOLD_CAP_ELECTION_TIMEOUTS * ELECTION);
+      expect(ticks, `seed ${seed}`).toBeLessThan((HOLD_CAP_ELECTION_TIMEOUTS + 6) * ELECTION);
       expect(g.leader()!.id).not.toBe(designated);
     }
   });
