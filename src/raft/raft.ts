@@ -135,6 +135,8 @@ export const QUIESCE_CONTEXT = '\u0000quiesce';
 const PREVOTE_RETRY_TICKS = 3;
 /** Pre-vote rounds that retry within a few ticks before the retries back off. */
 const QUICK_PREVOTE_ROUNDS = 3;
+/** The longest a pre-candidate waits between rounds, in election timeouts (a random wait in the upper half of it). */
+const MAX_PREVOTE_BACKOFF_TIMEOUTS = 4;
 
 export class Raft {
   readonly id: NodeId;
@@ -160,7 +162,7 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   /** Ticks until a pre-candidate asks again (chosen when it becomes one). */
   private preVoteRetryTicks = 0;
-  /** Pre-vote rounds since this node last knew a leader or stood in a real election: each waits twice as long as the one before. */
+  /** Pre-vote rounds since this node last knew a leader or won a pre-vote: past the quick ones, each waits twice as long as the one before. */
   private preVoteRounds = 0;
   /** Logical clock: ticks since this instance started (lease reads). */
   private ticks = 0;
@@ -591,12 +593,16 @@ export class Raft {
     assert(this.role !== StateRole.Leader, 'leader cannot become pre-candidate');
     // A pre-candidate keeps its term and vote; it only learns whether it could win.
     this.votes.clear();
-    // Three quick retries first (a voter still inside its lease grants a few ticks
-    // later), then each round waits twice as long, up to the election timeout
-    // (tickElection): under overload — thousands of groups electing at once,
-    // answers slower than the retry — fixed quick retries multiplied the
-    // traffic that made the answers slow, and no group got elected.
-    this.preVoteRetryTicks = (2 + Math.floor(this.random() * PREVOTE_RETRY_TICKS)) * 2 ** Math.min(Math.max(0, this.preVoteRounds - QUICK_PREVOTE_ROUNDS), 8);
+    // Three quick retries first (a voter still inside its lease grants a few
+    // ticks later), then each round waits twice as long, up to a random wait
+    // of 2-4 election timeouts: under overload — thousands of groups electing
+    // at once, answers slower than the retry — fixed quick retries multiplied
+    // the traffic that made the answers slow, and no group got elected (at
+    // 10,000 groups a cap of one election timeout still kept every node at
+    // its limit). Hearing of a leader, or winning a pre-vote, makes retries quick again.
+    const cap = MAX_PREVOTE_BACKOFF_TIMEOUTS * this.electionTimeout;
+    const backoff = (2 + Math.floor(this.random() * PREVOTE_RETRY_TICKS)) * 2 ** Math.min(Math.max(0, this.preVoteRounds - QUICK_PREVOTE_ROUNDS), 16);
+    this.preVoteRetryTicks = backoff <= cap ? backoff : Math.ceil(cap / 2 + this.random() * (cap / 2));
     this.preVoteRounds++;
     this.lead = NONE;
     this.role = StateRole.PreCandidate;
@@ -604,6 +610,8 @@ export class Raft {
 
   private becomeCandidate(): void {
     assert(this.role !== StateRole.Leader, 'leader cannot become candidate');
+    // A pre-vote won: the voters answer. Should the real vote time out (its answers slower than the
+    // timeout), the next pre-votes are quick again (a first election over slow links: first-election.test).
     this.preVoteRounds = 0;
     this.reset(this.term + 1);
     this.vote = this.id;
@@ -615,6 +623,7 @@ export class Raft {
     this.reset(this.term);
     this.lead = this.id;
     this.role = StateRole.Leader;
+    this.preVoteRounds = 0;
     const self = this.progress.get(this.id);
     if (self) {
       self.becomeReplicate();
@@ -1151,8 +1160,9 @@ export class Raft {
     // and deliveries differ between nodes) ignores us now and would grant a
     // few ticks later; a pre-vote changes no term, so asking again disrupts
     // nothing. Waiting a whole randomized timeout again made elections after a
-    // leader's crash take up to twice as long.
-    const due = this.role === StateRole.PreCandidate ? Math.min(this.randomizedElectionTimeout, this.preVoteRetryTicks) : this.randomizedElectionTimeout;
+    // leader's crash take up to twice as long. Rounds after the first few back
+    // off (becomePreCandidate).
+    const due = this.role === StateRole.PreCandidate ? this.preVoteRetryTicks : this.randomizedElectionTimeout;
     if (this.promotable() && this.electionElapsed >= due) {
       this.electionElapsed = 0;
       this.step(message({ type: MessageType.Hup, from: this.id }));
