@@ -230,25 +230,19 @@ export class Metrics {
         for (const [role, v] of n) this.set({ role: role.toLowerCase() }, v);
       },
     });
-    new Gauge({
-      name: 'ferrykv_node_raft_leaderless_groups',
-      help: 'Groups whose replica on this node knows no leader',
-      registers: [this.registry],
-      collect() {
-        let n = 0;
-        for (const r of host.replicas.values()) if (!r.removed && r.raft.lead === NONE) n++;
-        this.set(n);
-      },
-    });
-    new Gauge({
-      name: 'ferrykv_node_raft_log_entries',
-      help: 'Entries in the raft logs of every group on this node',
-      registers: [this.registry],
-      collect() {
-        let n = 0;
-        for (const r of host.replicas.values()) if (!r.removed) n += r.storage.lastIndex() - r.storage.firstIndex() + 1;
-        this.set(n);
-      },
-    });
+    const nodeSum = (name: string, help: string, read: (r: ReturnType<NodeHost['replica']> & object) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          let n = 0;
+          for (const r of host.replicas.values()) if (!r.removed) n += read(r);
+          this.set(n);
+        },
+      });
+    };
+    nodeSum('ferrykv_node_raft_leaderless_groups', 'Groups whose replica on this node knows no leader', (r) => (r.raft.lead === NONE ? 1 : 0));
+    nodeSum('ferrykv_node_raft_log_entries', 'Entries in the raft logs of every group on this node', (r) => r.storage.lastIndex() - r.storage.firstIndex() + 1);
   }
 }

@@ -60,6 +60,9 @@ interface Peer {
   blocked: boolean;
 }
 
+/** The most message bytes one raft batch carries (gRPC messages are at most 16 MiB: src/api/protos.ts). */
+export const MAX_BATCH_BYTES = 4 << 20;
+
 const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 2000;
 
@@ -190,26 +193,44 @@ export class Transport {
       const ping = p.ping;
       p.ping = false;
       if (p.queue.length === 0 && !ping) continue;
-      const batch = p.queue;
-      p.queue = [];
       if (now < p.brokenUntil) {
+        const batch = p.queue;
+        p.queue = [];
         this.stats.dropped.peerBroken += batch.length;
         this.reportUnreachable(p, batch);
         continue;
       }
       if (!p.stream) this.openStream(p);
       const stream = p.stream!;
-      const ok = stream.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, incarnation: this.incarnation, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
-      if (!ok) {
-        p.blocked = true;
-        this.stats.blocked++;
-        stream.once('drain', () => {
-          if (p.stream !== stream) return; // closed meanwhile: the close unblocked the peer
-          p.blocked = false;
-          this.scheduleFlush();
-        });
-      }
+      // Batches of at most MAX_BATCH_BYTES (a queue that waited on back-pressure can hold far more than
+      // one gRPC message may carry), until the stream is full; the rest waits for its drain.
+      do {
+        const batch = this.takeBatch(p);
+        const ok = stream.write({ fromNode: this.opts.nodeId, claim: this.wireClaim, incarnation: this.incarnation, messages: batch.map((x) => Buffer.from(x.bytes.buffer, x.bytes.byteOffset, x.bytes.byteLength)) });
+        if (!ok) {
+          p.blocked = true;
+          this.stats.blocked++;
+          stream.once('drain', () => {
+            if (p.stream !== stream) return; // closed meanwhile: the close unblocked the peer
+            p.blocked = false;
+            this.scheduleFlush();
+          });
+        }
+      } while (!p.blocked && p.queue.length > 0);
     }
+  }
+
+  /** The oldest queued messages up to MAX_BATCH_BYTES (at least one), taken off the queue. */
+  private takeBatch(p: Peer): { group: number; bytes: Uint8Array }[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < p.queue.length && (n === 0 || bytes + p.queue[n]!.bytes.byteLength <= MAX_BATCH_BYTES)) bytes += p.queue[n++]!.bytes.byteLength;
+    if (n === p.queue.length) {
+      const all = p.queue;
+      p.queue = [];
+      return all;
+    }
+    return p.queue.splice(0, n);
   }
 
   private openStream(p: Peer): void {
