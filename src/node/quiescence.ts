@@ -98,24 +98,24 @@ export class Quiescence {
    * again.
    */
   protected wakeLeadersOver(peer: NodeId): Replica[] {
-    const woken: Replica[] = [];
-    for (const r of [...this.sleeping]) {
-      if (r.raft.role !== StateRole.Leader) continue;
+    return this.wakeByLiveness((r) => {
+      if (r.raft.role !== StateRole.Leader) return false;
       const cs = r.raft.confState();
-      if (!cs.voters.includes(peer) && !cs.learners.includes(peer)) continue;
-      this.wake(r);
-      this.stats.wokenByLiveness++;
-      woken.push(r);
-    }
-    return woken;
+      return cs.voters.includes(peer) || cs.learners.includes(peer);
+    }, true);
   }
 
   /** Wakes the followers quiesced under `peer`'s leadership, counting the leader as not heard from since they slept. */
   protected wakeFollowersOf(peer: NodeId): Replica[] {
+    return this.wakeByLiveness((r) => r.raft.lead === peer, false);
+  }
+
+  /** Wakes the sleeping replicas that `match` picks, counted as woken by liveness. */
+  private wakeByLiveness(match: (r: Replica) => boolean, leaderHeard: boolean): Replica[] {
     const woken: Replica[] = [];
     for (const r of [...this.sleeping]) {
-      if (r.raft.lead !== peer) continue;
-      this.wake(r, false);
+      if (!match(r)) continue;
+      this.wake(r, leaderHeard);
       this.stats.wokenByLiveness++;
       woken.push(r);
     }

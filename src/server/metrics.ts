@@ -216,7 +216,8 @@ export class Metrics {
     gauge('ferrykv_raft_commit_index', 'Commit index per group', (r) => r.raft.log.committed);
     gauge('ferrykv_raft_applied_index', 'Applied index per group', (r) => r.sm.appliedIndex());
     gauge('ferrykv_raft_is_leader', '1 if this node leads the group', (r) => (r.raft.role === StateRole.Leader ? 1 : 0));
-    gauge('ferrykv_raft_log_entries', 'Entries in the raft log per group', (r) => r.storage.lastIndex() - r.storage.firstIndex() + 1);
+    const logEntries = (r: ReturnType<NodeHost['replica']> & object): number => r.storage.lastIndex() - r.storage.firstIndex() + 1;
+    gauge('ferrykv_raft_log_entries', 'Entries in the raft log per group', logEntries);
     // Node-wide, every group counted whatever the series limit.
     const roles = ['Leader', 'Follower', 'Candidate', 'PreCandidate'] as const;
     new Gauge({
@@ -243,6 +244,6 @@ export class Metrics {
       });
     };
     nodeSum('ferrykv_node_raft_leaderless_groups', 'Groups whose replica on this node knows no leader', (r) => (r.raft.lead === NONE ? 1 : 0));
-    nodeSum('ferrykv_node_raft_log_entries', 'Entries in the raft logs of every group on this node', (r) => r.storage.lastIndex() - r.storage.firstIndex() + 1);
+    nodeSum('ferrykv_node_raft_log_entries', 'Entries in the raft logs of every group on this node', logEntries);
   }
 }

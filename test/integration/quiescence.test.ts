@@ -103,7 +103,14 @@ describe('background collectors on an idle, quiesced cluster', () => {
       windows.push((await proposals(q, [1, 2, 3])) - before);
     }
     expect(windows, 'proposals per 2.5 s window (each pass on each group once proposed a step)').toContain(0);
-    const text = await (await fetch(`http://127.0.0.1:${q.httpPort(1)}/metrics`)).text();
+    // The window's last tick may have woken a replica (a collector pass, a late
+    // heartbeat answer): it quiesces again within QUIET_TICKS ticks. Poll a while.
+    let text = '';
+    for (const deadline = Date.now() + 5000; ; ) {
+      text = await (await fetch(`http://127.0.0.1:${q.httpPort(1)}/metrics`)).text();
+      if (/^ferrykv_raft_quiescent_replicas\{state="quiescent"\} 3$/m.test(text) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     expect(text).toMatch(/^ferrykv_raft_quiescent_replicas\{state="quiescent"\} 3$/m);
   }, 90_000);
 });
