@@ -3,8 +3,8 @@
 // refuses a change that names an unknown node, promotes what is not a
 // caught-up learner, or would leave the group without a quorum of live voters
 // (a phantom voter stops every write once one real node fails). Live: this
-// leader, and every member it heard from within the last election timeout
-// (CheckQuorum's recent activity).
+// leader, and every member whose node this node heard within an election
+// timeout (node liveness) and whose replica the leader streams to.
 
 import { KvError } from '../api/errors.js';
 import type { Replica } from '../node/replica.js';
@@ -67,12 +67,23 @@ export const confChanges = {
   remove: (req: { nodeId: number }): ConfChange => ({ type: ConfChangeType.RemoveNode, nodeId: nodeId(req.nodeId) }),
 };
 
-function checkConfChange(ctx: NodeContext, r: Replica, cc: ConfChange, explicit?: 'promote'): void {
+/** Refuses `cc` with a typed error when it is unsafe or names what is not there (exported for tests). */
+export function checkConfChange(ctx: NodeContext, r: Replica, cc: ConfChange, explicit?: 'promote'): void {
   const group = r.group;
   const n = cc.nodeId;
   const cs = r.raft.confState();
   const progress = r.raft.status().progress;
-  const live = (id: NodeId): boolean => id === ctx.host.nodeId || progress.get(id)?.recentActive === true;
+  // Live: the member's node is heard (node liveness, a heartbeat batch per
+  // tick whatever the group does) and the leader streams to its replica (it
+  // answered since the last CheckQuorum, or is still in Replicate). Not
+  // recentActive alone: CheckQuorum clears it for every follower at each check,
+  // so a change proposed just after one was refused though every voter was up;
+  // and a quiesced leader's flags stop moving.
+  const live = (id: NodeId): boolean => {
+    if (id === ctx.host.nodeId) return true;
+    const p = progress.get(id);
+    return p !== undefined && ctx.host.quiescence.isLive(id) && (p.recentActive || p.state === ProgressState.Replicate);
+  };
   const known = n === ctx.host.nodeId || ctx.cfg.cluster.nodes.some((x) => x.id === n) || ctx.transport.peerAddress(n) !== undefined || (cc.context?.byteLength ?? 0) > 0;
   const refuse = (reason: string, code: 'INVALID_ARGUMENT' | 'UNAVAILABLE' = 'INVALID_ARGUMENT'): never => {
     throw new KvError(code, `group ${group}: ${reason}`, code === 'INVALID_ARGUMENT' ? { field: 'node_id', reason } : { retryAfterMs: 200 });
@@ -93,7 +104,7 @@ function checkConfChange(ctx: NodeContext, r: Replica, cc: ConfChange, explicit?
         const p = progress.get(n);
         const commit = r.raft.log.committed;
         // Caught up: it answers, the leader streams to it (not probing, not sending a snapshot), and it is close to the commit index.
-        const answering = p !== undefined && p.recentActive && p.state === ProgressState.Replicate && p.match > 0;
+        const answering = p !== undefined && live(n) && p.state === ProgressState.Replicate && p.match > 0;
         if (!answering || p.match + PROMOTE_MAX_LAG_ENTRIES < commit) {
           refuse(`learner ${n} has not caught up (it holds up to index ${p?.match ?? 0}, the group committed ${commit}${answering ? '' : ', and it is not taking entries'}); promote it once it has`, 'UNAVAILABLE');
         }

@@ -74,10 +74,10 @@ describe('membership changes that would hurt are refused', () => {
     const lead = await c.leaderOf(1);
     const victim = [1, 2, 3].find((n) => n !== lead)!;
     await c.kill(victim);
-    // The leader counts a voter live until it misses an election timeout of heartbeats.
+    // The leader's node counts a peer live until an election timeout passes without its node heartbeats.
     await waitFor(`the leader to notice node ${victim} is down`, async () => {
-      const s = await c.groupStatus(lead, 1);
-      return s?.role === 'Leader' && s.progress.find((p) => p.nodeId === victim)?.recentActive === false;
+      const [s, n] = await Promise.all([c.groupStatus(lead, 1), c.adminApi(lead).nodeStatus()]);
+      return s?.role === 'Leader' && n.peers.find((p) => p.nodeId === victim)?.live === false;
     }, 20_000);
     const other = [1, 2, 3].find((n) => n !== lead && n !== victim)!;
     const removeLive = await refusal(c.adminApi(lead).removeMember({ groupId: 1, nodeId: other }));

@@ -79,7 +79,7 @@ async function nodeStatus(ctx: NodeContext): Promise<NodeStatusResponse> {
     version: VERSION,
     uptimeMs: String(Date.now() - ctx.started),
     groups,
-    peers: ctx.transport.peerStatus(),
+    peers: ctx.transport.peerStatus().map((p) => ({ ...p, live: ctx.host.quiescence.isLive(nodeId(p.nodeId)) })),
     routeCacheVersion: String(ctx.routes.version),
     staleRouteRetries: String(ctx.kv.staleRoutes),
     routeWatchOpen: ctx.watcher.watching,

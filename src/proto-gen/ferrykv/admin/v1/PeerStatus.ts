@@ -5,10 +5,12 @@ export interface PeerStatus {
   'nodeId'?: (number);
   'address'?: (string);
   'connected'?: (boolean);
+  'live'?: (boolean);
 }
 
 export interface PeerStatus__Output {
   'nodeId': (number);
   'address': (string);
   'connected': (boolean);
+  'live': (boolean);
 }
