@@ -78,7 +78,7 @@ export async function preload(a: KvAdapter, keys = KEYS, concurrency = 64): Prom
   );
 }
 
-export async function run(a: KvAdapter, workload: Workload, clients: number, seconds: number, keys = KEYS): Promise<RunResult> {
+export async function run(a: KvAdapter, workload: Workload, clients: number, seconds: number, keys = KEYS, keyOf: (i: number) => string = key): Promise<RunResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -95,7 +95,7 @@ export async function run(a: KvAdapter, workload: Workload, clients: number, sec
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
-        const k = key(rand() % keys);
+        const k = keyOf(rand() % keys);
         const isPut = workload === 'put' || (workload === 'mixed' && (rand() & 1) === 0);
         const t0 = performance.now();
         try {

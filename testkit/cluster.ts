@@ -161,6 +161,8 @@ export class TestCluster {
   voters = new Map<number, readonly number[]>();
   /** Extra environment of particular nodes. */
   nodeEnv: Readonly<Record<number, Readonly<Record<string, string>>>> = {};
+  /** The initial routes' start keys, by group (group g's range starts at routeStarts[g - 1]). */
+  routeStarts: readonly string[] = [];
 
   private constructor(dir: string, groups: number, extraArgs: readonly string[]) {
     this.dir = dir;
@@ -188,6 +190,7 @@ export class TestCluster {
       routes: Array.from({ length: groups }, (_, i) => ({ start: bounds[i]!, end: bounds[i + 1]!, group: i + 1 })),
     };
     writeFileSync(join(dir, 'cluster.json'), JSON.stringify(cluster, null, 2));
+    c.routeStarts = bounds.slice(0, groups);
     c.voters = new Map(Array.from({ length: groups }, (_, i) => [i + 1, opts.groupVoters?.[i + 1] ?? voters]));
     for (const id of voters) c.startNode(id);
     try {
