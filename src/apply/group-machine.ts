@@ -16,7 +16,7 @@
 // nothing, not even its request id.
 
 import { EntryType, type Entry } from '../raft/index.js';
-import type { NodeDb, StorageBatch } from '../storage/db.js';
+import { SharedBatch, type NodeDb, type StorageBatch } from '../storage/db.js';
 import { readU64, stateKey, u64 } from '../storage/keys.js';
 import { clockViolation } from './clock-bound.js';
 import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult } from './commands.js';
@@ -157,10 +157,16 @@ export class GroupMachine {
 
   // ------------------------------------------------------------------ apply
 
-  /** Applies committed entries; returns results by log index. Membership entries are the host's. */
-  async applyEntries(entries: readonly Entry[]): Promise<Map<number, KvResult>> {
+  /**
+   * Applies committed entries; returns results by log index. Membership
+   * entries are the host's. Given `into` (the host turn's write, shared by
+   * every group applying in it), the effects and the group's state go into it
+   * and the caller writes it, then calls afterWrite; else they are written here.
+   */
+  async applyEntries(entries: readonly Entry[], into?: SharedBatch): Promise<Map<number, KvResult>> {
     const results = new Map<number, KvResult>();
-    const pass = new Pass(this);
+    const w = into ?? new SharedBatch(this.db);
+    const pass = new Pass(this, w);
     for (const e of entries) {
       if (e.index <= this.applied) continue;
       if (e.type === EntryType.Normal && e.data.byteLength > 0) {
@@ -169,9 +175,17 @@ export class GroupMachine {
       }
       this.applied = e.index;
     }
-    await pass.write();
-    for (const s of this.states.values()) s.afterBatch?.();
+    pass.end();
+    if (!into) {
+      await w.flush();
+      this.afterWrite();
+    }
     return results;
+  }
+
+  /** The applied batch is written: the planes' listeners and waiters run. */
+  afterWrite(): void {
+    for (const s of this.states.values()) s.afterBatch?.();
   }
 
   private async applyOne(pass: Pass, cmd: KvCommand, index: number): Promise<KvResult> {
@@ -224,21 +238,35 @@ export class GroupMachine {
 }
 
 /**
- * One applied pass: the write batch (flushed when a command must read what
- * the batch already wrote), the user keys it wrote, the request ids it applied.
+ * One applied pass: its part of the write batch (shared with the other groups
+ * applying in the same host turn; flushed when a command must read what this
+ * pass already wrote), the user keys it wrote, the request ids it applied.
  */
 class Pass {
-  batch: StorageBatch;
   readonly seen = new Map<string, KvResult>();
   private readonly touched = new Set<string>();
   private touchedAll = false;
+  /** The shared batch's ops before this pass's first: what it holds beyond them is this pass's. */
+  private opsBefore: number;
 
-  constructor(private readonly m: GroupMachine) {
-    this.batch = m.db.batch();
+  constructor(
+    private readonly m: GroupMachine,
+    private readonly w: SharedBatch,
+  ) {
+    this.opsBefore = w.batch.size.ops;
+  }
+
+  get batch(): StorageBatch {
+    return this.w.batch;
+  }
+
+  /** Whether this pass wrote anything into the unflushed batch (other groups' ops do not count: their keys are theirs). */
+  private wrote(): boolean {
+    return this.w.batch.size.ops > this.opsBefore;
   }
 
   mustFlush(reads: Span): boolean {
-    if (this.batch.size.ops === 0 || reads === 'none') return false;
+    if (!this.wrote() || reads === 'none') return false;
     if (reads === 'all' || this.touchedAll) return true;
     return reads.some((k) => this.touched.has(k));
   }
@@ -250,21 +278,23 @@ class Pass {
 
   /** Whether a command that may write any key wrote into the unflushed batch. */
   mayHaveWrittenRequestIds(): boolean {
-    return this.touchedAll && this.batch.size.ops > 0;
+    return this.touchedAll && this.wrote();
   }
 
+  /** Writes the batch now — this pass's effects so far with the group's state, and what other groups put before. */
   async flush(): Promise<void> {
-    await this.write();
-    this.batch = this.m.db.batch();
+    this.m.stateInto(this.w.batch);
+    await this.w.flush();
+    this.opsBefore = 0;
     this.touched.clear();
     this.touchedAll = false;
     // Every request id remembered here is now on disk.
     this.seen.clear();
   }
 
-  async write(): Promise<void> {
-    this.m.stateInto(this.batch);
-    await this.batch.write({ sync: false });
+  /** The pass is over: the group's state joins its effects in the batch (written by whoever owns it). */
+  end(): void {
+    this.m.stateInto(this.w.batch);
   }
 }
 

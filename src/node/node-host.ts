@@ -26,7 +26,7 @@ import {
   type NodeId,
   type Ready,
 } from '../raft/index.js';
-import { NodeDb, type StorageBatch } from '../storage/db.js';
+import { NodeDb, SharedBatch, type StorageBatch } from '../storage/db.js';
 import { readU64, stateKey } from '../storage/keys.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest, type SnapshotChunk } from '../storage/snapshot.js';
@@ -102,6 +102,8 @@ export class NodeHost {
   private readonly electionTicks: number;
   /** Replicas that may have work for the next turn (a message, a proposal, a tick, a ready). */
   private readonly dirty = new Set<Replica>();
+  /** Storage writes of applied entries (one per turn that applied, more when a pass had to read its own writes). */
+  applyWrites = 0;
   readonly quiescence: Quiescence;
 
   constructor(private readonly opts: NodeHostOptions) {
@@ -318,18 +320,30 @@ export class NodeHost {
         }
         if (rd.softState && rd.softState.leader !== 0) this.opts.onLeaderChange?.(r.group, rd.softState.leader, r.raft.term);
       }
-      // 3. Apply, resolve, advance.
+      // 3. Apply every group into one write (cross-group batching: a turn that
+      // applies for many groups costs one storage write, not one per group).
+      const applied = new SharedBatch(this.opts.db);
+      const results = new Map<Replica, Map<number, unknown>>();
       for (const { r, rd } of work) {
         if (rd.snapshot) await r.sm.reload();
         if (rd.committedEntries.length > 0) {
           const t0 = performance.now();
-          const results = await r.sm.applyEntries(rd.committedEntries);
+          results.set(r, await r.sm.applyEntries(rd.committedEntries, applied));
           this.opts.onApply?.(r.group, rd.committedEntries.length, (performance.now() - t0) / 1000);
+        }
+      }
+      await applied.flush();
+      this.applyWrites += applied.writes;
+      // 4. Resolve, advance: only now is what applied in storage.
+      for (const { r, rd } of work) {
+        const res = results.get(r);
+        if (res) {
+          r.sm.afterWrite();
           // Resolve the callers of these entries first: they did apply. Applying
           // this node's own removal fails every waiter left (failAll), which
           // used to answer UNAVAILABLE to the RemoveMember call that removed a
           // leader and to writes applied in the same batch.
-          r.onApplied(rd.committedEntries, results);
+          r.onApplied(rd.committedEntries, res);
           for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
         }
         r.onReadStates(rd.readStates);

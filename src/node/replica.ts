@@ -8,6 +8,7 @@
 // retry. A read resolves once the group applied at least its read index.
 
 import { Raft, RaftError, StateRole, type Entry, type NodeId, type ReadState } from '../raft/index.js';
+import type { SharedBatch } from '../storage/db.js';
 import type { GroupLogStorage } from '../storage/raft-log-store.js';
 import type { ElectionHold } from './first-election.js';
 
@@ -50,8 +51,14 @@ interface PendingRead {
 
 /** The state machine contract the node host drives. */
 export interface StateMachine {
-  /** Applies committed entries in order; returns results by log index. */
-  applyEntries(entries: readonly Entry[]): Promise<Map<number, unknown>>;
+  /**
+   * Applies committed entries in order; returns results by log index. Given
+   * `into`, the writes go into that batch (the host turn's, shared by every
+   * group applying in it) and the host writes it, then calls afterWrite.
+   */
+  applyEntries(entries: readonly Entry[], into?: SharedBatch): Promise<Map<number, unknown>>;
+  /** The shared batch an apply went into is written. */
+  afterWrite(): void;
   /** Index of the last entry whose effects are in the state machine's storage. */
   appliedIndex(): number;
   /** Re-reads state after a snapshot image replaced the group's data. */

@@ -15,7 +15,7 @@ import { JOB_RECORDS } from '../migration/job-records.js';
 import type { MigrationRow } from '../apply/rows.js';
 import type { RouteCatalog } from '../routing/catalog.js';
 import type { Entry } from '../raft/index.js';
-import type { NodeDb } from '../storage/db.js';
+import type { NodeDb, SharedBatch } from '../storage/db.js';
 import { FAMILY_LOCK, FAMILY_MVCC, FAMILY_TXN } from '../storage/keys.js';
 import type { MvccStore } from '../storage/mvcc-store.js';
 import { DIGESTS, type DbSnapshot } from '../verify/digests.js';
@@ -71,8 +71,11 @@ export class GroupState {
     return this.machine.state(JOB_RECORDS).jobs;
   }
 
-  applyEntries(entries: readonly Entry[]): Promise<Map<number, KvResult>> {
-    return this.machine.applyEntries(entries);
+  applyEntries(entries: readonly Entry[], into?: SharedBatch): Promise<Map<number, KvResult>> {
+    return this.machine.applyEntries(entries, into);
+  }
+  afterWrite(): void {
+    this.machine.afterWrite();
   }
   appliedIndex(): number {
     return this.machine.appliedIndex();

@@ -183,6 +183,18 @@ export class Metrics {
    * within the series limit (counters of the others summed under
    * group="other"), and node-wide totals over every hosted group.
    */
+  private watchApplyWrites(read: () => number): void {
+    new Counter({
+      name: 'ferrykv_apply_writes_total',
+      help: 'Storage writes of applied entries: one per ready-loop turn that applied, for every group applying in it (more when a command read what its own pass wrote)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
   watchHost(host: NodeHost): void {
     const limit = this.groupSeries;
     const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {
@@ -197,6 +209,7 @@ export class Metrics {
         },
       });
     };
+    this.watchApplyWrites(() => host.applyWrites);
     new Counter({
       name: 'ferrykv_raft_proposals_total',
       help: `Entries proposed per group by this node while leading (groups beyond id ${limit} summed under group="${OTHER_GROUPS}")`,

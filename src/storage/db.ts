@@ -122,6 +122,35 @@ export class NodeDb {
   }
 }
 
+/**
+ * One write that several writers fill in turn — the applies of every group in
+ * a host turn (cross-group batching: one storage write per turn, not one per
+ * group). A writer that must read what the batch holds flushes it: what is in
+ * it lands, and filling goes on in a new batch. Writers put only complete,
+ * self-consistent changes (their effects with their state) before a flush.
+ */
+export class SharedBatch {
+  private b: StorageBatch;
+  /** Storage writes made (flushes and the final write, empty ones not counted). */
+  writes = 0;
+
+  constructor(private readonly db: NodeDb) {
+    this.b = db.batch();
+  }
+
+  get batch(): StorageBatch {
+    return this.b;
+  }
+
+  /** Writes what the batch holds (not synced: the raft log is the durable record) and starts a new one. */
+  async flush(): Promise<void> {
+    const b = this.b;
+    this.b = this.db.batch();
+    if (b.size.ops > 0) this.writes++;
+    await b.write({ sync: false });
+  }
+}
+
 /** An atomic multi-store write: every put/del lands together or not at all. */
 export class StorageBatch {
   private readonly chained;

@@ -24,7 +24,7 @@ interface Node {
   incarnation: number;
 }
 
-const noMachine = { appliedIndex: (): number => 0, applyEntries: (): Promise<Map<number, unknown>> => Promise.resolve(new Map<number, unknown>()), reload: (): Promise<void> => Promise.resolve() };
+const noMachine = { appliedIndex: (): number => 0, applyEntries: (): Promise<Map<number, unknown>> => Promise.resolve(new Map<number, unknown>()), reload: (): Promise<void> => Promise.resolve(), afterWrite: (): void => {} };
 
 class Cluster {
   readonly nodes: Node[] = [];

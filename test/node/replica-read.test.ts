@@ -38,7 +38,7 @@ class Cluster {
       const storage = new MemoryStorage(cs);
       const raft = new Raft({ id, storage, electionTicks: ELECTION, random: seededRandom(n * 31) });
       const node: Node = { id, raft, storage, replica: undefined as unknown as Replica, applied: 0 };
-      const sm = { appliedIndex: (): number => node.applied, applyEntries: (): Promise<Map<number, unknown>> => Promise.resolve(new Map<number, unknown>()), reload: (): Promise<void> => Promise.resolve() };
+      const sm = { appliedIndex: (): number => node.applied, applyEntries: (): Promise<Map<number, unknown>> => Promise.resolve(new Map<number, unknown>()), reload: (): Promise<void> => Promise.resolve(), afterWrite: (): void => {} };
       (node as { replica: Replica }).replica = new Replica(1, raft, storage as never, sm, READ_TIMEOUT_MS, () => {}, retryMs);
       this.nodes.push(node);
     }
