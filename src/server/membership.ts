@@ -4,7 +4,9 @@
 // caught-up learner, or would leave the group without a quorum of live voters
 // (a phantom voter stops every write once one real node fails). Live: this
 // leader, and every member whose node this node heard within an election
-// timeout (node liveness) and whose replica the leader streams to.
+// timeout (node liveness) and whose replica answered the leader since its
+// last CheckQuorum (after a short wait for a heartbeat round: see
+// awaitMemberAnswers).
 
 import { KvError } from '../api/errors.js';
 import type { Replica } from '../node/replica.js';
@@ -36,6 +38,7 @@ export function leaderReplica(ctx: NodeContext, group: number): Replica {
 
 export async function changeMembership(ctx: NodeContext, group: number, cc: ConfChange, explicit?: 'promote'): Promise<Membership> {
   const r = leaderReplica(ctx, group);
+  if (cc.type !== ConfChangeType.AddLearner) await awaitMemberAnswers(ctx, r, cc.type === ConfChangeType.RemoveNode ? cc.nodeId : undefined);
   checkConfChange(ctx, r, cc, explicit);
   let index: number;
   try {
@@ -67,6 +70,31 @@ export const confChanges = {
   remove: (req: { nodeId: number }): ConfChange => ({ type: ConfChangeType.RemoveNode, nodeId: nodeId(req.nodeId) }),
 };
 
+/** Host ticks a membership change waits for members that are up to answer a heartbeat (heartbeats go out every tick). */
+const ANSWER_WAIT_TICKS = 5;
+
+/**
+ * Waits (at most ANSWER_WAIT_TICKS ticks, never an election timeout) until
+ * every member but `except` whose node is live has answered the leader since
+ * its last CheckQuorum. CheckQuorum clears every follower's recentActive at
+ * each check, and waking a quiesced leader clears them too: a change checked
+ * right then would count up voters as down ("below the quorum"). Members that
+ * are down, or up but not answering, are not waited past the bound.
+ */
+export async function awaitMemberAnswers(ctx: NodeContext, r: Replica, except?: NodeId): Promise<void> {
+  ctx.host.schedule(r.group); // wakes a quiesced group: its leader heartbeats at the next tick
+  const deadline = Date.now() + ctx.cfg.tickMs * Math.min(ANSWER_WAIT_TICKS, ctx.cfg.electionTicks);
+  for (;;) {
+    const cs = r.raft.confState();
+    const progress = r.raft.status().progress;
+    const waiting = [...cs.voters, ...cs.learners].some(
+      (id) => id !== ctx.host.nodeId && id !== except && ctx.host.quiescence.isLive(id) && progress.get(id)?.recentActive !== true,
+    );
+    if (!waiting || Date.now() >= deadline || r.raft.role !== StateRole.Leader) return;
+    await sleep(Math.max(5, Math.floor(ctx.cfg.tickMs / 4)));
+  }
+}
+
 /** Refuses `cc` with a typed error when it is unsafe or names what is not there (exported for tests). */
 export function checkConfChange(ctx: NodeContext, r: Replica, cc: ConfChange, explicit?: 'promote'): void {
   const group = r.group;
@@ -74,16 +102,12 @@ export function checkConfChange(ctx: NodeContext, r: Replica, cc: ConfChange, ex
   const cs = r.raft.confState();
   const progress = r.raft.status().progress;
   // Live: the member's node is heard (node liveness, a heartbeat batch per
-  // tick whatever the group does) and the leader streams to its replica (it
-  // answered since the last CheckQuorum, or is still in Replicate). Not
-  // recentActive alone: CheckQuorum clears it for every follower at each check,
-  // so a change proposed just after one was refused though every voter was up;
-  // and a quiesced leader's flags stop moving.
-  const live = (id: NodeId): boolean => {
-    if (id === ctx.host.nodeId) return true;
-    const p = progress.get(id);
-    return p !== undefined && ctx.host.quiescence.isLive(id) && (p.recentActive || p.state === ProgressState.Replicate);
-  };
+  // tick whatever the group does: a quiesced leader's flags stop moving) and
+  // its replica answered since the last CheckQuorum (a node that is up but
+  // drops the group's traffic, as a replacement node does until it re-enters,
+  // is not live). awaitMemberAnswers ran first, so a flag CheckQuorum just
+  // cleared had a heartbeat round to be set again.
+  const live = (id: NodeId): boolean => id === ctx.host.nodeId || (progress.get(id)?.recentActive === true && ctx.host.quiescence.isLive(id));
   const known = n === ctx.host.nodeId || ctx.cfg.cluster.nodes.some((x) => x.id === n) || ctx.transport.peerAddress(n) !== undefined || (cc.context?.byteLength ?? 0) > 0;
   const refuse = (reason: string, code: 'INVALID_ARGUMENT' | 'UNAVAILABLE' = 'INVALID_ARGUMENT'): never => {
     throw new KvError(code, `group ${group}: ${reason}`, code === 'INVALID_ARGUMENT' ? { field: 'node_id', reason } : { retryAfterMs: 200 });
