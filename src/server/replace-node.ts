@@ -23,6 +23,12 @@ import { sleep } from '../runtime/backoff.js';
 const PLAN_KEY = concat([Uint8Array.of(NS_META), new TextEncoder().encode('replace-plan')]);
 const RETRY_MS = 500;
 const CALL_TIMEOUT_MS = 5000;
+/** Groups re-entered at once (each a few membership changes and a snapshot); one at a time took minutes for 100 groups. */
+const REENTER_CONCURRENCY = 8;
+/** A peers' status view is shared by the steps that ask within this long after it was taken. */
+const VIEW_MAX_AGE_MS = 250;
+
+type PeerView = readonly ({ readonly address: string; readonly status: NodeStatusResponse__Output } | undefined)[];
 
 export interface ReplaceDeps {
   readonly cfg: NodeConfig;
@@ -41,6 +47,8 @@ export interface ReplaceDeps {
 
 export class NodeReplacement {
   private readonly admins = new Map<string, AdminClient>();
+  /** The last peers' status view: one NodeStatus per peer serves every group's step (not one per group). */
+  private view: { readonly takenAt: number; readonly peers: Promise<PeerView> } | undefined;
 
   constructor(private readonly d: ReplaceDeps) {}
 
@@ -60,13 +68,21 @@ export class NodeReplacement {
     );
   }
 
-  /** The group as its leader sees it, and the leader's address (undefined: no leader answered). */
-  private async leaderView(group: number): Promise<{ address: string; status: GroupStatus__Output } | undefined> {
+  /** Every peer's status, taken at or after `since` (ms; shared while younger than VIEW_MAX_AGE_MS). */
+  private peersView(since: number): Promise<PeerView> {
+    const now = Date.now();
+    if (this.view && this.view.takenAt >= since && now - this.view.takenAt < VIEW_MAX_AGE_MS) return this.view.peers;
     const peers = this.d.cfg.cluster.nodes.filter((n) => n.id !== this.d.cfg.nodeId);
-    const answers = await Promise.all(peers.map((n) => this.call<NodeStatusResponse__Output>(n.address, 'nodeStatus', {}).then((s) => ({ n, s }), () => undefined)));
-    for (const a of answers) {
-      const g = a?.s.groups.find((x) => x.groupId === group && x.role === 'Leader');
-      if (a && g) return { address: a.n.address, status: g };
+    const p = Promise.all(peers.map((n) => this.call<NodeStatusResponse__Output>(n.address, 'nodeStatus', {}).then((status) => ({ address: n.address, status }), () => undefined)));
+    this.view = { takenAt: now, peers: p };
+    return p;
+  }
+
+  /** The group as its leader sees it in a view taken at or after `since`, and the leader's address (undefined: no leader answered). */
+  private async leaderView(group: number, since = 0): Promise<{ address: string; status: GroupStatus__Output } | undefined> {
+    for (const a of await this.peersView(since)) {
+      const g = a?.status.groups.find((x) => x.groupId === group && x.role === 'Leader');
+      if (a && g) return { address: a.address, status: g };
     }
     return undefined;
   }
@@ -97,17 +113,12 @@ export class NodeReplacement {
   /** Runs the replacement to the end (retrying every step); resolves when this node votes again everywhere. */
   async run(): Promise<void> {
     const groups = await this.plan();
-    for (const g of groups) {
-      while (!this.d.stopped()) {
-        try {
-          if (await this.step(g)) break;
-        } catch (e) {
-          const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
-          this.d.log.info({ groupId: g, err: err.message }, 'replace-node: step not done yet; retrying');
-        }
-        await sleep(RETRY_MS);
-      }
-    }
+    const queue = [...groups];
+    await Promise.all(
+      Array.from({ length: Math.min(REENTER_CONCURRENCY, queue.length) }, async () => {
+        for (let g = queue.shift(); g !== undefined && !this.d.stopped(); g = queue.shift()) await this.reenter(g);
+      }),
+    );
     if (this.d.stopped()) return;
     await writeIdentity(this.d.db, { ...this.d.identity, replacing: false });
     await this.d.db.level.del(PLAN_KEY);
@@ -115,32 +126,51 @@ export class NodeReplacement {
     this.d.log.warn({ groups }, 'replace-node: done; this node is a voter again in every group it was in');
   }
 
-  /** One step for one group; true once this node is a voter again with its own replica. */
-  private async step(group: number): Promise<boolean> {
+  /** Re-enters one group: steps until done; a step that changed something is followed at once, one that could not wait RETRY_MS. */
+  private async reenter(g: number): Promise<void> {
+    let since = 0;
+    while (!this.d.stopped()) {
+      try {
+        const r = await this.step(g, since);
+        if (r === 'done') return;
+        // The next step needs a view that shows this change.
+        since = Date.now();
+        continue;
+      } catch (e) {
+        const err = e instanceof KvError ? e : new KvError('UNAVAILABLE', String(e));
+        this.d.log.info({ groupId: g, err: err.message }, 'replace-node: step not done yet; retrying');
+      }
+      await sleep(RETRY_MS);
+      since = Date.now();
+    }
+  }
+
+  /** One step for one group: 'done' once this node is a voter again with its own replica, 'changed' when it moved the group on. */
+  private async step(group: number, since: number): Promise<'done' | 'changed'> {
     const me = this.d.cfg.nodeId;
-    const v = await this.leaderView(group);
+    const v = await this.leaderView(group, since);
     if (!v) throw new KvError('UNAVAILABLE', `group ${group} has no leader`);
     const voter = v.status.voters.includes(me);
     const learner = v.status.learners.includes(me);
     if (voter && this.d.hasReplica(group)) {
       this.d.openGate(group);
-      return true;
+      return 'done';
     }
     if (voter) {
       // The old member: it voted and acknowledged on a log this store no longer has.
       await this.call(v.address, 'removeMember', { groupId: group, nodeId: me });
       this.d.log.warn({ groupId: group }, 'replace-node: old member removed');
-      return false;
+      return 'changed';
     }
     if (!learner) {
       await this.call(v.address, 'addMember', { groupId: group, nodeId: me, learner: true, address: this.d.address });
       this.d.log.info({ groupId: group }, 'replace-node: added back as a learner');
-      return false;
+      return 'changed';
     }
     this.d.openGate(group);
     // Promotion refuses a learner that has not caught up (retried until it has).
     await this.call(v.address, 'promoteMember', { groupId: group, nodeId: me });
     this.d.log.info({ groupId: group }, 'replace-node: promoted to voter');
-    return false;
+    return 'changed';
   }
 }
