@@ -18,6 +18,7 @@ const program = new Command()
   .option('--time <sec>', 'seconds of faults', int, 60)
   .option('--seed <n>', 'random seed (replays the schedule)', int, Date.now() % 100000)
   .option('--nodes <n>', '3 or 5', int, 3)
+  .option('--groups <n>', 'raft groups (beyond 3, register and set keys spread over every group)', int, 3)
   .option('--interval <sec>', 'seconds between nemesis actions (randomized ±50%)', int, 4)
   .option('--register-processes <n>', 'register client processes', int, 10)
   .option('--set-processes <n>', 'set client processes', int, 4)
@@ -33,6 +34,7 @@ const o = program.opts<{
   time: number;
   seed: number;
   nodes: number;
+  groups: number;
   interval: number;
   registerProcesses: number;
   setProcesses: number;
@@ -57,6 +59,7 @@ const nemeses: NemesisKind[] =
           return n as NemesisKind;
         });
 if (o.nodes !== 3 && o.nodes !== 5) program.error('--nodes: must be 3 or 5');
+if (!Number.isInteger(o.groups) || o.groups < 1 || o.groups > 100_000) program.error('--groups: must be an integer from 1 to 100000');
 
 const report = await runJepsen({
   workloads,
@@ -64,6 +67,7 @@ const report = await runJepsen({
   timeSec: o.time,
   seed: o.seed,
   nodes: o.nodes as 3 | 5,
+  groups: o.groups,
   registerProcesses: o.registerProcesses,
   setProcesses: o.setProcesses,
   bankProcesses: o.bankProcesses,

@@ -37,6 +37,8 @@ export interface RunOptions {
   readonly timeSec: number;
   readonly seed: number;
   readonly nodes: 3 | 5;
+  /** Groups (default 3). Beyond 3 the register and set keys spread over every group (WorkloadKeys); transactions keep their 3-group keys. */
+  readonly groups?: number;
   /** Register client processes (5 per key at a time). */
   readonly registerProcesses: number;
   readonly setProcesses: number;
@@ -87,8 +89,51 @@ function indeterminate(e: unknown): boolean {
 const OP_TIMEOUT_MS = 1500;
 const PARTITION_SHAPES = ['isolate-leader', 'halves', 'bridge', 'ring'] as const;
 type PartitionShape = (typeof PARTITION_SHAPES)[number];
-/** Register ("reg/…") and set ("set/…") keys both route to group 3 (["p", +∞)). */
+/** With the default 3 groups, register ("reg/…") and set ("set/…") keys both route to group 3 (["p", +∞)). */
 const WORKLOAD_GROUP = 3;
+
+/**
+ * Where the register and set keys live. With the default 3 groups, all in
+ * group 3 (["p", +∞)), as the checks were first written; with more groups,
+ * spread over every group's initial range: key i goes under the start key of
+ * route i mod groups, followed by "/" (which sorts before every split key's
+ * letters, so the key stays in that route).
+ */
+export class WorkloadKeys {
+  constructor(private readonly starts: readonly string[]) {}
+
+  get spread(): boolean {
+    return this.starts.length > 3;
+  }
+
+  private at(i: number): string {
+    return this.spread ? `${this.starts[i % this.starts.length]!}/` : '';
+  }
+
+  register(slot: number, gen: number): string {
+    return `${this.at(slot)}reg/${slot}/${gen}`;
+  }
+
+  set(value: number): string {
+    return `${this.at(value)}set/${String(value).padStart(9, '0')}`;
+  }
+
+  /** The range a set read scans: the set's keys only, or (spread) the whole key space. */
+  setScan(): { start: string; end: string } {
+    return this.spread ? { start: '', end: '' } : { start: 'set/', end: 'set0' };
+  }
+
+  /** The set value a scanned key holds (undefined: not a set key). */
+  setValue(key: string): number | undefined {
+    const m = /(?:^|\/)set\/(\d{9})$/.exec(key);
+    return m ? Number(m[1]) : undefined;
+  }
+
+  /** Prefixes of split keys among the workload's keys (a split key is one of these and a number). */
+  splitPrefixes(n: number): string[] {
+    return [`${this.at(n)}reg/`, `${this.at(n)}set/`];
+  }
+}
 const KEY_ROTATE_OPS = 150;
 const PROCS_PER_KEY = 5;
 
@@ -136,12 +181,12 @@ async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: (
   }
 }
 
-async function setWorker(p: number, db: FerryClient, rec: Recorder, until: () => boolean, counter: { next: number }): Promise<void> {
+async function setWorker(p: number, db: FerryClient, rec: Recorder, until: () => boolean, counter: { next: number }, keys: WorkloadKeys): Promise<void> {
   while (!until()) {
     const value = counter.next++;
     rec.record('invoke', p, { f: 'add', value });
     try {
-      await db.put(`set/${String(value).padStart(9, '0')}`, '1', { timeoutMs: OP_TIMEOUT_MS });
+      await db.put(keys.set(value), '1', { timeoutMs: OP_TIMEOUT_MS });
       rec.record('ok', p, { f: 'add', value });
     } catch (e) {
       rec.record(indeterminate(e) ? 'info' : 'fail', p, { f: 'add', value });
@@ -149,12 +194,15 @@ async function setWorker(p: number, db: FerryClient, rec: Recorder, until: () =>
   }
 }
 
-async function readSet(p: number, db: FerryClient, rec: Recorder): Promise<void> {
+async function readSet(p: number, db: FerryClient, rec: Recorder, keys: WorkloadKeys): Promise<void> {
   rec.record('invoke', p, { f: 'read-set', value: null });
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
       const seen: number[] = [];
-      for await (const row of db.scan({ start: 'set/', end: 'set0', timeoutMs: 10_000 })) seen.push(Number(Buffer.from(row.key).toString().slice(4)));
+      for await (const row of db.scan({ ...keys.setScan(), timeoutMs: 10_000 })) {
+        const v = keys.setValue(Buffer.from(row.key).toString());
+        if (v !== undefined) seen.push(v);
+      }
       rec.record('ok', p, { f: 'read-set', value: seen });
       return;
     } catch {
@@ -185,6 +233,7 @@ class Nemesis {
     private readonly note: (s: string) => void,
     /** Transactional workloads hold keys in every route: any route may move or split. */
     private readonly everyRoute = false,
+    private readonly keys = new WorkloadKeys([]),
   ) {
     this.offset = Math.floor(rand() * kinds.length);
   }
@@ -195,7 +244,9 @@ class Nemesis {
   }
 
   private splitPrefixes(): string[] {
-    return this.everyRoute ? ['reg/', 'set/', 'c/snapshot/', 'j/serializable/', 'd/acct/', 'r/acct/'] : ['reg/', 'set/'];
+    // (No random draw with the 3 default groups: a seed replays the schedule it always did.)
+    const workload = this.keys.splitPrefixes(this.keys.spread ? Math.floor(this.rand() * 1_000_000) : 0);
+    return this.everyRoute ? [...workload, 'c/snapshot/', 'j/serializable/', 'd/acct/', 'r/acct/'] : workload;
   }
 
   private pick<T>(xs: readonly T[]): T {
@@ -270,7 +321,7 @@ class Nemesis {
           const via = this.pick(up);
           const routes = (await this.c.adminApi(via).listRoutes({ local: false }, 3000)).routes
             .map(fromRawRoute)
-            .filter((r) => r.state === 'ACTIVE' && (this.everyRoute || (Buffer.compare(r.start, Buffer.from('set0')) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, Buffer.from('reg/')) > 0))));
+            .filter((r) => r.state === 'ACTIVE' && (this.everyRoute || this.keys.spread || (Buffer.compare(r.start, Buffer.from('set0')) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, Buffer.from('reg/')) > 0))));
           if (routes.length === 0) {
             this.say('migrate: every workload route is already moving');
             break;
@@ -413,7 +464,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
   o.log(`jepsen: run ${runId}; workloads ${o.workloads.join('+')}, nemesis ${o.nemeses.join('+') || 'none'}, ${o.timeSec} s, seed ${o.seed}`);
   const c = await TestCluster.start({
     nodes: o.nodes,
-    groups: 3,
+    groups: o.groups ?? 3,
     extraArgs: ['--compact-log-entries', '200', '--request-timeout-ms', '2000'],
     env: o.unsafeStaleReads ? { FERRYKV_UNSAFE_STALE_READS: '1' } : {},
   });
@@ -433,7 +484,8 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     return db;
   };
   const txnWorkloads = o.workloads.includes('bank') || o.workloads.includes('append');
-  const nemesis = new Nemesis(c, ids, rand, o.nemeses, o.log, txnWorkloads);
+  const keys = new WorkloadKeys(c.routeStarts);
+  const nemesis = new Nemesis(c, ids, rand, o.nemeses, o.log, txnWorkloads, keys);
   const t0 = performance.now();
   const bankRec = new TxnRecorder<BankOp>(t0);
   const appendRecs = { snapshot: new TxnRecorder<TxnOp>(t0), serializable: new TxnRecorder<TxnOp>(t0) };
@@ -446,7 +498,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     const keyOf = (p: number): string => {
       const slot = Math.floor(p / PROCS_PER_KEY);
       const gen = keyGen.get(slot) ?? 0;
-      const key = `reg/${slot}/${gen}`;
+      const key = keys.register(slot, gen);
       const n = (opsPerKey.get(key) ?? 0) + 1;
       opsPerKey.set(key, n);
       if (n >= KEY_ROTATE_OPS) keyGen.set(slot, gen + 1);
@@ -467,7 +519,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
       for (let i = 0; i < o.setProcesses; i++) {
         const p = procs++;
         setProcs.push(p);
-        workers.push(setWorker(p, clientFor(p), rec, until, counter));
+        workers.push(setWorker(p, clientFor(p), rec, until, counter, keys));
       }
     }
     if (o.workloads.includes('bank')) {
@@ -524,7 +576,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     stop = true;
     await Promise.all(workers);
     // Final reads after recovery.
-    if (o.workloads.includes('set')) await readSet(setProcs[0] ?? procs, clientFor(procs + 1), rec);
+    if (o.workloads.includes('set')) await readSet(setProcs[0] ?? procs, clientFor(procs + 1), rec, keys);
     // A final bank read after recovery.
     if (o.workloads.includes('bank')) await finalBankRead(procs + 2, clientFor(procs + 2), bankRec);
     o.log(`jepsen: ${rec.events.length + bankRec.events.length + appendRecs.snapshot.events.length + appendRecs.serializable.events.length} events recorded; checking`);

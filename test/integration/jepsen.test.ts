@@ -11,13 +11,14 @@ const store = join(tmpdir(), 'ferrykv-jepsen-ci');
 const SEED = 20261124;
 
 describe('Jepsen', () => {
-  it('register + set under kill, pause, partition, leader transfer, splits, live migrations and a wiped disk: linearizable, no lost add', async () => {
+  it('register + set on 100 groups under kill, pause, partition, leader transfer, splits, live migrations and a wiped disk: linearizable, no lost add', async () => {
     const r = await runJepsen({
       workloads: ['register', 'set'],
       nemeses: ['wipe', 'kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
       timeSec: 60,
       seed: SEED,
       nodes: 3,
+      groups: 100, // the register and set keys spread over every group (jepsen/runner.ts WorkloadKeys)
       registerProcesses: 10,
       setProcesses: 3,
       nemesisIntervalSec: 4,
