@@ -320,7 +320,7 @@ export class FerryServer {
     log.info({ nodeId: cfg.nodeId, listen: cfg.listen, port: this.boundPort, http: cfg.http, groups: [...host.replicas.keys()] }, 'ferrykv node started');
   }
 
-  /** Re-enters the groups of the node this store replaces, one learner at a time (src/server/replace-node.ts). */
+  /** Re-enters the groups of the node this store replaces, a few groups at a time (src/server/replace-node.ts). */
   private replace(ctx: NodeContext, store: Store, admitted: Set<number>): void {
     const replacement = new NodeReplacement({
       cfg: this.cfg,
