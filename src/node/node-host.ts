@@ -31,6 +31,7 @@ import { readU64, stateKey } from '../storage/keys.js';
 import { RaftLogStore } from '../storage/raft-log-store.js';
 import { SnapshotIngest, ingestIncomplete, readGroupSnapshot, resumeIngest, type SnapshotChunk } from '../storage/snapshot.js';
 import type { Transport } from '../transport/transport.js';
+import { CampaignAdmission } from './campaigns.js';
 import { Quiescence } from './quiescence.js';
 import { firstElection } from './first-election.js';
 import { Replica, ReplicaError, type StateMachine } from './replica.js';
@@ -102,6 +103,8 @@ export class NodeHost {
   private readonly electionTicks: number;
   /** Replicas that may have work for the next turn (a message, a proposal, a tick, a ready). */
   private readonly dirty = new Set<Replica>();
+  /** Bounds how many groups of this node campaign at once (src/node/campaigns.ts). */
+  readonly campaigns = new CampaignAdmission();
   /** Storage writes of applied entries (one per turn that applied, more when a pass had to read its own writes). */
   applyWrites = 0;
   readonly quiescence: Quiescence;
@@ -153,11 +156,15 @@ export class NodeHost {
       random: this.opts.random ?? Math.random,
       maxSizePerMsg: 1 << 20,
       maxInflightMsgs: 256,
+      mayCampaign: () => this.campaigns.admit(group),
     });
     const r = new Replica(group, raft, storage, sm, this.electionTicks * this.tickMs * 3, () => this.schedule(group));
     const first = firstElection(group, this.opts.nodeId, raft, this.electionTicks);
     r.hold = first.hold;
-    if (first.campaign) raft.campaign();
+    if (first.campaign) {
+      if (this.campaigns.admit(group)) raft.campaign();
+      else raft.campaignAtNextTick(); // through admission: thousands of groups opening at once campaign in waves
+    }
     this.replicas.set(group, r);
     this.quiescence.add(r);
     this.dirty.add(r);
@@ -301,6 +308,8 @@ export class NodeHost {
       }
       r.flushQueues();
       if (r.raft.hasReady()) work.push({ r, rd: r.raft.ready() });
+      // An admitted campaign's slot is free once the replica is a follower or leader again (or never left follower).
+      this.campaigns.roleChanged(r.group, r.raft.role);
     }
     if (work.length === 0) return;
     let release: () => void = () => {};
@@ -395,6 +404,7 @@ export class NodeHost {
     if (cc.type === ConfChangeType.RemoveNode && cc.nodeId === this.opts.nodeId) {
       r.removed = true;
       this.quiescence.forget(r);
+      this.campaigns.forget(r.group);
       r.failAll(new ReplicaError('UNAVAILABLE', `node removed from group ${r.group}`));
       this.opts.log.warn({ groupId: r.group }, 'this node was removed from the group; replica stopped');
     }

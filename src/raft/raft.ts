@@ -79,6 +79,12 @@ export interface RaftConfig {
   readonly leaseMarginTicks?: number;
   /** Injected RNG in [0, 1) for election timeouts. */
   readonly random: () => number;
+  /**
+   * Asked when the election timer fires (admission: a host bounds how many of
+   * its groups campaign at once). False defers the campaign by 1–2 ticks; the
+   * replica stays a follower meanwhile and takes any leader it hears.
+   */
+  readonly mayCampaign?: () => boolean;
   readonly unsafe?: UnsafeFailpoints;
 }
 
@@ -196,6 +202,9 @@ export class Raft {
   private readonly readOnly: ReadOnlyOption;
   private readonly leaseTicks: number;
   private readonly random: () => number;
+  private readonly mayCampaign: (() => boolean) | undefined;
+  /** Campaigns the host's admission deferred (mayCampaign said no). */
+  campaignsDeferred = 0;
   private readonly unsafe: UnsafeFailpoints;
 
   constructor(cfg: RaftConfig) {
@@ -214,6 +223,7 @@ export class Raft {
     this.readOnly = cfg.readOnlyOption ?? 'safe';
     this.leaseTicks = this.electionTimeout - (cfg.leaseMarginTicks ?? DEFAULTS.leaseMarginTicks);
     this.random = cfg.random;
+    this.mayCampaign = cfg.mayCampaign;
     this.unsafe = cfg.unsafe ?? {};
     validateConfig(this, cfg);
 
@@ -308,6 +318,12 @@ export class Raft {
   /** Starts an election now (as if the election timeout fired). */
   campaign(): void {
     this.step(message({ type: MessageType.Hup, from: this.id }));
+  }
+
+  /** Lets the election timer fire at the next tick (through the host's admission, if any), unless a leader is heard first. */
+  campaignAtNextTick(): void {
+    if (this.role !== StateRole.Follower) return;
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - 1);
   }
 
   /**
@@ -1164,6 +1180,11 @@ export class Raft {
     // off (becomePreCandidate).
     const due = this.role === StateRole.PreCandidate ? this.preVoteRetryTicks : this.randomizedElectionTimeout;
     if (this.promotable() && this.electionElapsed >= due) {
+      if (this.mayCampaign && !this.mayCampaign()) {
+        this.electionElapsed = due - 1 - Math.floor(this.random() * 2);
+        this.campaignsDeferred++;
+        return;
+      }
       this.electionElapsed = 0;
       this.step(message({ type: MessageType.Hup, from: this.id }));
     }

@@ -195,6 +195,28 @@ export class Metrics {
     });
   }
 
+  private watchCampaigns(c: NodeHost['campaigns']): void {
+    new Counter({
+      name: 'ferrykv_raft_campaigns_total',
+      help: 'Elections this node\'s groups asked to start, by whether the node\'s campaign admission let them (deferred: tried again in 1-2 ticks)',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ result: 'admitted' }, c.stats.admitted);
+        this.inc({ result: 'deferred' }, c.stats.deferred);
+      },
+    });
+    new Gauge({
+      name: 'ferrykv_raft_campaigns_in_flight',
+      help: 'Groups of this node campaigning now (pre-candidate or candidate, admitted)',
+      registers: [this.registry],
+      collect() {
+        this.set(c.inFlight);
+      },
+    });
+  }
+
   watchHost(host: NodeHost): void {
     const limit = this.groupSeries;
     const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {
@@ -210,6 +232,7 @@ export class Metrics {
       });
     };
     this.watchApplyWrites(() => host.applyWrites);
+    this.watchCampaigns(host.campaigns);
     new Counter({
       name: 'ferrykv_raft_proposals_total',
       help: `Entries proposed per group by this node while leading (groups beyond id ${limit} summed under group="${OTHER_GROUPS}")`,

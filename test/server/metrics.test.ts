@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/server/metrics.js';
 import { NONE, StateRole, nodeId } from '../../src/raft/index.js';
 import type { NodeHost } from '../../src/node/node-host.js';
+import { CampaignAdmission } from '../../src/node/campaigns.js';
 
 interface FakeReplica {
   removed: boolean;
@@ -27,7 +28,11 @@ function host(groups: number, opts: { leaderless?: (g: number) => boolean } = {}
       storage: { firstIndex: () => 6, lastIndex: () => 10 },
     });
   }
-  return { replicas } as unknown as NodeHost;
+  const campaigns = new CampaignAdmission(2);
+  campaigns.admit(1);
+  campaigns.admit(2);
+  campaigns.admit(3); // deferred
+  return { replicas, applyWrites: 42, campaigns } as unknown as NodeHost;
 }
 
 /** The sample lines of metric `name` in the exposition text. */
@@ -41,6 +46,10 @@ describe('metrics with many groups', () => {
     m.watchHost(host(1000, { leaderless: (g) => g % 100 === 7 }));
     for (let g = 1; g <= 1000; g++) m.appliedEntries.inc({ group: m.group(g) }, 1);
     const text = await m.registry.metrics();
+
+    expect(samples(text, 'ferrykv_apply_writes_total')).toEqual(['ferrykv_apply_writes_total 42']);
+    expect(samples(text, 'ferrykv_raft_campaigns_total')).toEqual(['ferrykv_raft_campaigns_total{result="admitted"} 2', 'ferrykv_raft_campaigns_total{result="deferred"} 1']);
+    expect(samples(text, 'ferrykv_raft_campaigns_in_flight')).toEqual(['ferrykv_raft_campaigns_in_flight 2']);
 
     const terms = samples(text, 'ferrykv_raft_term');
     expect(terms).toHaveLength(10);
