@@ -8,13 +8,15 @@ import type { Logger } from 'pino';
 import { GroupMachine } from '../../apply/group-machine.js';
 import { encodeCommand } from '../../apply/commands.js';
 import type { GroupsPort } from '../groups-port.js';
-import { unhex } from '../group-state.js';
+import { unhex, type GroupJobState } from '../group-state.js';
 import { GROUP_JOBS } from './jobs-state.js';
 
 /** A source lifts a fence this long after it first saw it (its own monotonic clock). */
 export const FENCE_DEADLINE_MS = 5000;
 /** A source-driven Adopt that was not confirmed is sent again after this long. */
 const ADOPT_RETRY_MS = 1000;
+
+type GroupJobsMap = ReadonlyMap<number, GroupJobState>;
 
 /** What the duties need of a replica (the node's Replica has it; this plane does not import the node layer). */
 export interface SourceReplica {
@@ -48,16 +50,19 @@ export class SourceDuties {
     const adopting = new Set<string>();
     for (const r of replicas) {
       if (!r.isLeader()) continue;
-      this.driveAdopts(r, adopting);
-      this.liftExpiredFences(r, now, live);
+      // Most groups take part in no migration: one lookup, not two walks (a node may lead thousands).
+      const jobs = GroupMachine.of(r).state(GROUP_JOBS).jobs;
+      if (jobs.size === 0) continue;
+      this.driveAdopts(r, jobs, adopting);
+      this.liftExpiredFences(r, jobs, now, live);
     }
     // Bounded: forget fences and adopts that are no longer there.
     for (const k of [...this.fenceSeen.keys()]) if (!live.has(k)) this.fenceSeen.delete(k);
     for (const k of [...this.adoptDriven]) if (!adopting.has(k)) this.adoptDriven.delete(k);
   }
 
-  private liftExpiredFences(r: SourceReplica, now: number, live: Set<string>): void {
-    for (const st of GroupMachine.of(r).state(GROUP_JOBS).jobs.values()) {
+  private liftExpiredFences(r: SourceReplica, jobs: GroupJobsMap, now: number, live: Set<string>): void {
+    for (const st of jobs.values()) {
       if (st.role !== 'source' || st.state !== 'fenced') continue;
       const key = `${r.group}:${st.jobId}:${st.attempt}:${st.fenceEpoch}`;
       live.add(key);
@@ -75,8 +80,8 @@ export class SourceDuties {
   }
 
   /** Sends Adopt for every released, not yet cleaned range this leader holds, once per term until confirmed. */
-  private driveAdopts(r: SourceReplica, adopting: Set<string>): void {
-    for (const st of GroupMachine.of(r).state(GROUP_JOBS).jobs.values()) {
+  private driveAdopts(r: SourceReplica, jobs: GroupJobsMap, adopting: Set<string>): void {
+    for (const st of jobs.values()) {
       if (st.role !== 'source' || st.state !== 'released' || st.cleaned) continue;
       const key = `${r.group}:${st.jobId}:${st.attempt}:${r.raft.term}`;
       adopting.add(key);
