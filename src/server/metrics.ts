@@ -128,15 +128,7 @@ export class Metrics {
 
   /** Raft messages sent and received by type, and dropped by reason (node-wide, every group). */
   watchRaftMessages(read: () => { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number>; dropped: Readonly<Record<string, number>>; blocked: number }): void {
-    new Counter({
-      name: 'ferrykv_raft_transport_blocked_total',
-      help: 'Times a peer\'s raft stream buffer filled and this node\'s raft messages waited (bounded) for it to drain',
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        this.inc(read().blocked);
-      },
-    });
+    this.totalCounter('ferrykv_raft_transport_blocked_total', 'Times a peer\'s raft stream buffer filled and this node\'s raft messages waited (bounded) for it to drain', () => read().blocked);
     new Counter({
       name: 'ferrykv_raft_messages_total',
       help: 'Raft messages this node sent to and received from peers, by message type',
@@ -178,15 +170,11 @@ export class Metrics {
     }
   }
 
-  /**
-   * Raft gauges read from the host at scrape time: per group for the groups
-   * within the series limit (counters of the others summed under
-   * group="other"), and node-wide totals over every hosted group.
-   */
-  private watchApplyWrites(read: () => number): void {
+  /** A counter that reports a total kept elsewhere (read at scrape time). */
+  private totalCounter(name: string, help: string, read: () => number): void {
     new Counter({
-      name: 'ferrykv_apply_writes_total',
-      help: 'Storage writes of applied entries: one per ready-loop turn that applied, for every group applying in it (more when a command read what its own pass wrote)',
+      name,
+      help,
       registers: [this.registry],
       collect() {
         this.reset();
@@ -217,6 +205,11 @@ export class Metrics {
     });
   }
 
+  /**
+   * Raft gauges read from the host at scrape time: per group for the groups
+   * within the series limit (counters of the others summed under
+   * group="other"), and node-wide totals over every hosted group.
+   */
   watchHost(host: NodeHost): void {
     const limit = this.groupSeries;
     const gauge = (name: string, help: string, read: (g: ReturnType<NodeHost['replica']> & object) => number): void => {
@@ -231,7 +224,11 @@ export class Metrics {
         },
       });
     };
-    this.watchApplyWrites(() => host.applyWrites);
+    this.totalCounter(
+      'ferrykv_apply_writes_total',
+      'Storage writes of applied entries: one per ready-loop turn that applied, for every group applying in it (more when a command read what its own pass wrote)',
+      () => host.applyWrites,
+    );
     this.watchCampaigns(host.campaigns);
     new Counter({
       name: 'ferrykv_raft_proposals_total',
