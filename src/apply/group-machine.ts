@@ -34,6 +34,18 @@ export interface HoldSource {
   overlaps(start: Uint8Array, end: Uint8Array): boolean;
 }
 
+/** Command kind → handler, built once and shared by the groups that apply the same commands (a table per group cost 0.5 KiB each). */
+export function handlerTable(handlers: readonly CommandHandler[]): ReadonlyMap<string, CommandHandler> {
+  const t = new Map<string, CommandHandler>();
+  for (const h of handlers) {
+    for (const k of h.kinds) {
+      if (t.has(k)) throw new Error(`two handlers for command kind ${k}`);
+      t.set(k, h);
+    }
+  }
+  return t;
+}
+
 export class GroupMachine {
   applied = 0;
   /** The group's closed timestamp: every commit and every served read is at or below it. */
@@ -48,7 +60,8 @@ export class GroupMachine {
    */
   writeGeneration = 0;
   readonly data: GroupData;
-  private readonly handlers = new Map<string, CommandHandler>();
+  /** Shared by every group opened with the same table; a register() gives this group its own copy. */
+  private handlers: ReadonlyMap<string, CommandHandler>;
   private readonly states = new Map<string, PlaneState>();
   private readonly holdSources: HoldSource[] = [];
   private gate: Gate | undefined;
@@ -56,8 +69,11 @@ export class GroupMachine {
   constructor(
     readonly db: NodeDb,
     readonly group: number,
+    /** The command handlers (handlerTable): one table serves every group of a node. */
+    handlers: ReadonlyMap<string, CommandHandler> = new Map(),
   ) {
     this.data = new GroupData(db, group);
+    this.handlers = handlers;
   }
 
   /** The group machine of a replica (the node host's state machine of every group). */
@@ -68,11 +84,9 @@ export class GroupMachine {
 
   // ------------------------------------------------------------ registration
 
+  /** Adds a handler to this group only (the shared table is copied, not changed). */
   register(h: CommandHandler): void {
-    for (const k of h.kinds) {
-      if (this.handlers.has(k)) throw new Error(`group ${this.group}: two handlers for command kind ${k}`);
-      this.handlers.set(k, h);
-    }
+    this.handlers = handlerTable([...new Set(this.handlers.values()), h]);
   }
 
   attach<T extends PlaneState>(s: Slot<T>, state: T): T {

@@ -109,7 +109,13 @@ export class NodeHost {
   applyWrites = 0;
   readonly quiescence: Quiescence;
 
-  constructor(private readonly opts: NodeHostOptions) {
+  private readonly opts: NodeHostOptions;
+  /** The initial groups, until start() has bootstrapped them (then dropped: 0.7 KiB a group). */
+  private toBootstrap: readonly GroupBootstrap[];
+
+  constructor(opts: NodeHostOptions) {
+    this.opts = { ...opts, bootstrap: [] };
+    this.toBootstrap = opts.bootstrap;
     this.tickMs = opts.tickMs ?? 100;
     this.electionTicks = opts.electionTicks ?? 10;
     this.quiescence = new Quiescence(opts.nodeId, this.electionTicks, opts.quiesce ?? true);
@@ -123,7 +129,8 @@ export class NodeHost {
     this.logStore = await RaftLogStore.open(this.opts.db);
     // Every group's initial image is whole in its batch; groups share batches (one fsync per
     // BOOTSTRAP_BATCH_GROUPS, not per group: thousands of groups start in seconds).
-    const todo = this.opts.bootstrap.filter((g) => g.voters.includes(this.opts.nodeId) && !this.logStore.hasGroup(g.id));
+    const todo = this.toBootstrap.filter((g) => g.voters.includes(this.opts.nodeId) && !this.logStore.hasGroup(g.id));
+    this.toBootstrap = [];
     for (let i = 0; i < todo.length; i += BOOTSTRAP_BATCH_GROUPS) {
       const part = todo.slice(i, i + BOOTSTRAP_BATCH_GROUPS);
       const b = this.opts.db.batch();
@@ -428,8 +435,10 @@ export class NodeHost {
     let samples = this.appendSamples.get(r.group);
     if (!samples) this.appendSamples.set(r.group, (samples = []));
     const last = samples[samples.length - 1];
-    if (last && now - last.atMs < 1000) return;
-    samples.push({ index: r.storage.lastIndex(), atMs: now });
+    const index = r.storage.lastIndex();
+    // An unchanged index needs no new sample (the last one still says what the log held then): an idle group keeps one.
+    if (last && (now - last.atMs < 1000 || last.index === index)) return;
+    samples.push({ index, atMs: now });
     const horizon = now - 2 * (this.opts.logRetainMs ?? DEFAULT_LOG_RETAIN_MS);
     while (samples.length > 2 && samples[1]!.atMs < horizon) samples.shift();
   }

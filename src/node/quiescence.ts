@@ -185,6 +185,7 @@ export class Quiescence {
   private sleep(r: Replica): void {
     r.quiescedAt = this.now;
     r.quietTicks = 0;
+    r.storage.shrink();
     this.awake.delete(r);
     this.sleeping.add(r);
     this.stats.quiesced++;

@@ -78,12 +78,14 @@ export class Replica {
   /** Serializes ready-loop work and snapshot installs on this replica. */
   busy: Promise<void> = Promise.resolve();
   private queued: QueuedProposal[] = [];
-  private readonly pending = new Map<number, PendingProposal>();
+  // The three maps below exist only while something waits (an idle replica of
+  // thousands on a node holds none: 0.5 KiB a group).
+  private pending: Map<number, PendingProposal> | undefined;
   private readCtxSeq = 0;
   private readQueue: ReadWaiter[] = [];
-  private readonly readsByCtx = new Map<string, PendingRead>();
+  private readsByCtx: Map<string, PendingRead> | undefined;
   /** Reads whose request is due to be sent again (handed to the core on the next turn). */
-  private readonly readsDue = new Set<string>();
+  private readsDue: Set<string> | undefined;
   private readonly applyWaiters: { index: number; waiter: ReadWaiter }[] = [];
   /** Whether the last soft state seen said this replica leads. */
   private leading = false;
@@ -167,15 +169,18 @@ export class Replica {
           const first = this.raft.propose(batch.map((q) => q.data));
           this.proposedEntries += batch.length;
           const term = this.raft.term;
-          batch.forEach((q, i) => this.pending.set(first + i, { term, resolve: q.resolve, reject: q.reject }));
+          const pending = (this.pending ??= new Map());
+          batch.forEach((q, i) => pending.set(first + i, { term, resolve: q.resolve, reject: q.reject }));
         } catch (e) {
           const err = mapRaftError(e, this.group);
           for (const q of batch) q.reject(err);
         }
       }
     }
-    for (const ctx of this.readsDue) {
-      const r = this.readsByCtx.get(ctx);
+    const due = this.readsDue;
+    this.readsDue = undefined;
+    for (const ctx of due ?? []) {
+      const r = this.readsByCtx?.get(ctx);
       if (!r) continue;
       try {
         // Same context: a leader still confirming it ignores the copy; one that answered already (the answer was lost) answers again.
@@ -189,7 +194,6 @@ export class Replica {
       }
       this.armRetry(ctx, r);
     }
-    this.readsDue.clear();
     if (this.readQueue.length > 0) {
       const waiters = this.readQueue;
       this.readQueue = [];
@@ -197,12 +201,12 @@ export class Replica {
       try {
         this.raft.readIndex(ctx);
         const timer = setTimeout(() => {
-          const r = this.readsByCtx.get(ctx);
+          const r = this.readsByCtx?.get(ctx);
           if (r) this.failRead(ctx, r, new ReplicaError('UNAVAILABLE', `group ${this.group}: read index not confirmed in ${this.readTimeoutMs} ms`));
         }, this.readTimeoutMs);
         timer.unref();
         const r: PendingRead = { waiters, timer, retry: undefined };
-        this.readsByCtx.set(ctx, r);
+        (this.readsByCtx ??= new Map()).set(ctx, r);
         this.armRetry(ctx, r);
       } catch (e) {
         const err = mapRaftError(e, this.group);
@@ -215,15 +219,16 @@ export class Replica {
     // dropRead clears this timer: when it fires, the read is still pending.
     r.retry = setTimeout(() => {
       r.retry = undefined;
-      this.readsDue.add(ctx);
+      (this.readsDue ??= new Set()).add(ctx);
       this.wake();
     }, this.readRetryMs);
     r.retry.unref();
   }
 
   private dropRead(ctx: string, r: PendingRead): void {
-    this.readsByCtx.delete(ctx);
-    this.readsDue.delete(ctx);
+    this.readsByCtx?.delete(ctx);
+    if (this.readsByCtx?.size === 0) this.readsByCtx = undefined;
+    this.readsDue?.delete(ctx);
     clearTimeout(r.timer);
     if (r.retry) clearTimeout(r.retry);
   }
@@ -236,7 +241,7 @@ export class Replica {
   /** Read states from a Ready: each becomes a wait for that applied index. */
   onReadStates(states: readonly ReadState[]): void {
     for (const rs of states) {
-      const r = this.readsByCtx.get(rs.context);
+      const r = this.readsByCtx?.get(rs.context);
       if (!r) continue;
       this.dropRead(rs.context, r);
       for (const w of r.waiters) this.applyWaiters.push({ index: rs.index, waiter: w });
@@ -245,12 +250,16 @@ export class Replica {
 
   /** Resolves proposals whose entries were applied, and reads now satisfied. */
   onApplied(entries: readonly Entry[], results: Map<number, unknown>): void {
-    for (const e of entries) {
-      const p = this.pending.get(e.index);
-      if (!p) continue;
-      this.pending.delete(e.index);
-      if (p.term === e.term) p.resolve(results.get(e.index));
-      else p.reject(new ReplicaError('UNAVAILABLE', `group ${this.group}: proposal at ${e.index} was replaced after a leader change; not applied`));
+    const pending = this.pending;
+    if (pending) {
+      for (const e of entries) {
+        const p = pending.get(e.index);
+        if (!p) continue;
+        pending.delete(e.index);
+        if (p.term === e.term) p.resolve(results.get(e.index));
+        else p.reject(new ReplicaError('UNAVAILABLE', `group ${this.group}: proposal at ${e.index} was replaced after a leader change; not applied`));
+      }
+      if (pending.size === 0) this.pending = undefined;
     }
     this.wakeApplyWaiters();
   }
@@ -283,32 +292,32 @@ export class Replica {
     if (!wasLeader || this.leading) return;
     const hint = ss.leader !== 0 ? ss.leader : undefined;
     const lost = new ReplicaError('UNAVAILABLE', `group ${this.group}: this node lost the leadership while the proposal was in flight; it may still commit: retry with the same request id`, hint);
-    for (const p of this.pending.values()) p.reject(lost);
-    this.pending.clear();
+    for (const p of this.pending?.values() ?? []) p.reject(lost);
+    this.pending = undefined;
     const notLeader = hint ? new ReplicaError('NOT_LEADER', `group ${this.group}: this node is no longer the leader`, hint) : new ReplicaError('UNAVAILABLE', `group ${this.group} has no leader`);
-    for (const [ctx, r] of [...this.readsByCtx]) this.failRead(ctx, r, notLeader);
+    for (const [ctx, r] of [...(this.readsByCtx ?? [])]) this.failRead(ctx, r, notLeader);
   }
 
   /** Fails every waiter (shutdown or replica removal). */
   failAll(e: Error): void {
     for (const q of this.queued) q.reject(e);
     this.queued = [];
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+    for (const p of this.pending?.values() ?? []) p.reject(e);
+    this.pending = undefined;
     for (const w of this.readQueue) w.reject(e);
     this.readQueue = [];
-    for (const [ctx, r] of [...this.readsByCtx]) this.failRead(ctx, r, e);
+    for (const [ctx, r] of [...(this.readsByCtx ?? [])]) this.failRead(ctx, r, e);
     for (const w of this.applyWaiters) w.waiter.reject(e);
     this.applyWaiters.length = 0;
   }
 
   /** Nobody waits on this replica: nothing queued, proposed, read or awaited. */
   idle(): boolean {
-    return this.queued.length === 0 && this.pending.size === 0 && this.readQueue.length === 0 && this.readsByCtx.size === 0 && this.applyWaiters.length === 0;
+    return this.queued.length === 0 && (this.pending?.size ?? 0) === 0 && this.readQueue.length === 0 && (this.readsByCtx?.size ?? 0) === 0 && this.applyWaiters.length === 0;
   }
 
   hasQueuedWork(): boolean {
-    return this.queued.length > 0 || this.readQueue.length > 0 || this.readsDue.size > 0;
+    return this.queued.length > 0 || this.readQueue.length > 0 || (this.readsDue?.size ?? 0) > 0;
   }
 }
 

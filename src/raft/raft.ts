@@ -134,6 +134,7 @@ const DEFAULTS = {
 };
 
 const TRANSFER_CONTEXT = 'transfer';
+const NO_FAILPOINTS: UnsafeFailpoints = Object.freeze({});
 /** Heartbeat context: the leader is quiescing the group (the host stops ticking it; docs/architecture.md "Quiescence"). */
 export const QUIESCE_CONTEXT = '\u0000quiesce';
 
@@ -159,7 +160,8 @@ export class Raft {
   private baseConf: ConfState = { voters: [], learners: [] };
   /** Configurations set by entries in the log after the base, in index order. */
   private confLog: { index: number; cs: ConfState }[] = [];
-  private readonly votes = new Map<NodeId, boolean>();
+  /** Votes of the current election (undefined outside one: most groups of a node are not electing). */
+  private votes: Map<NodeId, boolean> | undefined;
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
 
@@ -177,7 +179,8 @@ export class Raft {
   private uncommittedBytes = 0;
 
   private readonly readQueue: string[] = [];
-  private readonly readRequests = new Map<string, ReadRequest>();
+  /** Read requests being confirmed (undefined while none is). */
+  private readRequests: Map<string, ReadRequest> | undefined;
   /** Read requests that arrived before this leader committed an entry of its term. */
   private pendingReads: Message[] = [];
 
@@ -224,7 +227,7 @@ export class Raft {
     this.leaseTicks = this.electionTimeout - (cfg.leaseMarginTicks ?? DEFAULTS.leaseMarginTicks);
     this.random = cfg.random;
     this.mayCampaign = cfg.mayCampaign;
-    this.unsafe = cfg.unsafe ?? {};
+    this.unsafe = cfg.unsafe ?? NO_FAILPOINTS;
     validateConfig(this, cfg);
 
     this.log = new RaftLog(cfg.storage, 0);
@@ -584,7 +587,7 @@ export class Raft {
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.electionTimeout + Math.floor(this.random() * this.electionTimeout);
     this.leadTransferee = NONE;
-    this.votes.clear();
+    this.votes = undefined;
     const last = this.log.lastIndex();
     for (const [id, pr] of this.progress) {
       const fresh = new Progress(last + 1, this.maxInflightMsgs, this.maxInflightBytes, pr.isLearner);
@@ -594,7 +597,7 @@ export class Raft {
     this.pendingConfIndex = 0;
     this.uncommittedBytes = 0;
     this.readQueue.length = 0;
-    this.readRequests.clear();
+    this.readRequests = undefined;
     this.pendingReads = [];
   }
 
@@ -608,7 +611,7 @@ export class Raft {
   private becomePreCandidate(): void {
     assert(this.role !== StateRole.Leader, 'leader cannot become pre-candidate');
     // A pre-candidate keeps its term and vote; it only learns whether it could win.
-    this.votes.clear();
+    this.votes = undefined;
     // Three quick retries first (a voter still inside its lease grants a few
     // ticks later), then each round waits twice as long, up to a random wait
     // of 2-4 election timeouts: under overload — thousands of groups electing
@@ -691,10 +694,11 @@ export class Raft {
   }
 
   private poll(id: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
-    if (!this.votes.has(id)) this.votes.set(id, granted);
+    const votes = (this.votes ??= new Map<NodeId, boolean>());
+    if (!votes.has(id)) votes.set(id, granted);
     let yes = 0;
     let no = 0;
-    for (const [voter, g] of this.votes) {
+    for (const [voter, g] of votes) {
       if (!this.voters.has(voter)) continue; // learners and strangers never count
       if (g) yes++;
       else no++;
@@ -1106,9 +1110,9 @@ export class Raft {
       this.respondRead(m.from, this.log.committed, m.context);
       return;
     }
-    if (this.readRequests.has(m.context)) return; // duplicate context
+    if (this.readRequests?.has(m.context) === true) return; // duplicate context
     if (this.readQueue.length >= this.maxPendingReads) return this.readQueueFull(m);
-    this.readRequests.set(m.context, { index: this.log.committed, from: m.from, context: m.context, acks: new Set([this.id]) });
+    (this.readRequests ??= new Map()).set(m.context, { index: this.log.committed, from: m.from, context: m.context, acks: new Set([this.id]) });
     this.readQueue.push(m.context);
     for (const id of this.progress.keys()) if (id !== this.id) this.sendHeartbeat(id, m.context);
   }
@@ -1121,8 +1125,9 @@ export class Raft {
   }
 
   private ackRead(context: string, from: NodeId): void {
-    const req = this.readRequests.get(context);
-    if (!req) return;
+    const requests = this.readRequests;
+    const req = requests?.get(context);
+    if (!requests || !req) return;
     req.acks.add(from);
     let n = 0;
     for (const id of req.acks) if (this.voters.has(id)) n++;
@@ -1130,11 +1135,12 @@ export class Raft {
     // Confirming this request confirms every request queued before it.
     while (this.readQueue.length > 0) {
       const ctx = this.readQueue.shift()!;
-      const r = this.readRequests.get(ctx)!;
-      this.readRequests.delete(ctx);
+      const r = requests.get(ctx)!;
+      requests.delete(ctx);
       this.respondRead(r.from, r.index, r.context);
       if (ctx === context) break;
     }
+    if (requests.size === 0 && this.readRequests === requests) this.readRequests = undefined;
   }
 
   private respondRead(to: NodeId, index: number, context: string): void {

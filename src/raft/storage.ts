@@ -30,6 +30,8 @@ export interface Storage {
   lastIndex(): number;
   /** The most recent snapshot (the core sends it to followers behind the log). */
   snapshot(): Snapshot;
+  /** The group went idle: release what is kept in memory only to make reads fast (every entry stays readable). */
+  shrink(): void;
 }
 
 const EMPTY_CONF: ConfState = { voters: [], learners: [] };
@@ -112,6 +114,9 @@ export class MemoryStorage implements Storage {
   snapshot(): Snapshot {
     return this.snap;
   }
+
+  /** Nothing to release: this storage is memory. */
+  shrink(): void {}
 
   /** Installs a snapshot received from a leader, discarding the whole log. */
   applySnapshot(snap: Snapshot): void {

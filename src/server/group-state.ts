@@ -21,6 +21,8 @@ import type { MvccStore } from '../storage/mvcc-store.js';
 import { DIGESTS, type DbSnapshot } from '../verify/digests.js';
 import { openGroupMachine, writeBootstrap, type GroupMachineOptions } from './groups.js';
 
+
+const NO_JOBS: ReadonlyMap<number, SplitJob> = new Map();
 export class GroupState {
   constructor(readonly machine: GroupMachine) {}
 
@@ -59,8 +61,9 @@ export class GroupState {
   get ownership(): OwnershipMap {
     return this.machine.state(OWNERSHIP).map;
   }
+  /** The route catalog (the default group holds it; undefined elsewhere). */
   get catalog(): RouteCatalog | undefined {
-    return this.machine.state(CATALOG).catalog;
+    return this.machine.has(CATALOG) ? this.machine.state(CATALOG).catalog : undefined;
   }
   /** This group's state for the migrations it takes part in. */
   get jobs(): ReadonlyMap<number, GroupJobState> {
@@ -68,7 +71,7 @@ export class GroupState {
   }
   /** Default group: the migration job records. */
   get splitJobs(): ReadonlyMap<number, SplitJob> {
-    return this.machine.state(JOB_RECORDS).jobs;
+    return this.machine.has(JOB_RECORDS) ? this.machine.state(JOB_RECORDS).jobs : NO_JOBS;
   }
 
   applyEntries(entries: readonly Entry[], into?: SharedBatch): Promise<Map<number, KvResult>> {

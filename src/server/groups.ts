@@ -4,7 +4,7 @@
 // one handler file plus one line here (docs/architecture.md).
 
 import { dedupGcHandler } from '../apply/dedup-gc.js';
-import { GroupMachine } from '../apply/group-machine.js';
+import { GroupMachine, handlerTable } from '../apply/group-machine.js';
 import type { CommandHandler, Footprint } from '../apply/handler.js';
 import type { KvCommand } from '../apply/commands.js';
 import { CatalogState } from '../distribution/catalog-state.js';
@@ -25,6 +25,7 @@ import type { NodeDb, StorageBatch } from '../storage/db.js';
 import { txnStepHandler } from '../txn/commands/txn-step.js';
 import { digestHandler } from '../verify/commands/digest.js';
 import { Digests } from '../verify/digests.js';
+import { DEFAULT_GROUP } from './context.js';
 
 /** Every command kind a group applies, by plane. */
 export const HANDLERS: readonly CommandHandler[] = [
@@ -47,6 +48,8 @@ export const HANDLERS: readonly CommandHandler[] = [
   digestHandler,
 ];
 
+const HANDLER_TABLE = handlerTable(HANDLERS);
+
 /** The footprint a command's handler declares (undefined: no handler applies its kind). */
 export function commandFootprint(cmd: KvCommand): Footprint | undefined {
   return HANDLERS.find((h) => h.kinds.includes(cmd.kind))?.declare(cmd);
@@ -60,13 +63,17 @@ export interface GroupMachineOptions {
 
 /** A group's state machine with every plane registered, loaded from storage. */
 export async function openGroupMachine(db: NodeDb, group: number, opts: GroupMachineOptions = {}): Promise<GroupMachine> {
-  const m = new GroupMachine(db, group);
-  for (const h of HANDLERS) m.register(h);
+  const m = new GroupMachine(db, group, HANDLER_TABLE);
   m.data.skipKey = opts.skipApplyKey;
   OwnershipState.attach(m);
-  CatalogState.attach(m);
+  // The route catalog and the migration job records live in the default
+  // group only; elsewhere their commands are refused (the handlers check),
+  // and not attaching them saves every other group their state and reads.
+  if (group === DEFAULT_GROUP) {
+    CatalogState.attach(m);
+    JobRecords.attach(m);
+  }
   GroupJobs.attach(m).skipImportKey = opts.skipImportKey;
-  JobRecords.attach(m);
   Digests.attach(m);
   await m.reload();
   return m;

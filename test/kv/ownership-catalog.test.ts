@@ -87,6 +87,24 @@ describe('ownership at apply', () => {
 });
 
 describe('route catalog in the default group', () => {
+  it('lives in the default group only: another group holds no catalog or job records and refuses their commands', async () => {
+    const sm = await open(2);
+    expect(sm.catalog).toBeUndefined();
+    expect(sm.splitJobs.size).toBe(0);
+    const [cat, job] = await apply(
+      sm,
+      { kind: 'CATALOG', requestId: E, catalog: { kind: 'SPLIT', splitKey: enc('q') } },
+      { kind: 'JOB', requestId: E, job: { kind: 'CREATE', recordJson: '{}' } },
+    );
+    expect(cat).toMatchObject({ errorCode: 'INVALID_ARGUMENT' });
+    expect(cat!.errorMessage).toMatch(/group 2 holds no route catalog/);
+    expect(job).toMatchObject({ errorCode: 'INVALID_ARGUMENT' });
+    expect(job!.errorMessage).toMatch(/group 2 holds no job records/);
+    // The default group, opened the same way, holds both.
+    const d = await open(1);
+    expect(d.catalog?.list().length).toBe(2);
+  });
+
   it('applies splits, persists them, announces deltas and survives a reopen', async () => {
     const sm = await open(1);
     const events: CatalogEvent[] = [];

@@ -47,6 +47,50 @@ describe('Raft log store', () => {
     await db.close();
   });
 
+  it('keeps payloads that own their bytes, not views pinning a larger buffer', async () => {
+    const db = await NodeDb.open(tempDir());
+    const store = await RaftLogStore.open(db);
+    // Two payloads cut from one 8 KiB buffer, as a decoded message or Buffer's pool hands them out.
+    const slab = new Uint8Array(8192).fill(7);
+    const b = db.batch();
+    store.append(b, 1, [
+      { index: 1, term: 1, type: EntryType.Normal, data: slab.subarray(100, 120) },
+      { index: 2, term: 1, type: EntryType.Normal, data: slab.subarray(200, 201) },
+    ]);
+    await b.write({ sync: true });
+    const g = store.group(1);
+    for (const e of g.tail) expect(e.data.buffer.byteLength).toBe(e.data.byteLength);
+    expect([...g.tail[0]!.data]).toEqual(new Array(20).fill(7));
+    // Reloaded from disk, the same holds.
+    const again = await RaftLogStore.open(db);
+    for (const e of again.group(1).tail) expect(e.data.buffer.byteLength).toBe(e.data.byteLength);
+    await db.close();
+  });
+
+  it('shrinks an idle group to its newest entry in memory; the older ones are read from storage', async () => {
+    const db = await NodeDb.open(tempDir());
+    const store = await RaftLogStore.open(db);
+    const b = db.batch();
+    store.append(b, 1, [ent(1, 1), ent(2, 1), ent(3, 2)]);
+    await b.write({ sync: true });
+    const g = store.group(1);
+    expect(g.tail.length).toBe(3);
+    g.shrink();
+    expect(g.tail.map((e) => e.index)).toEqual([3]);
+    expect(g.entries(1, 4, Number.MAX_SAFE_INTEGER).map((e) => [e.index, e.term, new TextDecoder().decode(e.data)])).toEqual([
+      [1, 1, 'e1'],
+      [2, 1, 'e2'],
+      [3, 2, 'e3'],
+    ]);
+    expect(g.term(2)).toBe(1);
+    // Appends after a shrink extend the tail as before.
+    const b2 = db.batch();
+    store.append(b2, 1, [ent(4, 2)]);
+    await b2.write({ sync: true });
+    expect(g.tail.map((e) => e.index)).toEqual([3, 4]);
+    await db.close();
+  });
+
   it('commits entries and hard states of many groups in one synced batch and reloads them', async () => {
     const dir = tempDir();
     let db = await NodeDb.open(dir);
