@@ -4,7 +4,7 @@
 // the writing plane knowing (effects, never commands: MIGRATION.md CAPTURE).
 
 import type { NodeDb, StorageBatch } from '../storage/db.js';
-import { FAMILY_MVCC, compareBytes, versionKey } from '../storage/keys.js';
+import { FAMILY_MVCC, compareBytes, dataPrefix, prefixEnd, versionKey } from '../storage/keys.js';
 import { MvccStore } from '../storage/mvcc-store.js';
 import type { MigrationRow } from './rows.js';
 
@@ -30,6 +30,13 @@ export class GroupData {
     let s = this.stores.get(family);
     if (!s) this.stores.set(family, (s = new MvccStore(this.db, this.group, family)));
     return s;
+  }
+
+  /** Whether the family holds any key at all (one seek). */
+  async holdsAny(family: number): Promise<boolean> {
+    const p = dataPrefix(this.group, family);
+    for await (const _ of this.db.level.keys({ gte: p, lt: prefixEnd(p), limit: 1 })) return true;
+    return false;
   }
 
   observe(f: EffectObserver): void {

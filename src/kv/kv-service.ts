@@ -26,7 +26,7 @@ import { followStaleRoute } from '../routing/follow.js';
 import { GroupMachine } from '../apply/group-machine.js';
 import { OWNERSHIP, refusedResult } from '../distribution/ownership-state.js';
 import type { OwnershipMap } from '../distribution/ownership.js';
-import { FAMILY_LOCK, FAMILY_MVCC } from '../storage/keys.js';
+import { FAMILY_DEDUP, FAMILY_LOCK, FAMILY_MVCC } from '../storage/keys.js';
 import type { MvccStore } from '../storage/mvcc-store.js';
 import type { TxnCoordinator } from '../txn/coordinator.js';
 import { Sweep } from './sweep.js';
@@ -394,6 +394,7 @@ export class KvService {
     const m = this.m(r);
     const sweep = this.sweep(this.dedupSweeps, group);
     if (!sweep.due(m.writeGeneration, before)) return 0; // nothing new since a whole pass, nothing come due: the group sleeps on
+    if (await this.settledEmpty(sweep, m, FAMILY_DEDUP)) return 0;
     return sweep.pass((after) => this.propose(r, { kind: 'DEDUP_GC', requestId: new Uint8Array(0), ts: before, start: after, maxKeys: 1000 }), maxSteps, undefined, () => m.writeGeneration);
   }
 
@@ -410,7 +411,18 @@ export class KvService {
     const m = this.m(r);
     const sweep = this.sweep(this.gcSweeps, group);
     if (!sweep.due(m.writeGeneration, safePoint)) return 0;
+    // A family with no version needs no safe point either: a read at any timestamp finds nothing.
+    if (await this.settledEmpty(sweep, m, FAMILY_MVCC)) return 0;
     return sweep.pass((cursor) => this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000 }), maxSteps, undefined, () => m.writeGeneration);
+  }
+
+  /** A sweep at its beginning over a family that holds nothing proposes nothing: it sleeps until a write. */
+  private async settledEmpty(sweep: Sweep, m: GroupMachine, family: number): Promise<boolean> {
+    if (!sweep.atStart) return false;
+    const generation = m.writeGeneration;
+    if (await m.data.holdsAny(family)) return false;
+    sweep.settleEmpty(generation);
+    return true;
   }
 
   private sweep(sweeps: Map<number, Sweep>, group: number): Sweep {

@@ -142,6 +142,24 @@ describe('request-id expiry', () => {
   });
 });
 
+describe('a group that holds nothing', () => {
+  it('is not proposed to even by a node that just started (no cycle known), until its first write', async () => {
+    const kv = kvService();
+    await tick();
+    expect(await kv.collectGarbage(1, 1)).toBe(0);
+    expect(await kv.collectDedup(1, 1)).toBe(0);
+    expect(await kv.collectGarbage(1, 1)).toBe(0);
+    expect(proposed).toEqual([]);
+    // A write (with a request id) gives both families something: both pass again.
+    await put('a', '1', enc('rid-a'));
+    await put('a', '2');
+    await tick();
+    expect(await kv.collectGarbage(1, 1)).toBe(1);
+    expect(await kv.collectDedup(1, 1)).toBe(1);
+    expect(proposed).toEqual(['MVCC_GC', 'DEDUP_GC']);
+  });
+});
+
 describe('expired-lock resolver', () => {
   it('scans a group again only after a write, and every pass while it holds a lock', async () => {
     const txn = new TxnCoordinator({

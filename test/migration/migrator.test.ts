@@ -245,6 +245,38 @@ describe('Migrator over real groups: a whole job', () => {
     await expectDone(f, jobId);
   });
 
+  it('between walks of every replica (one a second) the duties look only at led groups that held job state', async () => {
+    f.holdAt = 'FINAL_DELTA';
+    f.startMigrator();
+    await f.waitForPhase(jobId, ['FINAL_DELTA']);
+    const duties = new SourceDuties({ groups: f.portForNode(), log: pino({ level: 'silent' }), fenceDeadlineMs: 500 });
+    const source = { group: SOURCE, sm: f.state(SOURCE).machine, raft: { term: 1 }, isLeader: () => true, propose: (c: Uint8Array) => f.propose(SOURCE, decodeCommand(c)) };
+    let bystanderAsked = 0;
+    const bystander = {
+      group: 99,
+      sm: undefined,
+      raft: { term: 1 },
+      isLeader: (): boolean => {
+        bystanderAsked++;
+        return false;
+      },
+      propose: (): Promise<unknown> => Promise.reject(new Error('not led here')),
+    };
+    duties.run([bystander, source], 0); // a walk: sees the fence
+    expect(bystanderAsked).toBe(1);
+    duties.run([bystander, source], 200);
+    duties.run([bystander, source], 400);
+    expect(bystanderAsked).toBe(1); // between walks: the group holding job state only
+    expect(f.state(SOURCE).jobs.get(jobId)?.state).toBe('fenced');
+    duties.run([bystander, source], 600); // past the deadline, between walks: the fence still lifts
+    await waitFor('the fence to lift', () => f.state(SOURCE).jobs.get(jobId)?.state === 'capturing');
+    duties.run([bystander, source], 1000); // the next walk
+    expect(bystanderAsked).toBe(2);
+    f.holdAt = undefined;
+    await f.waitForEnd(jobId);
+    await expectDone(f, jobId);
+  });
+
   it('fence rounds exhausted: the attempt retreats and a second attempt moves the route', async () => {
     await f.close();
     ({ f, jobId } = await setUp({}, { maxFenceAttempts: 1 }));
