@@ -16,7 +16,10 @@
 // the move and for the whole move (route 3 → group 2, cleanup grace 0), with
 // every latency and every client-visible error recorded. The job is followed
 // with WatchSplitJob, so each phase's start time (the migrator's clock) is
-// known: copy throughput is computed over the BACKFILL phase.
+// known: copy throughput is computed over the BACKFILL phase, and
+// foreground.headOfLine compares group 1's put latency during BACKFILL (the
+// target applying --chunk-bytes IMPORT chunks on the same nodes) with the
+// baseline's.
 //
 // --profile CPU-profiles every node over the move window: Node 20 refuses
 // --cpu-prof in NODE_OPTIONS, so the nodes get `--import` of a small preload
@@ -608,6 +611,14 @@ export async function runMigrationBench(args: string[]): Promise<void> {
           writes: both([streams.g1Write, streams.g2Write]),
           duringByPhase: byPhase(other),
         },
+        // Head-of-line (issue 19): puts in a group the move does not touch, on
+        // the same nodes, while the target applies the backfill's IMPORT
+        // chunks (--chunk-bytes each), against the same puts before the move.
+        headOfLine: (() => {
+          const baseline = windowStats([streams.g1Write], baselineFrom, moveFrom);
+          const backfill = bfFrom !== undefined && bfTo !== undefined ? windowStats([streams.g1Write], bfFrom, bfTo) : undefined;
+          return { stream: streams.g1Write.name, baseline, backfill, p99Ratio: backfill ? +(backfill.p99 / (baseline.p99 || 1)).toFixed(2) : null };
+        })(),
         movingRoute: {
           ...both(moving),
           writes: both([streams.movingWrite]),
