@@ -82,6 +82,19 @@ export interface NodeHostOptions {
 export const DEFAULT_LOG_RETAIN_MS = 60_000;
 /** Groups bootstrapped per synced batch at first start. */
 const BOOTSTRAP_BATCH_GROUPS = 500;
+/**
+ * A Ready committing at least this many bytes of entries applies beside the
+ * ready loop, not inside a turn: a 4 MiB IMPORT chunk applied inline held
+ * every other group's answers and next persist behind it.
+ */
+export const BULK_APPLY_BYTES = 512 << 10;
+
+function committedBytes(rd: Ready): number {
+  let n = 0;
+  for (const e of rd.committedEntries) n += e.data.byteLength;
+  return n;
+}
+
 /** Time-based retention keeps at most this many times compactLogEntries entries. */
 const RETAIN_CAP_FACTOR = 8;
 
@@ -107,6 +120,8 @@ export class NodeHost {
   readonly campaigns = new CampaignAdmission();
   /** Storage writes of applied entries (one per turn that applied, more when a pass had to read its own writes). */
   applyWrites = 0;
+  /** Readies applied beside the ready loop (bulk: at least BULK_APPLY_BYTES committed). */
+  bulkApplies = 0;
   readonly quiescence: Quiescence;
 
   private readonly opts: NodeHostOptions;
@@ -309,8 +324,8 @@ export class NodeHost {
     this.dirty.clear();
     for (const r of candidates) {
       if (r.removed) continue;
-      if (r.installing) {
-        this.dirty.add(r); // looked at again once the install is done (it schedules)
+      if (r.installing || r.applying) {
+        this.dirty.add(r); // looked at again once the install or bulk apply is done (each schedules)
         continue;
       }
       r.flushQueues();
@@ -338,9 +353,20 @@ export class NodeHost {
       }
       // 3. Apply every group into one write (cross-group batching: a turn that
       // applies for many groups costs one storage write, not one per group).
+      // A group whose committed entries are bulk (a migration's IMPORT
+      // chunks, large batches) applies beside the loop instead, into its own
+      // write: the other groups' callers are answered, and their next turn
+      // persists, without waiting for it (head-of-line, issue 19).
       const applied = new SharedBatch(this.opts.db);
       const results = new Map<Replica, Map<number, unknown>>();
-      for (const { r, rd } of work) {
+      const inline: { r: Replica; rd: Ready }[] = [];
+      for (const w of work) {
+        const { r, rd } = w;
+        if (!rd.snapshot && committedBytes(rd) >= BULK_APPLY_BYTES) {
+          this.applyBeside(r, rd);
+          continue;
+        }
+        inline.push(w);
         if (rd.snapshot) await r.sm.reload();
         if (rd.committedEntries.length > 0) {
           const t0 = performance.now();
@@ -351,22 +377,7 @@ export class NodeHost {
       await applied.flush();
       this.applyWrites += applied.writes;
       // 4. Resolve, advance: only now is what applied in storage.
-      for (const { r, rd } of work) {
-        const res = results.get(r);
-        if (res) {
-          r.sm.afterWrite();
-          // Resolve the callers of these entries first: they did apply. Applying
-          // this node's own removal fails every waiter left (failAll), which
-          // used to answer UNAVAILABLE to the RemoveMember call that removed a
-          // leader and to writes applied in the same batch.
-          r.onApplied(rd.committedEntries, res);
-          for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
-        }
-        r.onReadStates(rd.readStates);
-        r.raft.advance();
-        r.wakeApplyWaiters();
-        await this.maybeCompact(r);
-      }
+      for (const { r, rd } of inline) await this.afterApply(r, rd, results.get(r));
     } finally {
       release();
     }
@@ -377,6 +388,53 @@ export class NodeHost {
         this.loopAgain = true;
       }
     }
+  }
+
+  /** Step 4 of a turn for one replica: its applied entries are in storage; answer, advance, compact. */
+  private async afterApply(r: Replica, rd: Ready, res: Map<number, unknown> | undefined): Promise<void> {
+    if (res) {
+      r.sm.afterWrite();
+      // Resolve the callers of these entries first: they did apply. Applying
+      // this node's own removal fails every waiter left (failAll), which
+      // used to answer UNAVAILABLE to the RemoveMember call that removed a
+      // leader and to writes applied in the same batch.
+      r.onApplied(rd.committedEntries, res);
+      for (const e of rd.committedEntries) if (e.type === EntryType.ConfChange) this.onConfChangeApplied(r, e);
+    }
+    r.onReadStates(rd.readStates);
+    r.raft.advance();
+    r.wakeApplyWaiters();
+    await this.maybeCompact(r);
+  }
+
+  /**
+   * Applies a replica's bulk Ready beside the ready loop (steps 3 and 4 for
+   * this replica alone, in its own storage write). Its raft state of this
+   * Ready is already durable and its messages sent; until it settles, turns
+   * leave the replica alone (no new Ready before this one is advanced), so
+   * its applies stay in log order, and a snapshot install waits for it.
+   */
+  private applyBeside(r: Replica, rd: Ready): void {
+    const run = async (): Promise<void> => {
+      const own = new SharedBatch(this.opts.db);
+      const t0 = performance.now();
+      const res = await r.sm.applyEntries(rd.committedEntries, own);
+      this.opts.onApply?.(r.group, rd.committedEntries.length, (performance.now() - t0) / 1000);
+      await own.flush();
+      this.applyWrites += own.writes;
+      this.bulkApplies++;
+      await this.afterApply(r, rd, res);
+    };
+    r.applying = run().then(
+      () => {
+        r.applying = undefined;
+        this.schedule(r.group);
+      },
+      (e: unknown) => {
+        r.applying = undefined;
+        this.opts.onFatal(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   }
 
   /** Step 1 of a turn: every group's raft state in one batch, synced if anything must be durable. */
@@ -546,6 +604,7 @@ export class NodeHost {
       r.installing = true;
       try {
         await r.busy; // let the current ready-loop turn finish with this replica
+        await r.applying; // and a bulk apply beside it
         if (meta.index <= r.raft.log.committed) return refuse(`committed ${r.raft.log.committed} ≥ ${meta.index} while receiving`);
         await ingest.finish();
         // The data is now at meta.index: entries at or below it must not apply again.
@@ -574,6 +633,7 @@ export class NodeHost {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     await this.loopIdle;
+    for (const r of this.replicas.values()) await r.applying;
     const e = new ReplicaError('UNAVAILABLE', 'node is shutting down');
     for (const r of this.replicas.values()) r.failAll(e);
   }

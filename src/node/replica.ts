@@ -70,6 +70,11 @@ const MAX_QUEUED_READS = 10_000;
 
 export class Replica {
   installing = false;
+  /**
+   * A bulk apply of this replica running beside the ready loop (NodeHost:
+   * BULK_APPLY_BYTES); the loop leaves the replica alone until it settles.
+   */
+  applying: Promise<void> | undefined = undefined;
   /** A snapshot stream for this group is being staged. */
   receiving = false;
   removed = false;

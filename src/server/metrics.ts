@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SplitJob } from '../migration/job.js';
 import type { NodeHost } from '../node/node-host.js';
 import { NONE, StateRole } from '../raft/index.js';
+import type { IdleGcStats } from '../runtime/idle-gc.js';
 
 /** The `group` label of groups beyond the per-group series limit: their counts are summed under it. */
 export const OTHER_GROUPS = 'other';
@@ -126,6 +127,20 @@ export class Metrics {
     });
   }
 
+  /** The node's own full collections when idle (src/runtime/idle-gc.ts). */
+  watchIdleGc(stats: Readonly<IdleGcStats>): void {
+    this.totalCounter('ferrykv_idle_gc_total', 'Full garbage collections this node ran itself while idle (--no-idle-gc turns them off)', () => stats.collections);
+    this.totalCounter('ferrykv_idle_gc_reclaimed_bytes_total', 'Heap bytes those collections freed', () => stats.reclaimedBytes);
+    new Gauge({
+      name: 'ferrykv_idle_gc_last_pause_seconds',
+      help: 'How long the last of those collections paused the event loop',
+      registers: [this.registry],
+      collect() {
+        this.set(stats.lastPauseMs / 1000);
+      },
+    });
+  }
+
   /** Raft messages sent and received by type, and dropped by reason (node-wide, every group). */
   watchRaftMessages(read: () => { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number>; dropped: Readonly<Record<string, number>>; blocked: number }): void {
     this.totalCounter('ferrykv_raft_transport_blocked_total', 'Times a peer\'s raft stream buffer filled and this node\'s raft messages waited (bounded) for it to drain', () => read().blocked);
@@ -183,6 +198,20 @@ export class Metrics {
     });
   }
 
+  /** Storage writes of applies, and the bulk applies beside the ready loop. */
+  private watchApply(host: NodeHost): void {
+    this.totalCounter(
+      'ferrykv_apply_writes_total',
+      'Storage writes of applied entries: one per ready-loop turn that applied, for every group applying in it (more when a command read what its own pass wrote)',
+      () => host.applyWrites,
+    );
+    this.totalCounter(
+      'ferrykv_apply_bulk_total',
+      'Readies whose committed entries (at least 512 KiB: IMPORT chunks, large batches) applied beside the ready loop in their own storage write, not in a turn',
+      () => host.bulkApplies,
+    );
+  }
+
   private watchCampaigns(c: NodeHost['campaigns']): void {
     new Counter({
       name: 'ferrykv_raft_campaigns_total',
@@ -224,11 +253,7 @@ export class Metrics {
         },
       });
     };
-    this.totalCounter(
-      'ferrykv_apply_writes_total',
-      'Storage writes of applied entries: one per ready-loop turn that applied, for every group applying in it (more when a command read what its own pass wrote)',
-      () => host.applyWrites,
-    );
+    this.watchApply(host);
     this.watchCampaigns(host.campaigns);
     new Counter({
       name: 'ferrykv_raft_proposals_total',
