@@ -56,7 +56,13 @@ export class Quiescence {
     const before = this.incarnations.get(peer);
     this.incarnations.set(peer, incarnation);
     const restarted = before !== undefined && before !== incarnation;
-    const woken = restarted ? this.wakeFollowersOf(peer) : [];
+    // Restarted: the leaders quiesced with it as a member wake and heartbeat
+    // it, so it learns every leader within a tick instead of campaigning in
+    // each of its groups (a restarted node of 50,000 groups, campaign
+    // admission pacing it, had 29,000 groups without a leader after 400 s).
+    // A peer that was only silent (overloaded) still knows its leaders: waking
+    // every leader over it each time it answers again would add to the load.
+    const woken = restarted ? [...this.wakeFollowersOf(peer), ...this.wakeLeadersOver(peer)] : [];
     this.heardAt.set(peer, this.now);
     this.live.add(peer);
     return woken;

@@ -5,7 +5,7 @@
 // A planted bug (followers that never wake on their leader's death) leaves the
 // group without a leader: the failover check catches it.
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage, StateRole, nodeId, type Message, type NodeId } from '../../src/raft/index.js';
+import { MemoryStorage, NONE, StateRole, nodeId, type Message, type NodeId } from '../../src/raft/index.js';
 import { Raft } from '../../src/raft/index.js';
 import { Quiescence, QUIET_TICKS } from '../../src/node/quiescence.js';
 import { Replica } from '../../src/node/replica.js';
@@ -181,6 +181,23 @@ describe('quiescence on the host', () => {
     for (let i = 0; i < 5 * ELECTION; i++) c.tick();
     expect(c.sent - before).toBe(0);
     expect(l.raft.status().progress.get(victim.id)?.recentActive).toBe(false);
+  });
+
+  it('a follower that restarts learns its leader within a tick or two: the leader quiesced with it as a member wakes on its new incarnation', () => {
+    const c = new Cluster();
+    c.ticksUntilLeader(200);
+    for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
+    const l = c.leader()!;
+    expect(l.replica.quiescedAt).toBeDefined();
+    const victim = c.nodes.find((n) => n !== l)!;
+    const term = l.raft.term;
+    c.restart(victim);
+    expect(victim.raft.lead).toBe(NONE);
+    for (let i = 0; i < 3; i++) c.tick();
+    // Well inside an election timeout: without the wake it would have had to campaign to find out.
+    expect(victim.raft.lead).toBe(l.id);
+    expect(victim.raft.term).toBe(term);
+    expect(l.raft.role).toBe(StateRole.Leader);
   });
 
   it('planted bug — a quiesced leader that never wakes on a follower’s death — reports the dead follower active forever, and the check sees it', () => {
