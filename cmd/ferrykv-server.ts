@@ -34,6 +34,7 @@ const program = new Command()
   .option('--metrics-group-series <n>', `groups with ids up to n get their own per-group metric series; the others are summed under group="other", and node-wide totals cover every group (default ${DEFAULTS.metricsGroupSeries})`)
   .option('--log-level <level>', `trace|debug|info|warn|error|fatal|silent (default ${DEFAULTS.logLevel})`)
   .option('--replace-node', 'start as the replacement of this node id after its data was lost: needs an empty data dir; the node re-enters every group it was in as a learner, catches up, then votes again (docs/operations.md)')
+  .option('--no-idle-gc', 'never run a full garbage collection of its own; by default, once the node has been idle (event loop under 5 % busy over 5 s) and its heap holds at least 64 MiB and 50 % more than after the last one, it runs one (at most once a minute) to give a burst\'s garbage back')
   .option('--no-quiesce', 'keep ticking idle groups (every group heartbeats every tick); by default a group with nothing to do quiesces: it is not ticked and sends no raft traffic until work or a failure wakes it')
   .option('--parent-pid <pid>', 'exit when this process dies (used by ferry-cluster and tests)')
   .addHelpText(

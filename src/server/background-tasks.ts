@@ -6,6 +6,7 @@
 import { Background } from '../node/background.js';
 import { SourceDuties } from '../migration/group/source-duties.js';
 import { groupsOverRpc } from '../migration/groups-port.js';
+import { IdleGc } from '../runtime/idle-gc.js';
 import type { NodeContext } from './context.js';
 import { checkGroupConsistency } from './replica-verify.js';
 
@@ -64,6 +65,18 @@ export function startBackground(ctx: NodeContext): Background {
   // A fence never outlives its deadline; a released range is adopted without the migrator (MIGRATION.md).
   const duties = new SourceDuties({ groups: groupsOverRpc(ctx.groupClient), log });
   bg.add({ name: 'source-duties', everyMs: 200, run: () => duties.run(ctx.host.replicas.values()) });
+  // Garbage a burst left behind goes back once the node is quiet (src/runtime/idle-gc.ts).
+  if (cfg.idleGc) {
+    const idleGc = new IdleGc();
+    ctx.metrics.watchIdleGc(idleGc.stats);
+    bg.add({
+      name: 'idle-gc',
+      everyMs: 5000,
+      run: () => {
+        if (idleGc.check()) log.debug({ pauseMs: Math.round(idleGc.stats.lastPauseMs), reclaimedMiB: Math.round(idleGc.stats.reclaimedBytes / 2 ** 20) }, 'idle full garbage collection');
+      },
+    });
+  }
   // Background replica checks: every group this node leads, one at a time, paced.
   if (cfg.consistencyCheckIntervalMs > 0) {
     bg.add({

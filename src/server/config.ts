@@ -70,6 +70,8 @@ export interface NodeConfig {
   readonly replaceNode: boolean;
   /** Idle groups stop being ticked (src/node/quiescence.ts). */
   readonly quiesce: boolean;
+  /** An idle node runs a full garbage collection of its own (src/runtime/idle-gc.ts). */
+  readonly idleGc: boolean;
   /** Groups with ids up to this get their own metric series; the rest are summed under group="other" (bounded cardinality). */
   readonly metricsGroupSeries: number;
 }
@@ -108,6 +110,8 @@ export interface RawOptions {
   replaceNode?: boolean;
   /** commander's --no-quiesce sets this false. */
   quiesce?: boolean;
+  /** commander's --no-idle-gc sets this false. */
+  idleGc?: boolean;
 }
 
 export const DEFAULTS = {
@@ -285,5 +289,5 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     problems.push(`FERRYKV_TEST_HOOKS=1: test hooks are refused on a non-loopback address (${listen})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { nodeId, listen, http: http === '' ? undefined : http, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true, quiesce: raw.quiesce !== false };
+  return { nodeId, listen, http: http === '' ? undefined : http, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true, quiesce: raw.quiesce !== false, idleGc: raw.idleGc !== false };
 }
