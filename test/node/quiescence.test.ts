@@ -108,6 +108,16 @@ class Cluster {
   }
 }
 
+/** A cluster whose group has a leader and has quiesced; its leader and one follower. */
+function quiescedGroup(): { c: Cluster; l: Node; victim: Node } {
+  const c = new Cluster();
+  c.ticksUntilLeader(200);
+  for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
+  const l = c.leader()!;
+  expect(l.replica.quiescedAt).toBeDefined();
+  return { c, l, victim: c.nodes.find((n) => n !== l)! };
+}
+
 describe('quiescence on the host', () => {
   it('an idle group stops sending anything; every replica is quiesced', () => {
     const c = new Cluster();
@@ -160,12 +170,7 @@ describe('quiescence on the host', () => {
   });
 
   it('a follower that dies while the group is quiesced is counted out by its leader: node liveness wakes the leader, whose CheckQuorum sees no answer', () => {
-    const c = new Cluster();
-    c.ticksUntilLeader(200);
-    for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
-    const l = c.leader()!;
-    expect(l.replica.quiescedAt).toBeDefined();
-    const victim = c.nodes.find((n) => n !== l)!;
+    const { c, l, victim } = quiescedGroup();
     const other = c.nodes.find((n) => n !== l && n !== victim)!;
     expect(l.raft.status().progress.get(victim.id)?.recentActive).toBe(true);
     victim.down = true;
@@ -184,12 +189,7 @@ describe('quiescence on the host', () => {
   });
 
   it('a follower that restarts learns its leader within a tick or two: the leader quiesced with it as a member wakes on its new incarnation', () => {
-    const c = new Cluster();
-    c.ticksUntilLeader(200);
-    for (let i = 0; i < QUIET_TICKS + 3; i++) c.tick();
-    const l = c.leader()!;
-    expect(l.replica.quiescedAt).toBeDefined();
-    const victim = c.nodes.find((n) => n !== l)!;
+    const { c, l, victim } = quiescedGroup();
     const term = l.raft.term;
     c.restart(victim);
     expect(victim.raft.lead).toBe(NONE);
