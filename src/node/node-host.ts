@@ -89,9 +89,9 @@ const BOOTSTRAP_BATCH_GROUPS = 500;
  */
 export const BULK_APPLY_BYTES = 512 << 10;
 
-function committedBytes(rd: Ready): number {
+function payloadBytes(entries: readonly Entry[]): number {
   let n = 0;
-  for (const e of rd.committedEntries) n += e.data.byteLength;
+  for (const e of entries) n += e.data.byteLength;
   return n;
 }
 
@@ -362,7 +362,7 @@ export class NodeHost {
       const inline: { r: Replica; rd: Ready }[] = [];
       for (const w of work) {
         const { r, rd } = w;
-        if (!rd.snapshot && committedBytes(rd) >= BULK_APPLY_BYTES) {
+        if (!rd.snapshot && payloadBytes(rd.committedEntries) >= BULK_APPLY_BYTES) {
           this.applyBeside(r, rd);
           continue;
         }
@@ -448,9 +448,7 @@ export class NodeHost {
       }
       if (rd.entries.length > 0) {
         this.logStore.append(b, r.group, rd.entries);
-        let bytes = 0;
-        for (const e of rd.entries) bytes += e.data.byteLength;
-        this.bytesSinceCompaction.set(r.group, (this.bytesSinceCompaction.get(r.group) ?? 0) + bytes);
+        this.bytesSinceCompaction.set(r.group, (this.bytesSinceCompaction.get(r.group) ?? 0) + payloadBytes(rd.entries));
         sync = true;
       }
       if (rd.hardState) {

@@ -1140,7 +1140,7 @@ export class Raft {
       this.respondRead(r.from, r.index, r.context);
       if (ctx === context) break;
     }
-    if (requests.size === 0 && this.readRequests === requests) this.readRequests = undefined;
+    if (requests.size === 0) this.readRequests = undefined;
   }
 
   private respondRead(to: NodeId, index: number, context: string): void {
