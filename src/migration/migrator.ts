@@ -267,13 +267,13 @@ export class Migrator {
       const to = chunk.done ? changeCursor(0) : backfillCursor(chunk.nextCursor);
       const began = Date.now();
       const { state } = await this.d.groups.import(job.targetGroup, job.jobId, job.attempt, cursor, to, chunk.rows);
-      // Back off while the target is slow to take a chunk (clients share its log and CPU).
-      const pause = pacer.next(Date.now() - began);
+      const b = chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
+      // Back off while the target is slow to take a chunk for its size (clients share its log and CPU).
+      const pause = pacer.next(Date.now() - began, b);
       if (pause > 0 && !chunk.done) await sleep(pause);
       if (state?.cursor !== hex(to)) throw new Error('the target did not take the chunk at our cursor; resuming from its cursor');
       cursor = to;
       rows += chunk.rows.length;
-      const b = chunk.rows.reduce((n, r) => n + rowBytes(r), 0);
       bytes += b;
       windowBytes += b;
       this.d.onCopied?.(chunk.rows.length, b);

@@ -2,7 +2,7 @@
 // slow steps back off multiplicatively down to the minimum duty, and the sleep
 // keeps the migrator's share of time at the duty.
 import { describe, expect, it } from 'vitest';
-import { AdaptivePacer, CLEANUP_PACER } from '../../src/migration/pacer.js';
+import { AdaptivePacer, CLEANUP_PACER, DEFAULT_PACER } from '../../src/migration/pacer.js';
 
 describe('AdaptivePacer', () => {
   const o = { slowMs: 100, minDuty: 1 / 8, initialDuty: 0.5, step: 0.1, maxSleepMs: 2000 };
@@ -42,5 +42,18 @@ describe('AdaptivePacer', () => {
     expect(p.duty).toBe(0.5);
     expect(sleeps[99]).toBe(40); // sleeps as long as it worked
     expect(p.next(300)).toBe(Math.round(300 * 3)); // a step over 250 ms halves it
+  });
+
+  it('judges a large step by its time per slowPerBytes: a 4 MiB chunk may take four times a 1 MiB one', () => {
+    const p = new AdaptivePacer(DEFAULT_PACER);
+    const MiB = 1 << 20;
+    p.next(3500, 4 * MiB); // 875 ms per MiB: not slow
+    expect(p.duty).toBeCloseTo(0.55);
+    p.next(4500, 4 * MiB); // 1,125 ms per MiB: slow
+    expect(p.duty).toBeCloseTo(0.275);
+    p.next(1100, MiB / 2); // a small step keeps the per-step threshold
+    expect(p.duty).toBeCloseTo(0.1375);
+    p.next(1100); // no size given: the per-step threshold
+    expect(p.duty).toBe(1 / 8);
   });
 });
