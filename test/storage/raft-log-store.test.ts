@@ -47,6 +47,32 @@ describe('Raft log store', () => {
     await db.close();
   });
 
+  it('appends one at a time in place, cutting a full tail back to its bound an eighth past it; its byte count stays exact', async () => {
+    const dir = tempDir();
+    const db = await NodeDb.open(dir);
+    const store = await RaftLogStore.open(db, { tailEntries: 16, tailBytes: 1 << 20 });
+    const g = store.group(1);
+    const lengths: number[] = [];
+    for (let i = 1; i <= 60; i++) {
+      const b = db.batch();
+      store.append(b, 1, [ent(i, 1, 'z'.repeat(i))]);
+      await b.write({ sync: true });
+      lengths.push(g.tail.length);
+      expect(g.tailSize).toBe(g.tail.reduce((n, e) => n + e.data.byteLength, 0));
+      expect(g.tail[g.tail.length - 1]!.index).toBe(i);
+    }
+    expect(Math.max(...lengths)).toBe(18); // 16 + 16/8
+    expect(lengths.slice(16, 22)).toEqual([17, 18, 16, 17, 18, 16]);
+    // A conflicting suffix replaces the tail's end; the count follows.
+    const b = db.batch();
+    store.append(b, 1, [ent(58, 2, 'w')]);
+    await b.write({ sync: true });
+    expect(g.tail[g.tail.length - 1]).toMatchObject({ index: 58, term: 2 });
+    expect(g.tailSize).toBe(g.tail.reduce((n, e) => n + e.data.byteLength, 0));
+    expect(g.entries(1, 59, Number.MAX_SAFE_INTEGER).map((e) => e.index)).toEqual(Array.from({ length: 58 }, (_, i) => i + 1));
+    await db.close();
+  });
+
   it('keeps payloads that own their bytes, not views pinning a larger buffer', async () => {
     const db = await NodeDb.open(tempDir());
     const store = await RaftLogStore.open(db);
