@@ -1,6 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes, decodeVersionKey, escapeKey, unescapeKey, versionKey } from '../../src/storage/keys.js';
+import {
+  NS_DATA,
+  NS_RAFT,
+  NS_STATE,
+  RAFT_ENTRY,
+  compareBytes,
+  concat,
+  dataPrefix,
+  decodeVersionKey,
+  escapeKey,
+  raftEntryKey,
+  raftKey,
+  stateKey,
+  unescapeKey,
+  versionKey,
+  versionPrefix,
+} from '../../src/storage/keys.js';
 
 const bytes = fc.uint8Array({ minLength: 0, maxLength: 12 }).map((b) =>
   // Bias toward the bytes that break naive encodings.
@@ -54,5 +70,40 @@ describe('Key encoding', () => {
     expect(compareBytes(a, b)).toBeLessThan(0);
     expect(Array.from(unescapeKey(b, 0).key)).toEqual([1, 0]);
     expect(() => unescapeKey(Uint8Array.of(1, 0, 7), 0)).toThrowError(/bad escape/);
+  });
+});
+
+describe('key builders write each key in one allocation, byte for byte what the layout says', () => {
+  const be32 = (n: number): Uint8Array => {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, n);
+    return out;
+  };
+  const be64 = (n: bigint): Uint8Array => {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, n);
+    return out;
+  };
+  const MAX = (1n << 64n) - 1n;
+
+  it('data keys: [NS_DATA][group][family][escaped key][inverted ts]', () => {
+    fc.assert(
+      fc.property(tuple, ({ group, family, key, ts }) => {
+        const prefix = concat([Uint8Array.of(NS_DATA), be32(group), Uint8Array.of(family)]);
+        expect([...dataPrefix(group, family)]).toEqual([...prefix]);
+        expect([...versionPrefix(group, family, key)]).toEqual([...concat([prefix, escapeKey(key)])]);
+        expect([...versionKey(group, family, key, ts)]).toEqual([...concat([prefix, escapeKey(key), be64(MAX - ts)])]);
+      }),
+    );
+  });
+
+  it('raft and state keys', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.string(), (group, index, name) => {
+        expect([...raftKey(group, 7)]).toEqual([NS_RAFT, ...be32(group), 7]);
+        expect([...raftEntryKey(group, index)]).toEqual([NS_RAFT, ...be32(group), RAFT_ENTRY, ...be64(BigInt(index))]);
+        expect([...stateKey(group, name)]).toEqual([NS_STATE, ...be32(group), ...new TextEncoder().encode(name)]);
+      }),
+    );
   });
 });
