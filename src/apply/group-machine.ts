@@ -47,7 +47,16 @@ export function handlerTable(handlers: readonly CommandHandler[]): ReadonlyMap<s
 }
 
 export class GroupMachine {
+  /** The last index applied here; its effects may still sit in a batch not yet written. */
   applied = 0;
+  /**
+   * The last applied index whose effects are in storage: what appliedIndex()
+   * reports. A reader that waits for an index reads storage, and an apply
+   * yields to the event loop while a pass is unwritten (a handler reading, a
+   * bulk IMPORT between its slices): reporting `applied` there served an
+   * export or a verification read point without the pass's writes.
+   */
+  private written = 0;
   /** The group's closed timestamp: every commit and every served read is at or below it. */
   maxTs = 0n;
   /** Versions shadowed at or below this timestamp may be gone: reads below it are refused. */
@@ -128,13 +137,14 @@ export class GroupMachine {
   // ------------------------------------------------------------------ state
 
   appliedIndex(): number {
-    return this.applied;
+    return this.written;
   }
 
   /** Re-reads everything from storage (at open, and after a snapshot replaced the group's data). */
   async reload(): Promise<void> {
     this.writeGeneration++;
     this.applied = Number(await this.readU64(stateKey(this.group, 'applied')));
+    this.written = this.applied;
     this.maxTs = await this.readU64(stateKey(this.group, 'maxts'));
     this.safePoint = await this.readU64(stateKey(this.group, 'gcsafe'));
     for (const s of this.states.values()) await s.reload();
@@ -199,6 +209,7 @@ export class GroupMachine {
 
   /** The applied batch is written: the planes' listeners and waiters run. */
   afterWrite(): void {
+    this.written = this.applied;
     for (const s of this.states.values()) s.afterBatch?.();
   }
 

@@ -54,12 +54,17 @@ describe('applies of many groups in one write', () => {
     const w = new SharedBatch(db);
     const e2 = entries(2, put('a', '2'));
     const e3 = entries(3, put('a', '3'));
+    const before = groups.get(2)!.sm.appliedIndex();
     await groups.get(2)!.sm.applyEntries(e2, w);
     await groups.get(3)!.sm.applyEntries(e3, w);
     expect(await read(2, 'a')).toBeUndefined();
     expect(await read(3, 'a')).toBeUndefined();
+    // Nothing is in storage yet: a reader waiting for the index must not be let through.
+    expect(groups.get(2)!.sm.appliedIndex()).toBe(before);
     await w.flush();
     expect(w.writes).toBe(1);
+    groups.get(2)!.sm.afterWrite();
+    expect(groups.get(2)!.sm.appliedIndex()).toBe(e2[0]!.index);
     expect(await read(2, 'a')).toBe('2');
     expect(await read(3, 'a')).toBe('3');
     // The applied index went with the effects: a reopened group resumes after them.
