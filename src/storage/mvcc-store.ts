@@ -22,7 +22,9 @@ import {
   stateKey,
   u64,
   versionKey,
+  versionKeyLength,
   versionPrefix,
+  writeVersionKey,
 } from './keys.js';
 
 const VALUE_FORMAT_V1 = 1;
@@ -154,6 +156,36 @@ export class MvccStore {
 
   deleteVersion(b: StorageBatch, key: Uint8Array, ts: bigint): void {
     b.put(versionKey(this.group, this.family, key, ts), encodeValue(null));
+  }
+
+  /**
+   * Writes many versions (a migration chunk's rows): every key is cut from one
+   * buffer and every encoded value from another, where putVersion allocates
+   * two arrays a row (4,000 rows of a 4 MiB chunk made 8,000 allocations of
+   * about 1 KiB, and the garbage collector paid for them). The batch copies
+   * what it is given, so the views do not outlive this call.
+   */
+  putVersions(b: StorageBatch, versions: readonly Version[]): void {
+    let keyBytes = 0;
+    let valueBytes = 0;
+    for (const v of versions) {
+      keyBytes += versionKeyLength(v.key);
+      valueBytes += 2 + (v.value?.byteLength ?? 0);
+    }
+    const keys = new Uint8Array(keyBytes);
+    const values = new Uint8Array(valueBytes);
+    let k = 0;
+    let o = 0;
+    for (const v of versions) {
+      const kEnd = writeVersionKey(keys, k, this.group, this.family, v.key, v.ts);
+      const vEnd = o + 2 + (v.value?.byteLength ?? 0);
+      values[o] = VALUE_FORMAT_V1;
+      values[o + 1] = v.value === null ? KIND_TOMBSTONE : KIND_VALUE;
+      if (v.value !== null) values.set(v.value, o + 2);
+      b.put(keys.subarray(k, kEnd), values.subarray(o, vEnd));
+      k = kEnd;
+      o = vEnd;
+    }
   }
 
   /** LevelDB's estimate of the bytes [start, end) takes on disk (files only; cheap). */

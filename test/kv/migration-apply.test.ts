@@ -12,6 +12,7 @@ import { decodeResult, encodeCommand, encodeResult, type KvCommand, type KvResul
 import { FAMILY_DEDUP, decodeDedup, encodeDedup } from '../../src/apply/dedup.js';
 import { GroupState } from '../../src/server/group-state.js';
 import { backfillCursor, changeCursor, hex, type GroupJobState } from '../../src/migration/group-state.js';
+import { IMPORT_SLICE_ROWS } from '../../src/migration/group/target.js';
 import type { MigrationRow } from '../../src/apply/rows.js';
 import { EntryType, type Entry } from '../../src/raft/index.js';
 import { NodeDb } from '../../src/storage/db.js';
@@ -427,6 +428,21 @@ describe('migration plane at apply: target', () => {
     expect((await apply(t, clear(2))).errorCode).toBeUndefined();
     expect(t.jobs.get(1)).toEqual(adopted);
     expect(await versions(t, 'm')).toEqual([`x@${w.commitTs}=new`, 'x@40=v40', 'x@10=v10', 'y@30=v30', 'y@20=⊥', 'z@25=v25']);
+  });
+
+  it('a chunk of many slices (IMPORT yields between them) lands whole, or not at all when its last row is bad', async () => {
+    const t = await open(T);
+    await apply(t, mig({ kind: 'CLEAR', jobId: 1, attempt: 1, start: enc('m'), end: E, peerGroup: S }));
+    const n = IMPORT_SLICE_ROWS * 3 + 7;
+    const key = (i: number): string => `m${String(i).padStart(5, '0')}`;
+    const rows = Array.from({ length: n }, (_, i) => mvccRow(key(i), BigInt(100 + i), i % 5 === 0 ? null : `v${i}`));
+    // The same rows with one outside the range at the end: refused whole, nothing of the earlier slices written.
+    const bad = await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows: [...rows, mvccRow('a', 1n, 'outside')] }));
+    expect(bad.errorCode).toBe('ABORTED');
+    expect(await versions(t, 'm')).toEqual([]);
+    const ok = await apply(t, mig({ kind: 'IMPORT', jobId: 1, attempt: 1, fromCursor: E, toCursor: changeCursor(0), rows }));
+    expect(st(ok)).toMatchObject({ cursor: hex(changeCursor(0)), importedMaxTs: String(100 + n - 1) });
+    expect(await versions(t, 'm')).toEqual(rows.map((r, i) => `${key(i)}@${r.ts}=${i % 5 === 0 ? '⊥' : `v${i}`}`));
   });
 
   it('IMPORT refuses a request-id row whose footprint lies outside the range', async () => {

@@ -42,20 +42,27 @@ export function refuse(s: Step, why: string): KvResult {
   return { ...rejected('ABORTED', `group ${s.machine.group}, job ${s.m.jobId} attempt ${s.m.attempt}: ${why}`), ...(s.st ? { stateJson: JSON.stringify(s.st) } : {}) };
 }
 
-/** The timestamps a step brings in: imported rows (and their records' commit timestamps), a release's. */
+/**
+ * The timestamps a step brings in: imported rows (and their records' commit
+ * timestamps), a release's. Rows count by their highest timestamp per field
+ * (the bound is on the highest; one entry per row cost 4,000 small arrays
+ * per 4 MiB chunk, on the leader before proposing and on every replica).
+ */
 function stepTimestamps(m: MigrationCommand): { field: string; ts: bigint }[] {
-  const out = timestamps(['migration.release_ts', m.releaseTs], ['migration.safe_point', m.safePoint]);
+  let rowTs = 0n;
+  let commitTs = 0n;
   for (const row of m.rows ?? []) {
-    if (row.family === FAMILY_MVCC || row.family === FAMILY_LOCK || row.family === FAMILY_TXN) out.push(...timestamps(['migration.rows.ts', row.ts]));
+    if ((row.family === FAMILY_MVCC || row.family === FAMILY_LOCK || row.family === FAMILY_TXN) && row.ts > rowTs) rowTs = row.ts;
     if (row.family === FAMILY_TXN && !row.delete) {
       try {
-        out.push(...timestamps(['migration.rows.commit_ts', decodeRecord(row.value).commitTs]));
+        const c = decodeRecord(row.value).commitTs;
+        if (c > commitTs) commitTs = c;
       } catch {
         /* a malformed record is refused by IMPORT's own checks */
       }
     }
   }
-  return out;
+  return timestamps(['migration.release_ts', m.releaseTs], ['migration.safe_point', m.safePoint], ['migration.rows.ts', rowTs], ['migration.rows.commit_ts', commitTs]);
 }
 
 export const migrationHandler: CommandHandler = {
