@@ -59,9 +59,13 @@ export class RateLimiter {
     const now = Date.now();
     const start = Math.max(now, this.next);
     this.next = start + (bytes / this.bytesPerSec) * 1000;
-    const wait = start - now;
-    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
+    await sleepUntil(start);
   }
+}
+
+/** Sleeps until Date.now() reaches `t`, in steps of at most a second (a capped single sleep returned early). */
+async function sleepUntil(t: number): Promise<void> {
+  for (let wait = t - Date.now(); wait > 0; wait = t - Date.now()) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
 }
 
 /** What every phase of one export shares. */
@@ -83,7 +87,7 @@ interface Cursor {
 type Phase = AsyncGenerator<ExportChunkOut, Cursor | undefined>;
 
 export async function* exportRange(sm: GroupMachine, req: ExportRequest, isCancelled: () => boolean, shared?: RateLimiter): AsyncGenerator<ExportChunkOut> {
-  const own = pacer(req.rateLimitBytesPerSec);
+  const own = exportPacer(req.rateLimitBytesPerSec);
   const x: Export = {
     sm,
     req,
@@ -203,20 +207,19 @@ async function* exportTxnFamilies(x: Export, at: Cursor): Phase {
   return undefined;
 }
 
-/** Sleeps as needed to keep to `bytesPerSec` (0: only yields to the event loop). */
-function pacer(bytesPerSec: number): (bytes: number) => Promise<void> {
+/**
+ * Sleeps as needed to keep to `bytesPerSec` (0: only yields to the event
+ * loop). It used to sleep at most a second per call, so a chunk due more than
+ * a second later (4 MiB at 1 MB/s) left early: the bench's 1 MB/s job copied
+ * 1.7 MB/s.
+ */
+export function exportPacer(bytesPerSec: number): (bytes: number) => Promise<void> {
   const started = Date.now();
   let total = 0;
   return async (bytes: number) => {
     total += bytes;
-    if (bytesPerSec > 0) {
-      const due = started + (total / bytesPerSec) * 1000;
-      const wait = due - Date.now();
-      if (wait > 0) {
-        await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
-        return;
-      }
-    }
+    const due = bytesPerSec > 0 ? started + (total / bytesPerSec) * 1000 : 0;
+    if (due > Date.now()) return sleepUntil(due);
     await new Promise((r) => setImmediate(r));
   };
 }

@@ -1,7 +1,8 @@
 // The adaptive pacer of bulk migration steps: fast steps climb to full speed,
 // slow steps back off multiplicatively down to the minimum duty, and the sleep
 // keeps the migrator's share of time at the duty.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RateLimiter, exportPacer } from '../../src/migration/exporter.js';
 import { AdaptivePacer, CLEANUP_PACER, DEFAULT_PACER } from '../../src/migration/pacer.js';
 
 describe('AdaptivePacer', () => {
@@ -55,5 +56,41 @@ describe('AdaptivePacer', () => {
     expect(p.duty).toBeCloseTo(0.1375);
     p.next(1100); // no size given: the per-step threshold
     expect(p.duty).toBe(1 / 8);
+  });
+});
+
+describe('byte-rate limits of an export', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Advances fake time in 100 ms steps until `p` settles; returns the ms it took. */
+  async function settleTime(p: Promise<void>): Promise<number> {
+    let done = false;
+    void p.then(() => (done = true));
+    let ms = 0;
+    while (!done && ms < 60_000) {
+      await vi.advanceTimersByTimeAsync(100);
+      ms += 100;
+    }
+    return ms;
+  }
+
+  it('a chunk due seconds later waits the whole time (4 MiB at 1 MB/s: 4.2 s), not at most one second', async () => {
+    vi.useFakeTimers();
+    const pace = exportPacer(1_000_000);
+    const first = await settleTime(pace(4 << 20));
+    expect(first).toBeGreaterThanOrEqual(4100);
+    expect(first).toBeLessThanOrEqual(4300);
+    const second = await settleTime(pace(4 << 20));
+    expect(first + second).toBeGreaterThanOrEqual(8300);
+  });
+
+  it('the node-wide limiter makes a second taker wait for the first one\'s bytes, however long', async () => {
+    vi.useFakeTimers();
+    const l = new RateLimiter(1_000_000);
+    expect(await settleTime(l.take(8_000_000))).toBeLessThanOrEqual(100);
+    const waited = await settleTime(l.take(1000));
+    expect(waited).toBeGreaterThanOrEqual(7900);
   });
 });
