@@ -40,6 +40,16 @@ describe('Simulator can fail', () => {
     expect(violations[0]).toMatch(/leader completeness|state machine safety|log matching|stale read|election safety/);
   });
 
+  it('finds a violating seed when followers answer before they persist (only a leader may send before its fsync)', () => {
+    const violations: string[] = [];
+    for (let seed = 1; seed <= 100; seed++) {
+      const res = runSeed({ seed, nodes: 3, steps: 300, plantEarlyAcks: true });
+      if (!res.ok) violations.push(`seed ${seed}: ${res.violation ?? ''}`);
+    }
+    // A follower that acked entries its crash lost: committed entries go missing or change.
+    expect(violations.filter((v) => /leader completeness|state machine safety|hard state commit/.test(v)).length, violations.join('\n')).toBeGreaterThan(0);
+  });
+
   it('the same seeds pass with the rule intact', () => {
     for (let seed = 1; seed <= 60; seed++) {
       const res = runSeed({ seed, nodes: 3, steps: 300 });

@@ -58,6 +58,12 @@ export interface SimOptions {
   readonly plantWakeForgetsTicks?: boolean;
   /** Planted bug (quiesce mode): a quiesced leader never wakes when a follower's node dies (it reports it active). */
   readonly plantLeaderSleepsOn?: boolean;
+  /**
+   * Planted bug: every node, not just a leader, sends a Ready's messages
+   * before persisting it — a follower acknowledges entries (and a voter
+   * grants votes) it may lose in the crash before its fsync.
+   */
+  readonly plantEarlyAcks?: boolean;
 }
 
 export interface SimCounters {
@@ -69,6 +75,8 @@ export interface SimCounters {
   asymmetricPartitions: number;
   leaderTransfers: number;
   crashes: number;
+  /** A crash after a Ready's messages left but before it was persisted (a leader's appends go out before its fsync). */
+  crashesBeforePersist: number;
   restarts: number;
   reads: number;
   drops: number;
@@ -173,6 +181,7 @@ export class Simulator {
     asymmetricPartitions: 0,
     leaderTransfers: 0,
     crashes: 0,
+    crashesBeforePersist: 0,
     restarts: 0,
     reads: 0,
     drops: 0,
@@ -206,6 +215,8 @@ export class Simulator {
   private readonly crashedAt = new Map<NodeId, number>();
   private incarnations = 0;
   private lastLeader: NodeId | undefined;
+  /** The fault phase (crashes happen only in it: liveness is checked after healing). */
+  private faulting = true;
 
   constructor(opts: SimOptions) {
     this.opts = opts;
@@ -227,6 +238,7 @@ export class Simulator {
         this.step(true);
         this.checkInvariants();
       }
+      this.faulting = false;
       this.healAll();
       this.checkLiveness();
       return { seed: this.opts.seed, ok: true, step, traceHash: this.trace, counters: this.counters };
@@ -302,9 +314,19 @@ export class Simulator {
     if (rd.softState?.role === StateRole.Leader) this.onNewLeader(n);
     if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
     for (const e of rd.entries) this.checkEntryUnique(e);
+    // As the node host does: a leader's appends and heartbeats leave before its
+    // own fsync; everything else after. A crash may fall between the two.
+    const early = (m: Message): boolean => this.opts.plantEarlyAcks === true || (n.raft.role === StateRole.Leader && (m.type === MessageType.App || m.type === MessageType.Heartbeat));
+    const first = rd.messages.filter(early);
+    for (const m of first) this.sendMessage(m);
+    if (this.faulting && first.length > 0 && (rd.entries.length > 0 || rd.hardState) && this.r() < 0.01) {
+      this.counters.crashesBeforePersist++;
+      this.crashNode(n);
+      return;
+    }
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
-    for (const m of rd.messages) this.sendMessage(m);
+    for (const m of rd.messages) if (!early(m)) this.sendMessage(m);
     for (const e of rd.committedEntries) this.apply(n, e);
     for (const rs of rd.readStates) this.onReadState(n, rs.index, rs.context);
     n.raft.advance();
@@ -631,7 +653,10 @@ export class Simulator {
 
   private crash(): void {
     const n = this.pick(this.liveNodes());
-    if (!n) return;
+    if (n) this.crashNode(n);
+  }
+
+  private crashNode(n: SimNode): void {
     n.alive = false;
     this.counters.crashes++;
     this.crashedAt.set(n.id, this.now);
