@@ -239,6 +239,8 @@ export async function scrape(port: number): Promise<Record<string, number>> {
     for (const line of (await res.text()).split('\n')) {
       const m = /^(ferrykv_process_(?:process_cpu_seconds_total|nodejs_eventloop_lag_(?:max|p99|mean)_seconds))\s+([0-9.eE+-]+)$/.exec(line);
       if (m) out[m[1]!.replace('ferrykv_process_', '')] = Number(m[2]);
+      const p = /^ferrykv_raft_persist_duration_seconds_(count|bucket\{le="0\.25"\})\s+([0-9.eE+-]+)$/.exec(line);
+      if (p) out[p[1] === 'count' ? 'persists' : 'persists_le_250ms'] = Number(p[2]);
       const l = /^ferrykv_raft_leader_changes_total\{[^}]*\}\s+([0-9.eE+-]+)$/.exec(line);
       if (l) out.leader_changes = (out.leader_changes ?? 0) + Number(l[1]);
     }
@@ -597,6 +599,11 @@ export async function runMigrationBench(args: string[]): Promise<void> {
         leaderChangesSeen: atPhase[i + 1] ? atPhase[i + 1]!.reduce((sum, m, n) => sum + (m.leader_changes ?? 0) - (atPhase[i]![n]!.leader_changes ?? 0), 0) : undefined,
         eventLoopDelayMaxMsByNode: atPhase[i + 1]?.map((m) => Math.round((m.nodejs_eventloop_lag_max_seconds ?? NaN) * 1000)),
         eventLoopDelayP99MsByNode: atPhase[i + 1]?.map((m) => Math.round((m.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000)),
+        // Turns whose persist (the synced write every group of the node waits for) took over 250 ms.
+        slowPersistsByNode: atPhase[i + 1]?.map((m, n) => {
+          const was = atPhase[i]![n]!;
+          return (m.persists ?? NaN) - (m.persists_le_250ms ?? NaN) - ((was.persists ?? NaN) - (was.persists_le_250ms ?? NaN));
+        }),
       })),
       baselineCpuCoresByNode: baselineCpu.map((x) => +x.toFixed(2)),
       backfillCpu,

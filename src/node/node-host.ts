@@ -73,6 +73,8 @@ export interface NodeHostOptions {
   readonly onLeaderChange?: (group: number, leader: NodeId, term: number) => void;
   /** Called after each group's apply step: entries applied and the seconds it took. */
   readonly onApply?: (group: number, entries: number, seconds: number) => void;
+  /** Called after each turn's persist (the synced write of every group's raft state): the seconds it took. */
+  readonly onPersist?: (seconds: number) => void;
   readonly onFatal: (e: Error) => void;
   readonly random?: () => number;
   /** Whether raft traffic of a group may reach this node (a node being replaced takes none until it is a learner again). */
@@ -474,8 +476,10 @@ export class NodeHost {
         sync = true;
       }
     }
-    if (b.size.ops > 0) await b.write({ sync });
-    else await b.discard();
+    if (b.size.ops === 0) return b.discard();
+    const t0 = performance.now();
+    await b.write({ sync });
+    this.opts.onPersist?.((performance.now() - t0) / 1000);
   }
 
   private onConfChangeApplied(r: Replica, e: Entry): void {

@@ -133,6 +133,7 @@ function newHost(cfg: NodeConfig, log: Logger, store: Store, transport: Transpor
       metrics.leaderChanges.inc({ group: metrics.group(g) });
       log.info({ groupId: g, leader, term }, 'leader changed');
     },
+    onPersist: (seconds) => metrics.persistDuration.observe(seconds),
     onApply: (g, n, seconds) => {
       metrics.applyDuration.observe({ group: metrics.group(g) }, seconds);
       metrics.appliedEntries.inc({ group: metrics.group(g) }, n);

@@ -13,10 +13,12 @@ let c: TestCluster;
 let db: FerryClient;
 let keepLogs = false;
 
-async function bulkApplies(node: number): Promise<number> {
+async function metric(node: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${c.httpPort(node)}/metrics`)).text();
-  return Number(/^ferrykv_apply_bulk_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
 }
+
+const bulkApplies = (node: number): Promise<number> => metric(node, 'ferrykv_apply_bulk_total');
 
 const text = (v: { value: Uint8Array } | undefined): string | undefined => (v ? Buffer.from(v.value).toString() : undefined);
 
@@ -57,6 +59,8 @@ describe('bulk apply beside the ready loop', () => {
       const now = await Promise.all([1, 2, 3].map(bulkApplies));
       return now.every((n, i) => n > before[i]!);
     });
+    // Every node timed its turns' persists (the synced write all its groups wait for).
+    for (const n of [1, 2, 3]) expect(await metric(n, 'ferrykv_raft_persist_duration_seconds_count')).toBeGreaterThan(0);
   });
 
   it('what applied beside the loop is durable: a follower killed and restarted still has it', async () => {
