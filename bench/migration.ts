@@ -241,6 +241,8 @@ export async function scrape(port: number): Promise<Record<string, number>> {
       if (m) out[m[1]!.replace('ferrykv_process_', '')] = Number(m[2]);
       const p = /^ferrykv_raft_persist_duration_seconds_(count|bucket\{le="0\.25"\})\s+([0-9.eE+-]+)$/.exec(line);
       if (p) out[p[1] === 'count' ? 'persists' : 'persists_le_250ms'] = Number(p[2]);
+      const t = /^ferrykv_raft_transport_blocked_total\s+([0-9.eE+-]+)$/.exec(line);
+      if (t) out.transport_blocked = Number(t[1]);
       const l = /^ferrykv_raft_leader_changes_total\{[^}]*\}\s+([0-9.eE+-]+)$/.exec(line);
       if (l) out.leader_changes = (out.leader_changes ?? 0) + Number(l[1]);
     }
@@ -599,6 +601,8 @@ export async function runMigrationBench(args: string[]): Promise<void> {
         leaderChangesSeen: atPhase[i + 1] ? atPhase[i + 1]!.reduce((sum, m, n) => sum + (m.leader_changes ?? 0) - (atPhase[i]![n]!.leader_changes ?? 0), 0) : undefined,
         eventLoopDelayMaxMsByNode: atPhase[i + 1]?.map((m) => Math.round((m.nodejs_eventloop_lag_max_seconds ?? NaN) * 1000)),
         eventLoopDelayP99MsByNode: atPhase[i + 1]?.map((m) => Math.round((m.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000)),
+        // Times a node's raft stream to a peer filled and its raft messages (every group's) waited for the drain.
+        transportBlockedByNode: atPhase[i + 1]?.map((m, n) => (m.transport_blocked ?? NaN) - (atPhase[i]![n]!.transport_blocked ?? NaN)),
         // Turns whose persist (the synced write every group of the node waits for) took over 250 ms.
         slowPersistsByNode: atPhase[i + 1]?.map((m, n) => {
           const was = atPhase[i]![n]!;
