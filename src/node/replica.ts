@@ -234,6 +234,7 @@ export class Replica {
     this.readsByCtx?.delete(ctx);
     if (this.readsByCtx?.size === 0) this.readsByCtx = undefined;
     this.readsDue?.delete(ctx);
+    if (this.readsDue?.size === 0) this.readsDue = undefined; // lazy, like readsByCtx: an idle group holds none
     clearTimeout(r.timer);
     if (r.retry) clearTimeout(r.retry);
   }
