@@ -16,6 +16,8 @@
 // nothing: it is skipped, and the group — quiesced, most likely — is not
 // woken by a proposal that collects nothing.
 
+import { sleep, yieldLoop } from '../runtime/backoff.js';
+
 /** One bounded step: what it deleted, and where to resume (more = false: the family's end). */
 export interface SweepStep {
   readonly deleted: number;
@@ -70,7 +72,7 @@ export class Sweep {
         this.fold(res);
         if (!res.more) break;
         const rest = Math.min(maxRestMs, performance.now() - began);
-        await new Promise((resolve) => (rest >= 1 ? setTimeout(resolve, rest) : setImmediate(resolve)));
+        await (rest >= 1 ? sleep(rest) : yieldLoop());
       }
     } catch (e) {
       this.cycle = undefined; // a failed step: the cycle is not whole

@@ -15,6 +15,7 @@ import { FAMILY_LOCK, FAMILY_MVCC, FAMILY_TXN, compareBytes, concat, dataPrefix,
 import { GROUP_JOBS } from './group/jobs-state.js';
 import type { MigrationRow } from '../apply/rows.js';
 import { rowBytes } from '../apply/rows.js';
+import { sleepUntil, yieldLoop } from '../runtime/backoff.js';
 
 export interface ExportRequest {
   readonly mode: 'BACKFILL' | 'CHANGE_LOG' | 'VERIFY';
@@ -61,11 +62,6 @@ export class RateLimiter {
     this.next = start + (bytes / this.bytesPerSec) * 1000;
     await sleepUntil(start);
   }
-}
-
-/** Sleeps until Date.now() reaches `t`, in steps of at most a second (a capped single sleep returned early). */
-async function sleepUntil(t: number): Promise<void> {
-  for (let wait = t - Date.now(); wait > 0; wait = t - Date.now()) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
 }
 
 /** What every phase of one export shares. */
@@ -220,6 +216,6 @@ export function exportPacer(bytesPerSec: number): (bytes: number) => Promise<voi
     total += bytes;
     const due = bytesPerSec > 0 ? started + (total / bytesPerSec) * 1000 : 0;
     if (due > Date.now()) return sleepUntil(due);
-    await new Promise((r) => setImmediate(r));
+    await yieldLoop();
   };
 }

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { buildTree, root } from '../verify/merkle.js';
 import { AdaptivePacer, CLEANUP_PACER } from './pacer.js';
 import { FAMILY_LOCK } from '../txn/txn-records.js';
+import { sleep, yieldLoop } from '../runtime/backoff.js';
 
 export interface MigratorDeps {
   readonly nodeId: number;
@@ -698,13 +699,5 @@ function differ(a: MigrationRow, b: MigrationRow): string | undefined {
 
 /** Keys deleted per CLEANUP / CLEAR command (one Raft entry each, applied by every replica). */
 const CLEANUP_BATCH_KEYS = 2000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function yieldLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
 
 export type { Phase };

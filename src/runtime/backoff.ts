@@ -44,3 +44,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Resolves after the event loop has run its pending I/O callbacks once (a yield between slices of long work). */
+export function yieldLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Resolves once Date.now() reaches `t`, in sleeps of at most a second each: a
+ * single long timer can fire early, and a wait that stops at a cap leaves early.
+ */
+export async function sleepUntil(t: number): Promise<void> {
+  for (let wait = t - Date.now(); wait > 0; wait = t - Date.now()) await sleep(Math.min(wait, 1000));
+}

@@ -12,6 +12,7 @@ import type { KvResult } from '../../apply/commands.js';
 import { FAMILY_DEDUP, dedupKey, decodeDedup } from '../../apply/dedup.js';
 import type { MigrationRow } from '../../apply/rows.js';
 import { assert } from '../../runtime/assert.js';
+import { yieldLoop } from '../../runtime/backoff.js';
 import { compareBytes } from '../../runtime/bytes.js';
 import { FAMILY_LOCK, FAMILY_MVCC, FAMILY_TXN, versionKey } from '../../storage/keys.js';
 import type { Version } from '../../storage/mvcc-store.js';
@@ -112,10 +113,6 @@ function badRow(row: MigrationRow, lo: Uint8Array, hi: Uint8Array): string | und
  * one batch, and the group applies nothing else until the chunk is in.
  */
 export const IMPORT_SLICE_ROWS = 256;
-
-function yieldLoop(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
 
 async function importRows(s: Step): Promise<KvResult> {
   const { st, m } = s;
