@@ -94,12 +94,22 @@ export interface BoundedResult {
  */
 const FOREGROUND = { fillCache: true } as const;
 
+/** Bytes the stored form of `value` takes: a format byte, a kind byte, the value. */
+export function encodedValueLength(value: Uint8Array | null): number {
+  return 2 + (value?.byteLength ?? 0);
+}
+
+/** Writes the stored form of `value` into `out` at `offset`; returns the offset after it. */
+export function writeValue(out: Uint8Array, offset: number, value: Uint8Array | null): number {
+  out[offset] = VALUE_FORMAT_V1;
+  out[offset + 1] = value === null ? KIND_TOMBSTONE : KIND_VALUE;
+  if (value !== null) out.set(value, offset + 2);
+  return offset + encodedValueLength(value);
+}
+
 export function encodeValue(value: Uint8Array | null): Uint8Array {
-  if (value === null) return Uint8Array.of(VALUE_FORMAT_V1, KIND_TOMBSTONE);
-  const out = new Uint8Array(2 + value.byteLength);
-  out[0] = VALUE_FORMAT_V1;
-  out[1] = KIND_VALUE;
-  out.set(value, 2);
+  const out = new Uint8Array(encodedValueLength(value));
+  writeValue(out, 0, value);
   return out;
 }
 
@@ -170,7 +180,7 @@ export class MvccStore {
     let valueBytes = 0;
     for (const v of versions) {
       keyBytes += versionKeyLength(v.key);
-      valueBytes += 2 + (v.value?.byteLength ?? 0);
+      valueBytes += encodedValueLength(v.value);
     }
     const keys = new Uint8Array(keyBytes);
     const values = new Uint8Array(valueBytes);
@@ -178,10 +188,7 @@ export class MvccStore {
     let o = 0;
     for (const v of versions) {
       const kEnd = writeVersionKey(keys, k, this.group, this.family, v.key, v.ts);
-      const vEnd = o + 2 + (v.value?.byteLength ?? 0);
-      values[o] = VALUE_FORMAT_V1;
-      values[o + 1] = v.value === null ? KIND_TOMBSTONE : KIND_VALUE;
-      if (v.value !== null) values.set(v.value, o + 2);
+      const vEnd = writeValue(values, o, v.value);
       b.put(keys.subarray(k, kEnd), values.subarray(o, vEnd));
       k = kEnd;
       o = vEnd;
