@@ -100,6 +100,14 @@ function payloadBytes(entries: readonly Entry[]): number {
   return n;
 }
 
+/**
+ * A leader's appends and heartbeats leave before its own persist; every other
+ * message vouches for local state and leaves after (see `turn`, step 1a).
+ */
+function leavesEarly(m: Message): boolean {
+  return m.type === MessageType.App || m.type === MessageType.Heartbeat;
+}
+
 /** Time-based retention keeps at most this many times compactLogEntries entries. */
 const RETAIN_CAP_FACTOR = 8;
 
@@ -355,13 +363,13 @@ export class NodeHost {
       for (const { r, rd } of work) {
         if (r.raft.role !== StateRole.Leader || rd.messages.length === 0) continue;
         early.add(r);
-        for (const m of rd.messages) if (m.type === MessageType.App || m.type === MessageType.Heartbeat) this.opts.transport.send(r.group, m);
+        for (const m of rd.messages) if (leavesEarly(m)) this.opts.transport.send(r.group, m);
       }
       await this.persist(work);
       // 2. Send.
       for (const { r, rd } of work) {
         for (const m of rd.messages) {
-          if (early.has(r) && (m.type === MessageType.App || m.type === MessageType.Heartbeat)) continue;
+          if (early.has(r) && leavesEarly(m)) continue;
           if (m.type === MessageType.Snap) this.sendSnapshot(r, m);
           else this.opts.transport.send(r.group, m);
         }
