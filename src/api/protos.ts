@@ -3,6 +3,7 @@
 // Shared by the server, the transport, the SDK and the CLI.
 
 import { existsSync } from 'node:fs';
+import type { Http2Session } from 'node:http2';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -37,21 +38,58 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 };
 
 /**
- * A gRPC server with CHANNEL_OPTIONS whose streams advertise FLOW_CONTROL_WINDOW.
- * grpc-js (1.14) reads 'grpc-node.flow_control_window' on the client only
- * (grpc/grpc-node#3058 would add the server): its server streams keep
- * HTTP/2's 64 KiB window, so every 64 KiB a peer sends waits for a
- * WINDOW_UPDATE from this node's event loop. At 5,000 groups a raft batch is
- * ~300 KiB: five waits on two busy event loops made a vote round take longer
- * than the election timeout, and no group ever elected a leader. The server's
- * session settings are set through its constructor's private options object;
- * test/api/flow-control.test.ts fails if a grpc-js release changes that shape.
+ * A gRPC server with CHANNEL_OPTIONS whose connections and streams both take
+ * FLOW_CONTROL_WINDOW bytes in flight. grpc-js (1.14) applies
+ * 'grpc-node.flow_control_window' on the client only (grpc/grpc-node#3058
+ * would add the server), and a server keeps HTTP/2's 64 KiB windows:
+ * - per stream: at 5,000 groups a raft batch is ~300 KiB, and every 64 KiB
+ *   of it waited for a WINDOW_UPDATE from this node's event loop; vote rounds
+ *   outlasted the election timeout and no group elected a leader;
+ * - per connection (the window every stream of a peer's connection shares):
+ *   a 4 MiB IMPORT append crossed in 64 KiB steps, one round trip through
+ *   both busy event loops each, and every other group's messages on that
+ *   connection waited behind it (put p99 3-9x during a migration's backfill).
+ * The stream window is set through the constructor's private options object
+ * and the connection window on each new session, through the private session
+ * handlers; test/api/flow-control.test.ts fails if a grpc-js release changes
+ * either shape.
  */
 export function createServer(): grpc.Server {
   const server = new grpc.Server(CHANNEL_OPTIONS);
-  const common = (server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> } }).commonServerOptions;
+  const internals = server as unknown as {
+    commonServerOptions?: { settings?: Record<string, unknown> };
+    _sessionHandler?: SessionHandlerFactory;
+    _channelzSessionHandler?: SessionHandlerFactory;
+  };
+  const common = internals.commonServerOptions;
   if (common) common.settings = { ...(common.settings ?? {}), initialWindowSize: FLOW_CONTROL_WINDOW };
+  for (const name of ['_sessionHandler', '_channelzSessionHandler'] as const) {
+    const make = internals[name];
+    if (typeof make !== 'function') continue;
+    internals[name] = function (this: unknown, http2Server: unknown) {
+      const handle = make.call(this, http2Server);
+      return (session: Http2Session) => {
+        widenConnectionWindow(session);
+        handle(session);
+      };
+    };
+  }
   return server;
+}
+
+type SessionHandlerFactory = (http2Server: unknown) => (session: Http2Session) => void;
+
+/** Raises a fresh session's connection-level receive window to FLOW_CONTROL_WINDOW. */
+function widenConnectionWindow(session: Http2Session): void {
+  const widen = (): void => {
+    try {
+      if (!session.destroyed) session.setLocalWindowSize(FLOW_CONTROL_WINDOW);
+    } catch {
+      /* a session closed meanwhile has nothing to widen */
+    }
+  };
+  if (session.connecting) session.once('connect', widen);
+  else widen();
 }
 
 const LOADER_OPTIONS: protoLoader.Options = {
