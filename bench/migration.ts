@@ -3,7 +3,7 @@
 //
 //   npm run bench -- migration [--keys 1000000] [--value-bytes 1000] [--chunk-bytes B] [--rate-limit B/s]
 //                              [--foreground-rps 1000] [--baseline-sec 10] [--move-timeout-sec 1800]
-//                              [--profile] [--profile-dir DIR] [--out FILE] [--no-move] [--tick-ms 100]
+//                              [--profile] [--profile-dir DIR] [--out FILE] [--no-move] [--tick-ms 100] [--keep-dir]
 //
 // Starts a 3-node, 3-group TestCluster (group 1 [ , h), group 2 [h, p), group 3
 // [p, +∞)), preloads route 3 with --keys keys 'q/<n>' of --value-bytes
@@ -29,6 +29,9 @@
 // which groups each node led. --profile-dir DIR (implies --profile) keeps the
 // raw .cpuprofile files (named by node PID) for DevTools.
 //
+// --keep-dir keeps the cluster's directory (node logs n<id>.log and data) and
+// prints where it is.
+//
 // --no-move stops after the baseline (to find the foreground rate the cluster
 // sustains on a given machine).
 //
@@ -38,6 +41,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient, type Mutation } from '../src/client/client.js';
@@ -100,6 +104,13 @@ function windowStats(streams: OpStream[], from: number, to: number): Stats {
 }
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** The slowest ops of `streams` started in [from, to): when (s after `from`) and how long (ms), slowest first. */
+function slowest(streams: OpStream[], from: number, to: number, n: number): { atSec: number; ms: number }[] {
+  const all: { atSec: number; ms: number }[] = [];
+  for (const s of streams) for (let i = 0; i < s.starts.length; i++) if (s.starts[i]! >= from && s.starts[i]! < to) all.push({ atSec: +((s.starts[i]! - from) / 1000).toFixed(2), ms: Math.round(s.lats[i]!) });
+  return all.sort((a, b) => b.ms - a.ms).slice(0, n);
+}
 
 // ---- CPU profiles ------------------------------------------------------------
 
@@ -239,8 +250,11 @@ export async function scrape(port: number): Promise<Record<string, number>> {
     for (const line of (await res.text()).split('\n')) {
       const m = /^(ferrykv_process_(?:process_cpu_seconds_total|nodejs_eventloop_lag_(?:max|p99|mean)_seconds))\s+([0-9.eE+-]+)$/.exec(line);
       if (m) out[m[1]!.replace('ferrykv_process_', '')] = Number(m[2]);
-      const p = /^ferrykv_raft_persist_duration_seconds_(count|bucket\{le="0\.25"\})\s+([0-9.eE+-]+)$/.exec(line);
-      if (p) out[p[1] === 'count' ? 'persists' : 'persists_le_250ms'] = Number(p[2]);
+      const p = /^ferrykv_raft_persist_duration_seconds_(count|bucket\{le="0\.(1|25)"\})\s+([0-9.eE+-]+)$/.exec(line);
+      if (p) out[p[1] === 'count' ? 'persists' : `persists_le_${p[2] === '1' ? 100 : 250}ms`] = Number(p[3]);
+      // Server-side duration of Batch puts (every group's): how many took over 250 ms on this node.
+      const q = /^ferrykv_request_duration_seconds_(count|bucket)\{(?:le="0\.25",)?method="batch\.put"(?:,le="0\.25")?\}\s+([0-9.eE+-]+)$/.exec(line);
+      if (q) out[q[1] === 'count' ? 'puts' : 'puts_le_250ms'] = Number(q[2]);
       const t = /^ferrykv_raft_transport_blocked_total\s+([0-9.eE+-]+)$/.exec(line);
       if (t) out.transport_blocked = Number(t[1]);
       const l = /^ferrykv_raft_leader_changes_total\{[^}]*\}\s+([0-9.eE+-]+)$/.exec(line);
@@ -275,6 +289,8 @@ export async function runMigrationBench(args: string[]): Promise<void> {
   const commit = gitHead();
   const serverBuiltAt = existsSync(SERVER_BIN) ? statSync(SERVER_BIN).mtime.toISOString() : 'missing';
   const keepProfiles = opt(args, 'profile-dir', '');
+  // Keep the cluster's directory (node logs n<id>.log, data) after the run, to read what the nodes did.
+  const keepDir = args.includes('--keep-dir');
   if (keepProfiles) mkdirSync(keepProfiles, { recursive: true });
   const profDir = keepProfiles || (profile ? mkdtempSync(join(tmpdir(), 'ferrykv-prof-')) : undefined);
   if (profDir) writeFileSync(join(profDir, 'preload.mjs'), PROFILER_PRELOAD);
@@ -456,6 +472,10 @@ export async function runMigrationBench(args: string[]): Promise<void> {
     log(`job ${started.jobId} started: route ${SOURCE_GROUP} → group ${TARGET_GROUP}`);
     const timeline: { phase: string; startedAtMs: number }[] = [];
     const phaseScrapes: Promise<Record<string, number>[]>[] = [];
+    // The bench process's own event-loop delay per phase: a stalled client shows as server latency otherwise.
+    const benchLag = monitorEventLoopDelay({ resolution: 10 });
+    benchLag.enable();
+    const benchLagAt: { p99: number; max: number }[] = [];
     let last: SplitJob__Output = started;
     const seen = (j: SplitJob__Output): void => {
       last = j;
@@ -463,6 +483,8 @@ export async function runMigrationBench(args: string[]): Promise<void> {
       if (timeline[timeline.length - 1]?.phase !== j.phase) {
         timeline.push({ phase: j.phase, startedAtMs: at });
         phaseScrapes.push(scrapeAll());
+        benchLagAt.push({ p99: Math.round(benchLag.percentile(99) / 1e6), max: Math.round(benchLag.max / 1e6) });
+        benchLag.reset();
         phaseNow = j.phase;
         log(`phase ${j.phase} (backfill ${j.progress?.backfillRows ?? 0} rows, ${(Number(j.progress?.backfillBytes ?? 0) / 2 ** 20).toFixed(0)} MiB)`);
       }
@@ -608,6 +630,16 @@ export async function runMigrationBench(args: string[]): Promise<void> {
           const was = atPhase[i]![n]!;
           return (m.persists ?? NaN) - (m.persists_le_250ms ?? NaN) - ((was.persists ?? NaN) - (was.persists_le_250ms ?? NaN));
         }),
+        benchLoopDelayMs: benchLagAt[i + 1],
+        persistsOver100msByNode: atPhase[i + 1]?.map((m, n) => {
+          const was = atPhase[i]![n]!;
+          return (m.persists ?? NaN) - (m.persists_le_100ms ?? NaN) - ((was.persists ?? NaN) - (was.persists_le_100ms ?? NaN));
+        }),
+        // Batch puts this node served (every group's, as leader or forwarder) that took over 250 ms, out of all it served.
+        slowServerPutsByNode: atPhase[i + 1]?.map((m, n) => {
+          const was = atPhase[i]![n]!;
+          return `${(m.puts ?? NaN) - (m.puts_le_250ms ?? NaN) - ((was.puts ?? NaN) - (was.puts_le_250ms ?? NaN))}/${(m.puts ?? NaN) - (was.puts ?? NaN)}`;
+        }),
       })),
       baselineCpuCoresByNode: baselineCpu.map((x) => +x.toFixed(2)),
       backfillCpu,
@@ -628,7 +660,8 @@ export async function runMigrationBench(args: string[]): Promise<void> {
         headOfLine: (() => {
           const baseline = windowStats([streams.g1Write], baselineFrom, moveFrom);
           const backfill = bfFrom !== undefined && bfTo !== undefined ? windowStats([streams.g1Write], bfFrom, bfTo) : undefined;
-          return { stream: streams.g1Write.name, baseline, backfill, p99Ratio: backfill ? +(backfill.p99 / (baseline.p99 || 1)).toFixed(2) : null };
+          const slowestInBackfill = bfFrom !== undefined && bfTo !== undefined ? slowest([streams.g1Write], bfFrom, bfTo, 30) : [];
+          return { stream: streams.g1Write.name, backfillStartedAt: bfFrom !== undefined ? new Date(bfFrom).toISOString() : undefined, baseline, backfill, p99Ratio: backfill ? +(backfill.p99 / (baseline.p99 || 1)).toFixed(2) : null, slowestInBackfill };
         })(),
         movingRoute: {
           ...both(moving),
@@ -685,6 +718,7 @@ export async function runMigrationBench(args: string[]): Promise<void> {
   } finally {
     loader.close();
     fg.close();
-    await c.cleanup();
+    await c.cleanup(keepDir);
+    if (keepDir) log(`kept the cluster directory ${c.dir}`);
   }
 }
