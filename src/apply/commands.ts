@@ -109,6 +109,8 @@ export interface KvCommand {
   readonly start?: Uint8Array;
   readonly end?: Uint8Array;
   readonly maxKeys?: number;
+  /** MVCC_GC: stop the step at a key boundary after this many scanned bytes (0 or absent: no byte bound). */
+  readonly maxScanBytes?: number;
   readonly key?: Uint8Array;
   readonly expected?: Uint8Array;
   readonly expectAbsent?: boolean;
@@ -196,6 +198,7 @@ export function encodeCommand(c: KvCommand): Uint8Array {
         start: bytesOrEmpty(c.start),
         end: bytesOrEmpty(c.end),
         maxKeys: c.maxKeys ?? 0,
+        maxScanBytes: c.maxScanBytes ?? 0,
         key: bytesOrEmpty(c.key),
         expected: bytesOrEmpty(c.expected),
         expectAbsent: c.expectAbsent ?? false,
@@ -279,6 +282,7 @@ interface RawCommand {
   start: Uint8Array;
   end: Uint8Array;
   maxKeys: number;
+  maxScanBytes: number;
   key: Uint8Array;
   expected: Uint8Array;
   expectAbsent: boolean;
@@ -381,6 +385,49 @@ function decodeCatalogCommand(o: RawCatalogCommand): CatalogCommand {
   }
 }
 
+let kindNames: Record<number, string> | undefined;
+
+/**
+ * The envelope kind of an encoded command, read off its wire form without
+ * decoding the rest (KvCommand field 4; proto3 encoders write fields in
+ * number order, so it comes after three short ones). For the host's choice of
+ * where a Ready applies; undefined when the bytes are not a command.
+ */
+export function peekKind(b: Uint8Array): EnvelopeKind | 'EXTENSION' | undefined {
+  kindNames ??= (t().cmd.lookupEnum('Kind') as unknown as { valuesById: Record<number, string> }).valuesById;
+  let pos = 0;
+  const varint = (): number | undefined => {
+    let v = 0;
+    // Up to ten bytes (64 bits: an HLC timestamp takes nine); beyond 2^53 the value is inexact, which a skip does not mind.
+    for (let shift = 0; shift < 70 && pos < b.byteLength; shift += 7) {
+      const byte = b[pos++]!;
+      v += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return v;
+    }
+    return undefined;
+  };
+  while (pos < b.byteLength) {
+    const tag = varint();
+    if (tag === undefined) return undefined;
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (field === 4 && wire === 0) {
+      const k = varint();
+      return k === undefined ? undefined : (kindNames[k] as EnvelopeKind | 'EXTENSION' | undefined);
+    }
+    if (wire === 0) {
+      if (varint() === undefined) return undefined;
+    } else if (wire === 2) {
+      const n = varint();
+      if (n === undefined) return undefined;
+      pos += n;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else return undefined;
+  }
+  return pos === b.byteLength ? 'WRITE' : undefined; // absent: the enum's default
+}
+
 export function decodeCommand(b: Uint8Array): KvCommand {
   const { cmd } = t();
   const o = cmd.toObject(cmd.decode(b), { longs: String, enums: String, defaults: true }) as RawCommand;
@@ -394,6 +441,7 @@ export function decodeCommand(b: Uint8Array): KvCommand {
     start: o.start,
     end: o.end,
     maxKeys: o.maxKeys,
+    ...(o.maxScanBytes > 0 ? { maxScanBytes: o.maxScanBytes } : {}),
     key: o.key,
     expected: o.expected,
     expectAbsent: o.expectAbsent,

@@ -4,6 +4,7 @@
 // in the result. Expiry pauses where a plane holds the range (a migration
 // moves request ids with their range: MIGRATION.md, the family table).
 
+import { BULK_SCAN } from '../storage/db.js';
 import { dataPrefix, prefixEnd, readU64, unescapeKey } from '../storage/keys.js';
 import { EMPTY_RESULT } from './commands.js';
 import { FAMILY_DEDUP, decodeDedup, dedupKey } from './dedup.js';
@@ -22,7 +23,7 @@ export const dedupGcHandler: CommandHandler = {
     let deleted = 0;
     let last: Uint8Array | undefined;
     let keptFrom: bigint | undefined;
-    for await (const [k, v] of machine.db.level.iterator({ ...range, limit })) {
+    for await (const [k, v] of machine.db.level.iterator({ ...range, limit, ...BULK_SCAN })) {
       scanned++;
       last = k;
       const entry = decodeDedup(v);

@@ -19,7 +19,7 @@ import { EntryType, type Entry } from '../raft/index.js';
 import { SharedBatch, type NodeDb, type StorageBatch } from '../storage/db.js';
 import { readU64, stateKey, u64 } from '../storage/keys.js';
 import { clockViolation } from './clock-bound.js';
-import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, type KvCommand, type KvResult } from './commands.js';
+import { EMPTY_RESULT, decodeCommand, decodeResult, encodeResult, peekKind, type EnvelopeKind, type KvCommand, type KvResult } from './commands.js';
 import { GroupData } from './data.js';
 import { FAMILY_DEDUP, decodeDedup, dedupKey, encodeDedup } from './dedup.js';
 import type { CommandHandler, Footprint, PlaneState, Served, Slot, Span } from './handler.js';
@@ -191,11 +191,17 @@ export class GroupMachine {
     const results = new Map<number, KvResult>();
     const w = into ?? new SharedBatch(this.db);
     const pass = new Pass(this, w);
+    this.slowestCommand = undefined;
     for (const e of entries) {
       if (e.index <= this.applied) continue;
       if (e.type === EntryType.Normal && e.data.byteLength > 0) {
         const cmd = decodeOrSkip(e.data);
-        if (cmd) results.set(e.index, await this.applyOne(pass, cmd, e.index));
+        if (cmd) {
+          const t0 = performance.now();
+          results.set(e.index, await this.applyOne(pass, cmd, e.index));
+          const ms = performance.now() - t0;
+          if (ms > (this.slowestCommand?.ms ?? 0)) this.slowestCommand = { kind: cmd.kind, ms: Math.round(ms) };
+        }
       }
       this.applied = e.index;
     }
@@ -206,6 +212,18 @@ export class GroupMachine {
     }
     return results;
   }
+
+  isBulk(entries: readonly Entry[]): boolean {
+    for (const e of entries) {
+      if (e.type !== EntryType.Normal || e.data.byteLength === 0) continue;
+      const kind = peekKind(e.data);
+      if (kind !== undefined && BULK_KINDS.has(kind)) return true;
+    }
+    return false;
+  }
+
+  /** The slowest command of the last applyEntries and how long it took (ms), for slow-turn reports. */
+  slowestCommand: { kind: string; ms: number } | undefined;
 
   /** The applied batch is written: the planes' listeners and waiters run. */
   afterWrite(): void {
@@ -322,6 +340,14 @@ class Pass {
     this.m.stateInto(this.w.batch);
   }
 }
+
+/**
+ * Command kinds whose apply is bulk work: a bounded but large scan or write
+ * (GC and clearing steps, migration steps such as IMPORT, CLEAR and CLEANUP,
+ * a digest's snapshot). Inside a ready-loop turn an MVCC_GC step of 1 MiB
+ * still took 170-250 ms on a loaded node, and every group waited (issue 19).
+ */
+const BULK_KINDS: ReadonlySet<EnvelopeKind | 'EXTENSION'> = new Set<EnvelopeKind>(['MVCC_GC', 'DEDUP_GC', 'DELETE_RANGE', 'MIGRATION', 'DIGEST']);
 
 function decodeOrSkip(data: Uint8Array): KvCommand | undefined {
   try {

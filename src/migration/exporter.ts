@@ -12,6 +12,7 @@
 import { FAMILY_DEDUP, decodeDedup } from '../apply/dedup.js';
 import type { GroupMachine } from '../apply/group-machine.js';
 import { FAMILY_LOCK, FAMILY_MVCC, FAMILY_TXN, compareBytes, concat, dataPrefix, prefixEnd, unescapeKey } from '../storage/keys.js';
+import { BULK_SCAN } from '../storage/db.js';
 import { GROUP_JOBS } from './group/jobs-state.js';
 import type { MigrationRow } from '../apply/rows.js';
 import { rowBytes } from '../apply/rows.js';
@@ -159,7 +160,7 @@ async function* exportDedup(x: Export, position: Uint8Array | undefined): Phase 
     let last: Uint8Array | undefined;
     let exhausted = true;
     const range = position ? { gt: position, lt: prefixEnd(prefix) } : { gte: prefix, lt: prefixEnd(prefix) };
-    for await (const [k, v] of sm.db.level.iterator(range)) {
+    for await (const [k, v] of sm.db.level.iterator({ ...range, ...BULK_SCAN })) {
       if (scanned >= x.chunkBytes) {
         exhausted = false;
         break;

@@ -108,6 +108,32 @@ function leavesEarly(m: Message): boolean {
   return m.type === MessageType.App || m.type === MessageType.Heartbeat;
 }
 
+/** A ready-loop turn this long (ms) is logged with its steps (`reportSlowTurn`). */
+export const SLOW_TURN_MS = 200;
+
+/** What one ready-loop turn spent, step by step, and its slowest parts (for the slow-turn log). */
+class TurnReport {
+  private readonly t0 = performance.now();
+  private last = this.t0;
+  private readonly marks: [string, number][] = [];
+  slowestApply: { group: number; entries: number; ms: number; slowestCommand: { kind: string; ms: number } | undefined } | undefined;
+  readonly compacted: { group: number; entries: number; ms: number }[] = [];
+  mark(step: string): void {
+    const now = performance.now();
+    this.marks.push([step, Math.round(now - this.last)]);
+    this.last = now;
+  }
+  noteApply(r: Replica, entries: number, ms: number): void {
+    if (ms > (this.slowestApply?.ms ?? 0)) this.slowestApply = { group: r.group, entries, ms: Math.round(ms), slowestCommand: r.sm.slowestCommand };
+  }
+  total(): number {
+    return this.last - this.t0;
+  }
+  fields(): Record<string, unknown> {
+    return { totalMs: Math.round(this.total()), stepsMs: Object.fromEntries(this.marks), slowestApply: this.slowestApply, compacted: this.compacted };
+  }
+}
+
 /** Time-based retention keeps at most this many times compactLogEntries entries. */
 const RETAIN_CAP_FACTOR = 8;
 
@@ -135,6 +161,10 @@ export class NodeHost {
   applyWrites = 0;
   /** Readies applied beside the ready loop (bulk: at least BULK_APPLY_BYTES committed). */
   bulkApplies = 0;
+  /** Turns that took SLOW_TURN_MS or more (a metric). */
+  slowTurns = 0;
+  /** The report of the turn running (or last run): compactions note themselves in it. */
+  private report = new TurnReport();
   readonly quiescence: Quiescence;
 
   private readonly opts: NodeHostOptions;
@@ -350,6 +380,7 @@ export class NodeHost {
     let release: () => void = () => {};
     const busy = new Promise<void>((res) => (release = res));
     for (const { r } of work) r.busy = busy;
+    const report = (this.report = new TurnReport());
     try {
       // 1a. A leader's appends and heartbeats leave before its own fsync, so the
       // followers persist in parallel with it (Raft thesis §10.2.1; etcd does
@@ -366,19 +397,9 @@ export class NodeHost {
         for (const m of rd.messages) if (leavesEarly(m)) this.opts.transport.send(r.group, m);
       }
       await this.persist(work);
+      report.mark('persist');
       // 2. Send.
-      for (const { r, rd } of work) {
-        for (const m of rd.messages) {
-          if (early.has(r) && leavesEarly(m)) continue;
-          if (m.type === MessageType.Snap) this.sendSnapshot(r, m);
-          else this.opts.transport.send(r.group, m);
-        }
-        if (rd.softState) {
-          r.onSoftState(rd.softState);
-          this.opts.log.debug({ groupId: r.group, role: rd.softState.role, leader: rd.softState.leader, term: r.raft.term }, 'raft role');
-        }
-        if (rd.softState && rd.softState.leader !== 0) this.opts.onLeaderChange?.(r.group, rd.softState.leader, r.raft.term);
-      }
+      this.sendReady(work, early);
       // 3. Apply every group into one write (cross-group batching: a turn that
       // applies for many groups costs one storage write, not one per group).
       // A group whose committed entries are bulk (a migration's IMPORT
@@ -390,7 +411,7 @@ export class NodeHost {
       const inline: { r: Replica; rd: Ready }[] = [];
       for (const w of work) {
         const { r, rd } = w;
-        if (!rd.snapshot && payloadBytes(rd.committedEntries) >= BULK_APPLY_BYTES) {
+        if (!rd.snapshot && (payloadBytes(rd.committedEntries) >= BULK_APPLY_BYTES || r.sm.isBulk?.(rd.committedEntries) === true)) {
           this.applyBeside(r, rd);
           continue;
         }
@@ -399,16 +420,22 @@ export class NodeHost {
         if (rd.committedEntries.length > 0) {
           const t0 = performance.now();
           results.set(r, await r.sm.applyEntries(rd.committedEntries, applied));
-          this.opts.onApply?.(r.group, rd.committedEntries.length, (performance.now() - t0) / 1000);
+          const ms = performance.now() - t0;
+          this.opts.onApply?.(r.group, rd.committedEntries.length, ms / 1000);
+          report.noteApply(r, rd.committedEntries.length, ms);
         }
       }
+      report.mark('send+apply');
       await applied.flush();
       this.applyWrites += applied.writes;
+      report.mark('applyWrite');
       // 4. Resolve, advance: only now is what applied in storage.
       for (const { r, rd } of inline) await this.afterApply(r, rd, results.get(r));
+      report.mark('advance+compact');
     } finally {
       release();
     }
+    this.reportSlowTurn(report, work.length);
     // Work handed in during this turn (proposals, messages) needs another turn.
     for (const { r } of work) {
       if (!r.removed && (r.hasQueuedWork() || r.raft.hasReady())) {
@@ -416,6 +443,34 @@ export class NodeHost {
         this.loopAgain = true;
       }
     }
+  }
+
+  /** Step 2 of a turn: every message not sent early, and the role changes. */
+  private sendReady(work: readonly { r: Replica; rd: Ready }[], early: ReadonlySet<Replica>): void {
+    for (const { r, rd } of work) {
+      for (const m of rd.messages) {
+        if (early.has(r) && leavesEarly(m)) continue;
+        if (m.type === MessageType.Snap) this.sendSnapshot(r, m);
+        else this.opts.transport.send(r.group, m);
+      }
+      if (rd.softState) {
+        r.onSoftState(rd.softState);
+        this.opts.log.debug({ groupId: r.group, role: rd.softState.role, leader: rd.softState.leader, term: r.raft.term }, 'raft role');
+      }
+      if (rd.softState && rd.softState.leader !== 0) this.opts.onLeaderChange?.(r.group, rd.softState.leader, r.raft.term);
+    }
+  }
+
+  private lastSlowTurnLog = 0;
+
+  /** A turn that held every group of the node for SLOW_TURN_MS or more is counted, and logged with its steps (at most once a second). */
+  private reportSlowTurn(report: TurnReport, groups: number): void {
+    if (report.total() < SLOW_TURN_MS) return;
+    this.slowTurns++;
+    const now = performance.now();
+    if (now - this.lastSlowTurnLog < 1000) return;
+    this.lastSlowTurnLog = now;
+    this.opts.log.warn({ ...report.fields(), groups }, 'slow raft turn: every group of this node waited for it');
   }
 
   /** Step 4 of a turn for one replica: its applied entries are in storage; answer, advance, compact. */
@@ -557,7 +612,9 @@ export class NodeHost {
     const b = this.opts.db.batch();
     this.logStore.createSnapshot(b, r.group, { index: upTo, term: r.storage.term(upTo), confState: r.raft.confStateAt(upTo) });
     this.logStore.compact(b, r.group, upTo);
+    const t0 = performance.now();
     await b.write({ sync: false });
+    this.report.compacted.push({ group: r.group, entries: upTo - first + 1, ms: Math.round(performance.now() - t0) });
     this.bytesSinceCompaction.set(r.group, 0);
     this.opts.log.debug({ groupId: r.group, index: upTo }, 'log compacted');
   }

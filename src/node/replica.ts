@@ -61,6 +61,14 @@ export interface StateMachine {
   afterWrite(): void;
   /** Index of the last entry whose effects are in the state machine's storage. */
   appliedIndex(): number;
+  /**
+   * Whether these committed entries hold a bulk command (a GC or clearing
+   * step, a migration step, a digest): the host applies such a Ready beside
+   * its ready loop, so the other groups of the node do not wait for it.
+   */
+  isBulk?(entries: readonly Entry[]): boolean;
+  /** The slowest command of the last applyEntries, if the machine tracks it (slow-turn reports). */
+  readonly slowestCommand?: { kind: string; ms: number } | undefined;
   /** Re-reads state after a snapshot image replaced the group's data. */
   reload(): Promise<void>;
 }

@@ -216,6 +216,11 @@ export class Metrics {
       'Readies whose committed entries (at least 512 KiB: IMPORT chunks, large batches) applied beside the ready loop in their own storage write, not in a turn',
       () => host.bulkApplies,
     );
+    this.totalCounter(
+      'ferrykv_raft_slow_turns_total',
+      'Ready-loop turns that took 200 ms or more: every group of the node waited for them (each second\'s first is logged with its steps)',
+      () => host.slowTurns,
+    );
   }
 
   private watchCampaigns(c: NodeHost['campaigns']): void {

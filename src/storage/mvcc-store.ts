@@ -10,7 +10,7 @@
 // GC never makes an older version visible: a tombstone at or below the safe
 // point is removed only in the same batch as the last older version of its key.
 
-import { NodeDb, StorageBatch, StorageError } from './db.js';
+import { BULK_SCAN, NodeDb, StorageBatch, StorageError } from './db.js';
 import {
   FAMILY_MVCC,
   compareBytes,
@@ -362,7 +362,7 @@ export class MvccStore {
     let last: Uint8Array | undefined;
     let done = true;
     const range = exclusive ? { gt: from, lt: hi } : { gte: from, lt: hi };
-    for await (const [k, v] of this.db.level.iterator(range)) {
+    for await (const [k, v] of this.db.level.iterator({ ...range, ...BULK_SCAN })) {
       if (emitted >= opts.maxBytes || scanned >= opts.maxScannedBytes) {
         done = false;
         break;
@@ -410,7 +410,7 @@ export class MvccStore {
   async gc(
     b: StorageBatch,
     safePoint: bigint,
-    opts: { cursor?: Uint8Array; maxVersions: number; maxScanned?: number; keep?: (key: Uint8Array) => boolean; skip?: (key: Uint8Array) => Uint8Array | undefined },
+    opts: { cursor?: Uint8Array; maxVersions: number; maxScanned?: number; maxScannedBytes?: number; keep?: (key: Uint8Array) => boolean; skip?: (key: Uint8Array) => Uint8Array | undefined },
   ): Promise<BoundedResult> {
     let from = this.famPrefix;
     let exclusive = false;
@@ -425,14 +425,15 @@ export class MvccStore {
     }
     let deleted = 0;
     let scanned = 0;
-    const maxScanned = opts.maxScanned ?? Number.MAX_SAFE_INTEGER;
+    const { maxScanned = Number.MAX_SAFE_INTEGER, maxScannedBytes = Number.MAX_SAFE_INTEGER } = opts;
+    let scannedBytes = 0;
     let kept = exclusive && opts.keep !== undefined ? opts.keep(decodeVersionKey(from).key) : false;
     let pendingTombstone: Uint8Array | undefined;
     let last: Uint8Array | undefined;
     let range: { gt?: Uint8Array; gte?: Uint8Array; lt: Uint8Array } = exclusive ? { gt: from, lt: this.famEnd } : { gte: from, lt: this.famEnd };
     for (;;) {
       let jump: Uint8Array | undefined;
-      for await (const [k, v] of this.db.level.iterator(range)) {
+      for await (const [k, v] of this.db.level.iterator({ ...range, ...BULK_SCAN })) {
         const kp = keyPart(k);
         if (!sameKey(current, kp)) {
           // Key boundary: a visible tombstone with no older version left can go.
@@ -441,7 +442,7 @@ export class MvccStore {
             deleted++;
           }
           pendingTombstone = undefined;
-          if (last !== undefined && (deleted >= opts.maxVersions || scanned >= maxScanned)) return { deleted, cursor: this.encodeCursor(last, visibleFound) };
+          if (last !== undefined && (deleted >= opts.maxVersions || scanned >= maxScanned || scannedBytes >= maxScannedBytes)) return { deleted, cursor: this.encodeCursor(last, visibleFound) };
           const key = decodeVersionKey(k).key;
           jump = opts.skip?.(key);
           if (jump !== undefined) break;
@@ -450,6 +451,7 @@ export class MvccStore {
           kept = opts.keep?.(key) ?? false;
         }
         scanned++;
+        scannedBytes += k.byteLength + v.byteLength;
         last = k;
         if (kept) continue;
         const ts = decodeVersionKey(k).ts;
@@ -489,7 +491,7 @@ export class MvccStore {
     const hi = this.upper(opts.end);
     const range = opts.cursor ? { gt: this.decodeCursor(opts.cursor, lo, hi).position, lt: hi } : { gte: lo, lt: hi };
     let deleted = 0;
-    for await (const k of this.db.level.keys(range)) {
+    for await (const k of this.db.level.keys({ ...range, ...BULK_SCAN })) {
       b.del(k);
       deleted++;
       if (deleted >= opts.maxVersions) return { deleted, cursor: this.encodeCursor(k, false) };

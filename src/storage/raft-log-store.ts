@@ -13,7 +13,7 @@
 
 import { RaftError, type ConfState, type Entry, type HardState, type NodeId, type Snapshot, type SnapshotMeta, type Storage } from '../raft/index.js';
 import { EMPTY_HARD_STATE, EntryType } from '../raft/index.js';
-import { NodeDb, StorageBatch, StorageError } from './db.js';
+import { BULK_SCAN, NodeDb, StorageBatch, StorageError } from './db.js';
 import { NS_RAFT, RAFT_ENTRY, RAFT_HARD_STATE, RAFT_SNAPSHOT, groupPrefix, prefixEnd, raftEntryKey, raftKey, readU32 } from './keys.js';
 
 const FORMAT_V1 = 1;
@@ -158,7 +158,7 @@ export class RaftLogStore {
   static async open(db: NodeDb, opts: RaftLogStoreOptions = {}): Promise<RaftLogStore> {
     const store = new RaftLogStore(db, opts);
     const lo = Uint8Array.of(NS_RAFT);
-    for await (const [k, v] of db.level.iterator({ gte: lo, lt: prefixEnd(lo) })) {
+    for await (const [k, v] of db.level.iterator({ gte: lo, lt: prefixEnd(lo), ...BULK_SCAN })) {
       const group = readU32(k, 1);
       const g = store.group(group);
       switch (k[5]) {

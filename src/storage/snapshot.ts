@@ -14,7 +14,7 @@
 // batches; a crash in that phase is finished at restart (`resumeIngest`),
 // since the staged image is complete once the marker exists.
 
-import { NodeDb, StorageError } from './db.js';
+import { BULK_SCAN, NodeDb, StorageError } from './db.js';
 import { NS_DATA, NS_STAGE, NS_STATE, compareBytes, concat, groupPrefix, prefixEnd, stateKey, u32 } from './keys.js';
 
 const INGEST_MARKER = 'ingesting';
@@ -50,7 +50,7 @@ export async function* readGroupSnapshot(
     let bytes = 0;
     for (const ns of NAMESPACES) {
       const p = groupPrefix(ns, group);
-      for await (const [k, v] of db.level.iterator({ gte: p, lt: prefixEnd(p), snapshot })) {
+      for await (const [k, v] of db.level.iterator({ gte: p, lt: prefixEnd(p), snapshot, ...BULK_SCAN })) {
         const key = concat([Uint8Array.of(ns), k.subarray(5)]);
         rows.push({ key, value: v });
         // Count what travels (group-relative keys): the receiver checks the total.
@@ -85,7 +85,7 @@ async function clearPrefix(db: NodeDb, prefix: Uint8Array, batchKeys: number, ke
   for (;;) {
     const b = db.batch();
     let n = 0;
-    for await (const k of db.level.keys({ gte: prefix, lt: prefixEnd(prefix), limit: batchKeys + 1 })) {
+    for await (const k of db.level.keys({ gte: prefix, lt: prefixEnd(prefix), limit: batchKeys + 1, ...BULK_SCAN })) {
       if (keep && compareBytes(k, keep) === 0) continue;
       b.del(k);
       if (++n >= batchKeys) break;
@@ -137,7 +137,7 @@ async function installStaged(db: NodeDb, group: number, batchKeys: number): Prom
   for (;;) {
     const b = db.batch();
     let n = 0;
-    for await (const [k, v] of db.level.iterator({ gte: stage, lt: prefixEnd(stage), limit: batchKeys })) {
+    for await (const [k, v] of db.level.iterator({ gte: stage, lt: prefixEnd(stage), limit: batchKeys, ...BULK_SCAN })) {
       const row = { key: k.subarray(stage.byteLength), value: v };
       // The image may carry the sender's own marker; it must not land here.
       const live = absoluteKey(group, row);

@@ -7,7 +7,7 @@
 // blocks writes; a migration or write load on the range changes nothing at
 // the read point.
 
-import type { NodeDb } from '../storage/db.js';
+import { BULK_SCAN, type NodeDb } from '../storage/db.js';
 import { FAMILY_MVCC, compareBytes, dataPrefix, decodeVersionKey, prefixEnd, versionPrefix } from '../storage/keys.js';
 import { decodeValue } from '../storage/mvcc-store.js';
 import { LeafBuilder, buildTree, diffEntries, diffTrees, root, type Leaves, type VersionEntry } from './merkle.js';
@@ -36,7 +36,7 @@ export async function* versionsAt(
   const lo = start.byteLength > 0 ? versionPrefix(sm.group, FAMILY_MVCC, start) : fam;
   const hi = end.byteLength > 0 ? versionPrefix(sm.group, FAMILY_MVCC, end) : prefixEnd(fam);
   let done: Uint8Array | undefined; // the key whose visible version was already decided
-  for await (const [k, v] of sm.db.level.iterator({ gte: lo, lt: hi, snapshot })) {
+  for await (const [k, v] of sm.db.level.iterator({ gte: lo, lt: hi, snapshot, ...BULK_SCAN })) {
     unpaced += k.byteLength + v.byteLength;
     if (pace && unpaced >= 64 << 10) {
       await pace(unpaced);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { timestamps } from '../../src/apply/clock-bound.js';
-import { EMPTY_RESULT, commandOf, decodeCommand, defineCommand, encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
+import { EMPTY_RESULT, commandOf, decodeCommand, defineCommand, encodeCommand, peekKind, type KvCommand, type KvResult } from '../../src/apply/commands.js';
 import { typedHandler } from '../../src/apply/handler.js';
 import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { makeTimestamp } from '../../src/hlc/hlc.js';
@@ -109,5 +109,24 @@ describe('a command kind defined by its plane', () => {
   it('cannot take a name the envelope already uses', () => {
     expect(() => defineCommand('WRITE', { encode: () => new Uint8Array(0), decode: () => ({}) })).toThrow(/envelope's own/);
     expect(() => defineCommand('touch', { encode: () => new Uint8Array(0), decode: () => ({}) })).toThrow(/upper snake case/);
+  });
+});
+
+describe('peekKind', () => {
+  it('reads every envelope kind off the wire form, as decodeCommand does', () => {
+    const kinds = ['WRITE', 'DELETE_RANGE', 'CAS', 'BUMP_TS', 'DEDUP_GC', 'CATALOG', 'MIGRATION', 'JOB', 'DIGEST', 'TXN', 'MVCC_GC'] as const;
+    for (const kind of kinds) {
+      // A real HLC timestamp (48-bit milliseconds, 16-bit logical) takes nine varint bytes.
+      const data = encodeCommand({ kind, requestId: new Uint8Array(16).fill(7), proposedTs: makeTimestamp(BigInt(Date.now()), 7), maxKeys: 1000, writes: [{ key: new Uint8Array(3), value: new Uint8Array(300) }] });
+      expect(peekKind(data)).toBe(kind);
+      expect(decodeCommand(data).kind).toBe(kind);
+    }
+  });
+
+  it('names a plane-defined kind EXTENSION, and bytes that are not a command undefined', () => {
+    expect(peekKind(encodeCommand({ kind: 'SOME_PLANE_KIND', requestId: new Uint8Array(0), proposedTs: 1n, payload: new Uint8Array(5) }))).toBe('EXTENSION');
+    expect(peekKind(Uint8Array.of(0x08, 0x01, 0x12, 0x7f))).toBeUndefined(); // a length past the end
+    expect(peekKind(Uint8Array.of(0x0f))).toBeUndefined(); // wire type 7
+    expect(peekKind(Uint8Array.of(0x08, 0xff))).toBeUndefined(); // a truncated varint
   });
 });

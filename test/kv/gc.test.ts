@@ -81,6 +81,33 @@ describe('MVCC_GC', () => {
     expect(batches).toBeGreaterThan(3);
   });
 
+  it('a command bounded in scanned bytes (max_scan_bytes) stops early and resumes; without the field, one step as before', async () => {
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 40; i++) {
+      await put(`b${String(i).padStart(2, '0')}`, BigInt(100 + i), big);
+      await put(`b${String(i).padStart(2, '0')}`, BigInt(200 + i), big);
+    }
+    // The field travels in the command: a replica applies the proposer's bound, and an old entry (no field) is unbounded.
+    const bounded = (start: Uint8Array): Promise<KvResult> => apply({ kind: 'MVCC_GC', requestId: E, ts: 1000n, start, maxKeys: 1000, maxScanBytes: 8 << 10 });
+    let cursor: Uint8Array = E;
+    let deleted = 0;
+    let steps = 0;
+    for (;;) {
+      const r = await bounded(cursor);
+      expect(r.deleted).toBeLessThanOrEqual(5); // 8 KiB: about 8 versions of 1 KB, 4 keys
+      deleted += r.deleted;
+      steps++;
+      if (!r.more) break;
+      cursor = r.resumeKey;
+    }
+    expect(deleted).toBe(40);
+    expect(steps).toBeGreaterThan(5);
+    for (let i = 0; i < 40; i++) await put(`b${String(i).padStart(2, '0')}`, BigInt(2000 + i), big);
+    const once = await gc(5000n);
+    expect(once.deleted).toBe(40);
+    expect(once.more).toBe(false);
+  });
+
   it('keeps every version of a range a migration holds (a captured source range)', async () => {
     await put('n', 100n);
     await put('n', 200n);

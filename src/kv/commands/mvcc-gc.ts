@@ -20,7 +20,7 @@ export const mvccGcHandler: CommandHandler = {
     const keep = (key: Uint8Array): boolean => machine.heldAt(key) !== undefined;
     const skip = (key: Uint8Array): Uint8Array | undefined => machine.heldAt(key)?.end;
     const mvcc = machine.data.store(FAMILY_MVCC);
-    const opts = { maxVersions: limit, maxScanned: limit * 10, keep, skip };
+    const opts = { maxVersions: limit, maxScanned: limit * 10, ...(cmd.maxScanBytes ? { maxScannedBytes: cmd.maxScanBytes } : {}), keep, skip };
     let res;
     try {
       res = await mvcc.gc(batch, machine.safePoint, { ...(cursor.byteLength > 0 ? { cursor } : {}), ...opts });

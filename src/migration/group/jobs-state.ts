@@ -15,7 +15,7 @@ import { slot, type PlaneState } from '../../apply/handler.js';
 import { decodeMigrationRow, encodeMigrationRow, type MigrationRow } from '../../apply/rows.js';
 import { OWNERSHIP } from '../../distribution/ownership-state.js';
 import { compareBytes } from '../../runtime/bytes.js';
-import type { StorageBatch } from '../../storage/db.js';
+import { BULK_SCAN, type StorageBatch } from '../../storage/db.js';
 import { FAMILY_CHANGELOG, concat, dataPrefix, prefixEnd, readU64, stateKey, u32, u64 } from '../../storage/keys.js';
 import { decodeGroupJobState, encodeGroupJobState, unhex, type GroupJobState } from '../group-state.js';
 
@@ -97,7 +97,7 @@ export class GroupJobs implements PlaneState {
   async readChangeLog(jobId: number, attempt: number, afterSeq: number, maxBytes: number): Promise<{ seq: number; row: MigrationRow }[]> {
     const out: { seq: number; row: MigrationRow }[] = [];
     let bytes = 0;
-    for await (const [k, v] of this.m.db.level.iterator({ gt: this.changeLogKey(jobId, attempt, afterSeq), lt: prefixEnd(this.changeLogPrefix(jobId, attempt)) })) {
+    for await (const [k, v] of this.m.db.level.iterator({ gt: this.changeLogKey(jobId, attempt, afterSeq), lt: prefixEnd(this.changeLogPrefix(jobId, attempt)), ...BULK_SCAN })) {
       out.push({ seq: Number(readU64(k, k.byteLength - 8)), row: decodeMigrationRow(v) });
       bytes += v.byteLength;
       if (bytes >= maxBytes) break;

@@ -9,6 +9,7 @@
 
 import type { KvResult } from '../../apply/commands.js';
 import { assert } from '../../runtime/assert.js';
+import { BULK_SCAN } from '../../storage/db.js';
 import { hex, newGroupJobState, unhex, type GroupJobState } from '../group-state.js';
 import { answer, clearFamilies, refuse, type Step } from './step.js';
 
@@ -97,7 +98,7 @@ async function truncateLog(s: Step): Promise<KvResult> {
   const limit = Math.max(1, Math.min(m.maxKeys ?? 1000, 10_000));
   let n = 0;
   let freed = 0;
-  for await (const [k, v] of s.machine.db.level.iterator({ gte: s.jobs.changeLogPrefix(m.jobId, m.attempt), lte: s.jobs.changeLogKey(m.jobId, m.attempt, through), limit })) {
+  for await (const [k, v] of s.machine.db.level.iterator({ gte: s.jobs.changeLogPrefix(m.jobId, m.attempt), lte: s.jobs.changeLogKey(m.jobId, m.attempt, through), limit, ...BULK_SCAN })) {
     s.b.del(k);
     freed += v.byteLength;
     n++;

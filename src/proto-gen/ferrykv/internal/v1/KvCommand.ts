@@ -72,6 +72,7 @@ export interface KvCommand {
   'txn'?: (_ferrykv_internal_v1_TxnCommand | null);
   'extKind'?: (string);
   'payload'?: (Buffer | Uint8Array | string);
+  'maxScanBytes'?: (number);
 }
 
 export interface KvCommand__Output {
@@ -94,4 +95,5 @@ export interface KvCommand__Output {
   'txn': (_ferrykv_internal_v1_TxnCommand__Output | null);
   'extKind': (string);
   'payload': (Buffer);
+  'maxScanBytes': (number);
 }
