@@ -23,12 +23,17 @@ export class GroupData {
   constructor(
     readonly db: NodeDb,
     readonly group: number,
+    /** Told the timestamp of every version written to the MVCC family (user data). */
+    private readonly onMvccWrite?: (ts: bigint) => void,
   ) {}
 
   /** The group's store of a family (versions laid out as MVCC: key, then inverted timestamp). */
   store(family: number): MvccStore {
     let s = this.stores.get(family);
-    if (!s) this.stores.set(family, (s = new MvccStore(this.db, this.group, family)));
+    if (!s) {
+      this.stores.set(family, (s = new MvccStore(this.db, this.group, family)));
+      if (family === FAMILY_MVCC) s.onWrite = this.onMvccWrite;
+    }
     return s;
   }
 

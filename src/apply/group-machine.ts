@@ -62,6 +62,17 @@ export class GroupMachine {
   /** Versions shadowed at or below this timestamp may be gone: reads below it are refused. */
   safePoint = 0n;
   /**
+   * The lowest timestamp of any version the group ever wrote to its MVCC
+   * family (NO_VERSION: none yet; 0: unknown, a group whose state predates
+   * the record). No version at or below a safe point under it exists, so a
+   * version-GC pass there finds nothing and is skipped: the first pass after
+   * a start used to scan every group's whole family, in steps applied on
+   * every replica, to learn that (src/kv/kv-service.ts collectGarbage).
+   * Deletes never raise it: it may be lower than what is left, never higher.
+   */
+  lowestVersionTs = 0n;
+  private lowestVersionDirty = false;
+  /**
    * Counts applied commands that wrote (but a collector's own steps), and
    * snapshot loads: while it stands still, nothing new arrived for a
    * background collector to look at (src/kv/sweep.ts). In memory only; a
@@ -81,7 +92,7 @@ export class GroupMachine {
     /** The command handlers (handlerTable): one table serves every group of a node. */
     handlers: ReadonlyMap<string, CommandHandler> = new Map(),
   ) {
-    this.data = new GroupData(db, group);
+    this.data = new GroupData(db, group, (ts) => this.noteVersion(ts));
     this.handlers = handlers;
   }
 
@@ -147,6 +158,8 @@ export class GroupMachine {
     this.written = this.applied;
     this.maxTs = await this.readU64(stateKey(this.group, 'maxts'));
     this.safePoint = await this.readU64(stateKey(this.group, 'gcsafe'));
+    this.lowestVersionTs = await this.readU64(stateKey(this.group, LOWEST_VERSION_KEY));
+    this.lowestVersionDirty = false;
     for (const s of this.states.values()) await s.reload();
   }
 
@@ -166,6 +179,16 @@ export class GroupMachine {
     for (const s of this.states.values()) s.flush?.(b);
     b.put(stateKey(this.group, 'applied'), u64(BigInt(this.applied)));
     b.put(stateKey(this.group, 'maxts'), u64(this.maxTs));
+    if (this.lowestVersionDirty) {
+      b.put(stateKey(this.group, LOWEST_VERSION_KEY), u64(this.lowestVersionTs));
+      this.lowestVersionDirty = false;
+    }
+  }
+
+  private noteVersion(ts: bigint): void {
+    if (ts >= this.lowestVersionTs) return; // 0 (unknown) is never lowered
+    this.lowestVersionTs = ts;
+    this.lowestVersionDirty = true;
   }
 
   /** The handler's footprint for a command (undefined: no handler for its kind). */
@@ -340,6 +363,11 @@ class Pass {
     this.m.stateInto(this.w.batch);
   }
 }
+
+/** State key of GroupMachine.lowestVersionTs. */
+export const LOWEST_VERSION_KEY = 'lowts';
+/** lowestVersionTs of a group that has written no version yet (a fresh group's bootstrap writes it). */
+export const NO_VERSION = (1n << 64n) - 1n;
 
 /**
  * Command kinds whose apply is bulk work: a bounded but large scan or write

@@ -420,6 +420,8 @@ export class KvService {
     const m = this.m(r);
     const sweep = this.sweep(this.gcSweeps, group);
     if (!sweep.due(m.writeGeneration, safePoint)) return 0;
+    // No version at or below the safe point: nothing is shadowed there (the first pass after a start used to scan it all).
+    if (m.lowestVersionTs > safePoint) return 0;
     // A family with no version needs no safe point either: a read at any timestamp finds nothing.
     if (await this.settledEmpty(sweep, m, FAMILY_MVCC)) return 0;
     return sweep.pass((cursor) => this.propose(r, { kind: 'MVCC_GC', requestId: new Uint8Array(0), ts: safePoint, start: cursor, maxKeys: 1000, maxScanBytes: GC_STEP_SCAN_BYTES }), maxSteps, undefined, () => m.writeGeneration);

@@ -4,12 +4,13 @@
 // one handler file plus one line here (docs/architecture.md).
 
 import { dedupGcHandler } from '../apply/dedup-gc.js';
-import { GroupMachine, handlerTable } from '../apply/group-machine.js';
+import { GroupMachine, LOWEST_VERSION_KEY, NO_VERSION, handlerTable } from '../apply/group-machine.js';
 import type { CommandHandler, Footprint } from '../apply/handler.js';
 import type { KvCommand } from '../apply/commands.js';
 import { CatalogState } from '../distribution/catalog-state.js';
 import { catalogHandler } from '../distribution/commands/catalog.js';
 import { OwnershipState } from '../distribution/ownership-state.js';
+import { stateKey, u64 } from '../storage/keys.js';
 import type { OwnershipMap } from '../distribution/ownership.js';
 import { bumpTsHandler } from '../kv/commands/bump-ts.js';
 import { casHandler } from '../kv/commands/cas.js';
@@ -82,5 +83,6 @@ export async function openGroupMachine(db: NodeDb, group: number, opts: GroupMac
 /** Writes a new group's initial state (ownership; the catalog in the default group) in the batch that bootstraps it. */
 export function writeBootstrap(b: StorageBatch, group: number, state: { readonly owned: OwnershipMap; readonly catalog?: CatalogImage }): void {
   OwnershipState.writeBootstrap(b, group, state.owned);
+  b.put(stateKey(group, LOWEST_VERSION_KEY), u64(NO_VERSION)); // no version yet: version GC has nothing to look at
   if (state.catalog) CatalogState.writeBootstrap(b, group, state.catalog);
 }

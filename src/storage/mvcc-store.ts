@@ -160,12 +160,17 @@ export class MvccStore {
 
   // ---------------------------------------------------------------- writes
 
+  /** Told the timestamp of every version written (the group machine keeps the lowest: version GC skips passes below it). */
+  onWrite: ((ts: bigint) => void) | undefined;
+
   putVersion(b: StorageBatch, key: Uint8Array, ts: bigint, value: Uint8Array): void {
     b.put(versionKey(this.group, this.family, key, ts), encodeValue(value));
+    this.onWrite?.(ts);
   }
 
   deleteVersion(b: StorageBatch, key: Uint8Array, ts: bigint): void {
     b.put(versionKey(this.group, this.family, key, ts), encodeValue(null));
+    this.onWrite?.(ts);
   }
 
   /**
@@ -190,6 +195,7 @@ export class MvccStore {
       const kEnd = writeVersionKey(keys, k, this.group, this.family, v.key, v.ts);
       const vEnd = writeValue(values, o, v.value);
       b.put(keys.subarray(k, kEnd), values.subarray(o, vEnd));
+      this.onWrite?.(v.ts);
       k = kEnd;
       o = vEnd;
     }
@@ -202,7 +208,10 @@ export class MvccStore {
 
   /** Imports versions exactly as given (idempotent: a repeat rewrites the same bytes). */
   importVersions(b: StorageBatch, rows: readonly Version[]): void {
-    for (const r of rows) b.put(versionKey(this.group, this.family, r.key, r.ts), encodeValue(r.value));
+    for (const r of rows) {
+      b.put(versionKey(this.group, this.family, r.key, r.ts), encodeValue(r.value));
+      this.onWrite?.(r.ts);
+    }
   }
 
   setApplied(b: StorageBatch, index: number): void {

@@ -16,7 +16,7 @@ import { EntryType } from '../../src/raft/index.js';
 import { RouteCache } from '../../src/routing/route-cache.js';
 import { openGroupMachine, writeBootstrap } from '../../src/server/groups.js';
 import { NodeDb } from '../../src/storage/db.js';
-import { FAMILY_LOCK, FAMILY_MVCC } from '../../src/storage/keys.js';
+import { FAMILY_LOCK, FAMILY_MVCC, stateKey } from '../../src/storage/keys.js';
 import { TxnCoordinator } from '../../src/txn/coordinator.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -98,17 +98,21 @@ describe('version GC', () => {
     const kv = kvService();
     await put('b', '1');
     await put('b', '2'); // shadowed now, collectible once it is older than the retention
-    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
-    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
-    expect(proposed).toEqual(['MVCC_GC', 'MVCC_GC']);
-    expect(await versions('b')).toBe(2);
+    await put('c', '1');
+    await tick();
+    // With the retention at 0, the safe point is past 'b' but only at the version of 'c' at most: a pass, and another while 'c' is not collectible yet.
+    expect(await kv.collectGarbage(1, 0)).toBe(1);
+    expect(await versions('b')).toBe(1);
+    await put('c', '2');
+    expect(await kv.collectGarbage(1, 60_000)).toBe(0); // every version is newer than the safe point: skipped
+    expect(proposed).toEqual(['MVCC_GC']);
     await tick();
     expect(await kv.collectGarbage(1, 1)).toBe(1);
     expect(await kv.collectGarbage(1, 1)).toBe(0);
-    expect(proposed).toHaveLength(3);
+    expect(proposed).toHaveLength(2);
     await machine.reload(); // what a snapshot install does after the data changed under the sweep
     expect(await kv.collectGarbage(1, 1)).toBe(0);
-    expect(proposed).toHaveLength(4);
+    expect(proposed).toHaveLength(3);
   });
 
   it('does not take its own steps, or request-id expiry, for writes', async () => {
@@ -123,6 +127,46 @@ describe('version GC', () => {
     await kv.collectGarbage(1, 1);
     await kv.collectDedup(1, 1);
     expect(proposed).toHaveLength(n);
+  });
+});
+
+describe('version GC below the lowest version', () => {
+  it('proposes nothing while every version the group wrote is newer than the safe point (the first pass after a start scanned it all)', async () => {
+    const kv = kvService();
+    expect(machine.lowestVersionTs).toBe((1n << 64n) - 1n); // bootstrapped: no version yet
+    await put('a', '1');
+    const first = machine.lowestVersionTs;
+    await put('a', '2');
+    await put('b', '1');
+    expect(machine.lowestVersionTs).toBe(first); // only ever lowered
+    // Retention 60 s: the safe point is a minute back, below every version: no proposal at all.
+    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
+    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
+    expect(proposed).toEqual([]);
+    // A migration's import brings an older version: passes look again.
+    const old = makeTimestamp(physicalOf(hlc.now()) - 120_000n, 0);
+    const b = db.batch();
+    machine.data.store(FAMILY_MVCC).putVersions(b, [{ key: enc('imported'), ts: old, value: enc('x') }]);
+    expect(machine.lowestVersionTs).toBe(old);
+    await b.write({ sync: false });
+    await put('c', '1'); // the pass's state write persists the lowest
+    expect(await kv.collectGarbage(1, 60_000)).toBe(0);
+    expect(proposed).toEqual(['MVCC_GC']);
+    // Kept across a restart.
+    const reopened = await openGroupMachine(db, 1);
+    expect(reopened.lowestVersionTs).toBe(old);
+  });
+
+  it('treats a group whose state predates the record (no key) as unknown, and passes as before', async () => {
+    await db.level.del(stateKey(1, 'lowts'));
+    machine = await openGroupMachine(db, 1);
+    expect(machine.lowestVersionTs).toBe(0n);
+    await put('a', '1');
+    expect(machine.lowestVersionTs).toBe(0n); // unknown stays unknown
+    await put('a', '2');
+    await tick();
+    expect(await kvService().collectGarbage(1, 1)).toBe(1);
+    expect(proposed).toEqual(['MVCC_GC']);
   });
 });
 
