@@ -47,6 +47,12 @@ export function uintOption(min: number, max: number): (v: string) => number {
   };
 }
 
+/** A commander parser for an HLC timestamp option (a positive uint64 in decimal). */
+export function timestampOption(v: string): bigint {
+  if (!isPositiveUint64(v)) throw new InvalidArgumentError('must be a positive 64-bit integer (an HLC timestamp, as printed by put or watch)');
+  return BigInt(v);
+}
+
 /** A positive uint64 in decimal (job and route ids, HLC timestamps). */
 export const isPositiveUint64 = (v: string): boolean => /^[0-9]{1,20}$/.test(v) && BigInt(v) !== 0n && BigInt(v) < 1n << 64n;
 

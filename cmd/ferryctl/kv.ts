@@ -1,9 +1,10 @@
-// `ferryctl get|put|del|scan`: keys and values as UTF-8 text, through the SDK
+// `ferryctl get|put|del|scan|watch`: keys and values as UTF-8 text, through the SDK
 // (which routes each key to its group's leader). `get` of a missing key exits 3.
+// `watch` prints changes until interrupted (or --count/--timeout-ms ends it).
 
 import type { Command } from 'commander';
-import { EXIT, uintOption, usageExit, type CtlContext } from './context.js';
-import type { GetJson, ScanJson, ScanRowJson, WriteJson } from './output.js';
+import { EXIT, timestampOption, uintOption, usageExit, type CtlContext } from './context.js';
+import type { GetJson, ScanJson, ScanRowJson, WatchEventJson, WatchProgressJson, WriteJson } from './output.js';
 
 const utf8 = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
@@ -52,5 +53,30 @@ export function registerKvCommands(program: Command, ctx: CtlContext): void {
       });
       const json: ScanJson = { rows };
       ctx.out(rows.map((r) => `${r.key}\t${r.value}`).join('\n') || '(no keys)', json);
+    });
+
+  program
+    .command('watch <prefix>')
+    .description('print the changes of every key with this prefix ("" for all keys) as they commit, until interrupted')
+    .exitOverride(usageExit)
+    .option('--from-ts <ts>', 'start after this commit timestamp (default: now)', timestampOption)
+    .option('--prev', 'print each key\'s previous value too', false)
+    .option('--progress', 'also print resolved timestamps (every change at or below one was printed)', false)
+    .option('--count <n>', 'stop after this many events (1 to 1000000)', uintOption(1, 1_000_000))
+    .action(async (prefix: string, o: { fromTs?: bigint; prev: boolean; progress: boolean; count?: number }) => {
+      await ctx.kv(async (c) => {
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        let n = 0;
+        for await (const batch of c.watch({ prefix, ...(o.fromTs !== undefined ? { fromTs: o.fromTs } : {}), prevKv: o.prev, signal: stop.signal })) {
+          for (const e of batch.events) {
+            const json: WatchEventJson = { type: e.type, key: utf8(e.key), commitTs: e.commitTs.toString(), ...(e.type === 'put' ? { value: utf8(e.value) } : {}), ...(o.prev ? { prev: e.prevValue ? utf8(e.prevValue) : null } : {}) };
+            const prev = o.prev ? `\t(was ${e.prevValue ? utf8(e.prevValue) : 'absent'})` : '';
+            ctx.out(`${e.commitTs}\t${e.type}\t${json.key}${e.type === 'put' ? `\t${json.value}` : ''}${prev}`, json);
+            if (o.count !== undefined && ++n >= o.count) return;
+          }
+          if (o.progress && batch.events.length === 0) ctx.out(`${batch.resolvedTs}\tresolved`, { resolvedTs: batch.resolvedTs.toString() } satisfies WatchProgressJson);
+        }
+      });
     });
 }

@@ -69,6 +69,20 @@ export interface ScanJson {
   rows: ScanRowJson[];
 }
 
+/** `watch`: one line per change (value only for a put; prev with --prev: null if the key had none). */
+export interface WatchEventJson {
+  type: 'put' | 'delete';
+  key: string;
+  commitTs: string;
+  value?: string;
+  prev?: string | null;
+}
+
+/** `watch --progress`: every change at or below this timestamp was printed. */
+export interface WatchProgressJson {
+  resolvedTs: string;
+}
+
 // ---- members, transfer-leader
 
 /** `members add|promote|remove`: the group's configuration after the change, as the admin API returns it. */

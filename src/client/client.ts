@@ -24,6 +24,8 @@ import * as grpc from '@grpc/grpc-js';
 import { KvError, fromServiceError } from '../api/errors.js';
 import type { RawKVClient } from '../proto-gen/ferrykv/v1/RawKV.js';
 import type { TxnKVClient } from '../proto-gen/ferrykv/v1/TxnKV.js';
+import type { WatchClient } from '../proto-gen/ferrykv/v1/Watch.js';
+import { watchRange, type WatchBatch, type WatchOptions } from './watch.js';
 import { Transaction, runTxn, type TxnCalls, type TxnOptions } from './txn.js';
 import { CHANNEL_OPTIONS, protos } from '../api/protos.js';
 import { RouteCache } from '../routing/route-cache.js';
@@ -94,6 +96,7 @@ const EMPTY = Buffer.alloc(0);
 export class FerryClient {
   private readonly clients = new Map<string, RawKVClient>();
   private readonly txnClients = new Map<string, TxnKVClient>();
+  private readonly watchClients = new Map<string, WatchClient>();
   private readonly streams = new Map<string, BatchStream>();
   private readonly transport: 'stream' | 'unary';
   private readonly endpoints: string[];
@@ -374,6 +377,40 @@ export class FerryClient {
     };
   }
 
+  // ------------------------------------------------------------------ watch
+
+  /**
+   * The changes of a range (a prefix, or start/end) after `fromTs` (default:
+   * now), as batches with the watch's resolved timestamp; resumes by itself
+   * after any break (docs/watch.md). Stop by leaving the loop or aborting.
+   */
+  watch(opts: WatchOptions = {}): AsyncGenerator<WatchBatch> {
+    if (this.closed) throw new KvError('UNAVAILABLE', 'client is closed');
+    this.startRouting();
+    return watchRange(
+      {
+        watchClient: (endpoint) => {
+          let c = this.watchClients.get(endpoint);
+          if (!c) {
+            c = new (protos().pub.ferrykv.v1.Watch)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+            this.watchClients.set(endpoint, c);
+          }
+          return c;
+        },
+        endpointFor: (key) => {
+          if (!this.watcher) return undefined;
+          const group = this.routes.lookup(key).groupId;
+          const hint = group > 0 ? this.routes.leader(group) : undefined;
+          return hint && !this.suspected(hint.address) ? hint.address : undefined;
+        },
+        nextEndpoint: () => this.nextEndpoint(),
+        refreshRoutes: () => this.watcher?.refresh() ?? Promise.resolve(),
+      },
+      opts,
+      toBytes,
+    );
+  }
+
   close(): void {
     this.closed = true;
     clearInterval(this.hintTimer);
@@ -384,6 +421,8 @@ export class FerryClient {
     this.clients.clear();
     for (const c of this.txnClients.values()) c.close();
     this.txnClients.clear();
+    for (const c of this.watchClients.values()) c.close();
+    this.watchClients.clear();
   }
 }
 

@@ -67,6 +67,11 @@ import type { TxnCommitResponse as _ferrykv_v1_TxnCommitResponse, TxnCommitRespo
 import type { TxnGetRequest as _ferrykv_v1_TxnGetRequest, TxnGetRequest__Output as _ferrykv_v1_TxnGetRequest__Output } from './ferrykv/v1/TxnGetRequest.js';
 import type { TxnKVClient as _ferrykv_v1_TxnKVClient, TxnKVDefinition as _ferrykv_v1_TxnKVDefinition } from './ferrykv/v1/TxnKV.js';
 import type { TxnScanRequest as _ferrykv_v1_TxnScanRequest, TxnScanRequest__Output as _ferrykv_v1_TxnScanRequest__Output } from './ferrykv/v1/TxnScanRequest.js';
+import type { WatchClient as _ferrykv_v1_WatchClient, WatchDefinition as _ferrykv_v1_WatchDefinition } from './ferrykv/v1/Watch.js';
+import type { WatchEvent as _ferrykv_v1_WatchEvent, WatchEvent__Output as _ferrykv_v1_WatchEvent__Output } from './ferrykv/v1/WatchEvent.js';
+import type { WatchMoved as _ferrykv_v1_WatchMoved, WatchMoved__Output as _ferrykv_v1_WatchMoved__Output } from './ferrykv/v1/WatchMoved.js';
+import type { WatchRequest as _ferrykv_v1_WatchRequest, WatchRequest__Output as _ferrykv_v1_WatchRequest__Output } from './ferrykv/v1/WatchRequest.js';
+import type { WatchResponse as _ferrykv_v1_WatchResponse, WatchResponse__Output as _ferrykv_v1_WatchResponse__Output } from './ferrykv/v1/WatchResponse.js';
 import type { WatchRoutesRequest as _ferrykv_v1_WatchRoutesRequest, WatchRoutesRequest__Output as _ferrykv_v1_WatchRoutesRequest__Output } from './ferrykv/v1/WatchRoutesRequest.js';
 import type { WriteResponse as _ferrykv_v1_WriteResponse, WriteResponse__Output as _ferrykv_v1_WriteResponse__Output } from './ferrykv/v1/WriteResponse.js';
 
@@ -148,6 +153,11 @@ export interface ProtoGrpcType {
       TxnGetRequest: MessageTypeDefinition<_ferrykv_v1_TxnGetRequest, _ferrykv_v1_TxnGetRequest__Output>
       TxnKV: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_TxnKVClient> & { service: _ferrykv_v1_TxnKVDefinition }
       TxnScanRequest: MessageTypeDefinition<_ferrykv_v1_TxnScanRequest, _ferrykv_v1_TxnScanRequest__Output>
+      Watch: SubtypeConstructor<typeof grpc.Client, _ferrykv_v1_WatchClient> & { service: _ferrykv_v1_WatchDefinition }
+      WatchEvent: MessageTypeDefinition<_ferrykv_v1_WatchEvent, _ferrykv_v1_WatchEvent__Output>
+      WatchMoved: MessageTypeDefinition<_ferrykv_v1_WatchMoved, _ferrykv_v1_WatchMoved__Output>
+      WatchRequest: MessageTypeDefinition<_ferrykv_v1_WatchRequest, _ferrykv_v1_WatchRequest__Output>
+      WatchResponse: MessageTypeDefinition<_ferrykv_v1_WatchResponse, _ferrykv_v1_WatchResponse__Output>
       WatchRoutesRequest: MessageTypeDefinition<_ferrykv_v1_WatchRoutesRequest, _ferrykv_v1_WatchRoutesRequest__Output>
       WriteResponse: MessageTypeDefinition<_ferrykv_v1_WriteResponse, _ferrykv_v1_WriteResponse__Output>
     }

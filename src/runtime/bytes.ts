@@ -22,3 +22,15 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The exclusive end of the keys with `prefix`: the shortest greater string, or empty (+∞) when the prefix is all 0xFF (or empty). */
+export function keyPrefixEnd(prefix: Uint8Array): Uint8Array {
+  for (let i = prefix.byteLength - 1; i >= 0; i--) {
+    if (prefix[i]! < 0xff) {
+      const out = Uint8Array.from(prefix.subarray(0, i + 1)); // a copy (Buffer.slice would share the bytes)
+      out[i] = out[i]! + 1;
+      return out;
+    }
+  }
+  return new Uint8Array(0);
+}

@@ -10,6 +10,7 @@ import type { Hlc } from '../hlc/hlc.js';
 import type { KvService } from '../kv/kv-service.js';
 import type { Migrator } from '../migration/migrator.js';
 import type { RateLimiter } from '../migration/exporter.js';
+import type { WatchService } from '../watch/watch-service.js';
 import type { Phase } from '../migration/job.js';
 import type { NodeHost } from '../node/node-host.js';
 import { ReplicaError, type Replica } from '../node/replica.js';
@@ -47,6 +48,7 @@ export interface NodeContext {
   readonly routes: RouteCache;
   readonly watcher: RouteWatcher;
   readonly kv: KvService;
+  readonly watch: WatchService;
   readonly txn: TxnCoordinator;
   readonly groupClient: GroupClient;
   readonly migrator: Migrator;

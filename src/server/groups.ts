@@ -22,6 +22,7 @@ import { GroupJobs } from '../migration/group/jobs-state.js';
 import { migrationHandler } from '../migration/group/step.js';
 import { JobRecords } from '../migration/job-records.js';
 import type { CatalogImage } from '../routing/catalog.js';
+import { WatchState } from '../watch/watch-state.js';
 import type { NodeDb, StorageBatch } from '../storage/db.js';
 import { txnStepHandler } from '../txn/commands/txn-step.js';
 import { digestHandler } from '../verify/commands/digest.js';
@@ -76,6 +77,7 @@ export async function openGroupMachine(db: NodeDb, group: number, opts: GroupMac
   }
   GroupJobs.attach(m).skipImportKey = opts.skipImportKey;
   Digests.attach(m);
+  WatchState.attach(m);
   await m.reload();
   return m;
 }

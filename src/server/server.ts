@@ -45,6 +45,8 @@ import { internalService } from './services/internal.js';
 import { rawKvService } from './services/rawkv.js';
 import { refreshRoutes, routingService } from './services/routing.js';
 import { txnService } from './services/txn.js';
+import { watchService } from './services/watch.js';
+import { WatchService } from '../watch/watch-service.js';
 import { EXIT_STORE_REFUSED, establishIdentity } from './store-identity.js';
 
 export { DEFAULT_GROUP, ReplicaError };
@@ -158,7 +160,7 @@ function newWatcher(cfg: NodeConfig, log: Logger, routes: RouteCache, host: Node
   });
 }
 
-/** The planes' services over the host: RawKV, transactions, the group client, the migrator. */
+/** The planes' services over the host: RawKV, transactions, the group client, the migrator, watch. */
 function newPlanes(cfg: NodeConfig, log: Logger, parts: { host: NodeHost; transport: Transport; routes: RouteCache; hlc: Hlc; metrics: Metrics; pauses: TestPauses; ctx: () => NodeContext }) {
   const { host, transport, routes, hlc, metrics, pauses, ctx } = parts;
   const unsafeStaleReads = cfg.testHooks && process.env.FERRYKV_UNSAFE_STALE_READS === '1';
@@ -214,7 +216,8 @@ function newPlanes(cfg: NodeConfig, log: Logger, parts: { host: NodeHost; transp
       metrics.migrationBytes.inc(bytes);
     },
   });
-  return { kv, groupClient, txn, migrator };
+  const watch = new WatchService({ host, routes, hlc, bumpTs: (g, ts) => kv.bumpTs(g, ts) });
+  return { kv, groupClient, txn, migrator, watch };
 }
 
 /** The node's metrics that are read from its parts when scraped. */
@@ -239,6 +242,7 @@ async function startGrpc(ctx: NodeContext, inbound: Inbound): Promise<{ server: 
   add(p.pub.ferrykv.v1.RawKV.service, rawKvService(ctx));
   add(p.pub.ferrykv.v1.Routing.service, routingService(ctx));
   add(p.pub.ferrykv.v1.TxnKV.service, txnService(ctx));
+  add(p.pub.ferrykv.v1.Watch.service, watchService(ctx));
   add(p.admin.ferrykv.admin.v1.Admin.service, adminService(ctx));
   add(p.internal.ferrykv.internal.v1.Internal.service, internalService(ctx, inbound));
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(ctx.cfg.listen, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));

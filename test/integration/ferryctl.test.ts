@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { ErrorJson, RouteJson, RoutesListJson, RoutesSplitJson } from '../../cmd/ferryctl/output.js';
+import type { ErrorJson, RouteJson, RoutesListJson, RoutesSplitJson, WatchEventJson, WriteJson } from '../../cmd/ferryctl/output.js';
 import { TestCluster } from '../../testkit/cluster.js';
 
 const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
@@ -153,6 +153,21 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
     expect(rows.map((x) => x[0])).toEqual(list.routes.map((x) => x.routeId));
   });
 
+  it('watch --from-ts --json prints each change from that timestamp, one JSON object per line, and stops at --count', async () => {
+    const first = await ctlJson<WriteJson>('put', 'wctl/a', '1');
+    await ctlJson<WriteJson>('put', 'wctl/b', '2');
+    await ctlJson<WriteJson>('del', 'wctl/a');
+    const r = await ctl('--json', 'watch', 'wctl/', '--from-ts', String(BigInt(first.commitTs) - 1n), '--count', '3', '--prev');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as WatchEventJson);
+    expect(lines.map((e) => [e.type, e.key, e.value, e.prev])).toEqual([
+      ['put', 'wctl/a', '1', null],
+      ['delete', 'wctl/a', undefined, '1'],
+      ['put', 'wctl/b', '2', null],
+    ]);
+    expect(lines[0]!.commitTs).toBe(first.commitTs);
+  });
+
   it('numeric arguments out of range exit with the usage code (2), never NaN or a negative on the wire', async () => {
     for (const args of [
       ['scan', '--limit', 'abc'],
@@ -161,6 +176,8 @@ describe('ferryctl routes on a 3-node, 3-group cluster', () => {
       ['members', 'add', 'x', '1'],
       ['members', 'remove', '1', '-2'],
       ['transfer-leader', '1', '1.5'],
+      ['watch', 'x/', '--count', '0'],
+      ['watch', 'x/', '--from-ts', '-5'],
     ]) {
       const r = await ctl(...args);
       expect(r.code, args.join(' ')).toBe(2);

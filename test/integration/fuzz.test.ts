@@ -119,6 +119,7 @@ describe('fuzzing every RPC', () => {
       ['pub', 'ferrykv.v1.RawKV'],
       ['pub', 'ferrykv.v1.TxnKV'],
       ['pub', 'ferrykv.v1.Routing'],
+      ['pub', 'ferrykv.v1.Watch'],
       ['admin', 'ferrykv.admin.v1.Admin'],
       ['internal', 'ferrykv.internal.v1.Internal'],
     ] as const) {
