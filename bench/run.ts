@@ -9,6 +9,7 @@ import { runFenceBench } from './fence.js';
 import { runFailoverBench } from './failover.js';
 import { runOverloadBench } from './overload.js';
 import { runGroupsBench } from './groups.js';
+import { runWatchBench } from './watch.js';
 
 const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   raft: runRaftBench,
@@ -21,6 +22,7 @@ const benches: Record<string, (args: string[]) => Promise<void> | void> = {
   failover: runFailoverBench,
   overload: runOverloadBench,
   groups: runGroupsBench,
+  watch: runWatchBench,
 };
 
 const [name, ...rest] = process.argv.slice(2);

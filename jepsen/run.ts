@@ -13,7 +13,7 @@ const int = (v: string): number => {
 const program = new Command()
   .name('jepsen')
   .description('Run ferrykv under faults, record the history, check it. Exit code 1 on a violation, 2 if the checker gave up.')
-  .option('--workload <list>', 'register, set, bank, append (comma-separated; append runs half its processes at snapshot isolation, half serializable)', 'register,set')
+  .option('--workload <list>', 'register, set, bank, append, watch (comma-separated; append runs half its processes at snapshot isolation, half serializable; watch consumes change feeds of the register and set writes, so it needs one of them)', 'register,set')
   .option('--nemesis <list>', `none, all, or any of ${ALL_NEMESES.join(', ')}`, 'all')
   .option('--time <sec>', 'seconds of faults', int, 60)
   .option('--seed <n>', 'random seed (replays the schedule)', int, Date.now() % 100000)
@@ -46,7 +46,7 @@ const o = program.opts<{
 }>();
 
 const workloads = o.workload.split(',').map((w) => {
-  if (w !== 'register' && w !== 'set' && w !== 'bank' && w !== 'append') program.error(`--workload: unknown workload ${w} (register, set, bank, append)`);
+  if (w !== 'register' && w !== 'set' && w !== 'bank' && w !== 'append' && w !== 'watch') program.error(`--workload: unknown workload ${w} (register, set, bank, append, watch)`);
   return w as Workload;
 });
 const nemeses: NemesisKind[] =
@@ -58,6 +58,7 @@ const nemeses: NemesisKind[] =
           if (!(ALL_NEMESES as string[]).includes(n)) program.error(`--nemesis: unknown nemesis ${n} (${ALL_NEMESES.join(', ')}, all, none)`);
           return n as NemesisKind;
         });
+if (workloads.includes('watch') && !workloads.includes('register') && !workloads.includes('set')) program.error('--workload: watch consumes the register and set writes: add register or set');
 if (o.nodes !== 3 && o.nodes !== 5) program.error('--nodes: must be 3 or 5');
 if (!Number.isInteger(o.groups) || o.groups < 1 || o.groups > 100_000) program.error('--groups: must be an integer from 1 to 100000');
 

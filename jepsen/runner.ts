@@ -23,9 +23,11 @@ import { latencyStats } from './checker/stats.js';
 import { checkAppend, type AppendResult } from './checker/append.js';
 import { checkBank, type BankResult } from './checker/bank.js';
 import type { BankOp, TxnOp } from './checker/history.js';
+import { checkWatch, type WatchResult } from './checker/watch.js';
+import { Watcher, WatchWrites, inRangeOf, type WatchRange } from './watch-workload.js';
 import { AppendKeys, BANK_ACCOUNTS, BANK_START, TxnRecorder, appendWorker, bankWorker, finalBankRead, seedBank } from './txn-workloads.js';
 
-export type Workload = 'register' | 'set' | 'bank' | 'append';
+export type Workload = 'register' | 'set' | 'bank' | 'append' | 'watch';
 export type NemesisKind = 'kill' | 'pause' | 'partition' | 'transfer' | 'split' | 'migrate' | 'wipe';
 /** Exit status of a node that refuses its data dir (src/server/store-identity.ts). */
 const EXIT_STORE_REFUSED = 78;
@@ -63,6 +65,7 @@ export interface RunReport {
   readonly set?: SetResult;
   readonly bank?: BankResult;
   readonly append?: { readonly snapshot: AppendResult; readonly serializable: AppendResult };
+  readonly watch?: WatchResult;
   readonly nemesis: string[];
   /** What the nemesis saw go wrong outside the histories (a wiped node that did not refuse its data dir). */
   readonly violations: string[];
@@ -129,6 +132,11 @@ export class WorkloadKeys {
     return m ? Number(m[1]) : undefined;
   }
 
+  /** The range a watcher of the register and set keys watches: theirs only, or (spread) the whole key space. */
+  watchRange(): WatchRange {
+    return this.spread ? { start: '', end: '' } : { start: 'reg/', end: 'set0' };
+  }
+
   /** Prefixes of split keys among the workload's keys (a split key is one of these and a number). */
   splitPrefixes(n: number): string[] {
     return [`${this.at(n)}reg/`, `${this.at(n)}set/`];
@@ -137,7 +145,7 @@ export class WorkloadKeys {
 const KEY_ROTATE_OPS = 150;
 const PROCS_PER_KEY = 5;
 
-async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: () => number, until: () => boolean, keyOf: (p: number) => string): Promise<void> {
+async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: () => number, until: () => boolean, keyOf: (p: number) => string, writes?: WatchWrites): Promise<void> {
   let next = 1;
   const lastSeen = new Map<string, number | null>();
   while (!until()) {
@@ -157,11 +165,13 @@ async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: (
       const value = p * 1_000_000 + next++;
       rec.record('invoke', p, { f: 'write', key, value });
       try {
-        await db.put(key, String(value), { timeoutMs: OP_TIMEOUT_MS });
+        const ts = await db.put(key, String(value), { timeoutMs: OP_TIMEOUT_MS });
         lastSeen.set(key, value);
         rec.record('ok', p, { f: 'write', key, value });
+        writes?.note(key, String(value), 'ok', ts);
       } catch (e) {
         rec.record(indeterminate(e) ? 'info' : 'fail', p, { f: 'write', key, value });
+        writes?.note(key, String(value), indeterminate(e) ? 'info' : 'fail');
       }
     } else {
       // Expect what this process last saw (often current, sometimes stale).
@@ -174,22 +184,26 @@ async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: (
         if (res.succeeded) lastSeen.set(key, value);
         else lastSeen.set(key, res.current ? Number(Buffer.from(res.current).toString()) : null);
         rec.record(res.succeeded ? 'ok' : 'fail', p, op);
+        writes?.note(key, String(value), res.succeeded ? 'ok' : 'fail', res.commitTs);
       } catch (e) {
         rec.record(indeterminate(e) ? 'info' : 'fail', p, op);
+        writes?.note(key, String(value), indeterminate(e) ? 'info' : 'fail');
       }
     }
   }
 }
 
-async function setWorker(p: number, db: FerryClient, rec: Recorder, until: () => boolean, counter: { next: number }, keys: WorkloadKeys): Promise<void> {
+async function setWorker(p: number, db: FerryClient, rec: Recorder, until: () => boolean, counter: { next: number }, keys: WorkloadKeys, writes?: WatchWrites): Promise<void> {
   while (!until()) {
     const value = counter.next++;
     rec.record('invoke', p, { f: 'add', value });
     try {
-      await db.put(keys.set(value), '1', { timeoutMs: OP_TIMEOUT_MS });
+      const ts = await db.put(keys.set(value), '1', { timeoutMs: OP_TIMEOUT_MS });
       rec.record('ok', p, { f: 'add', value });
+      writes?.note(keys.set(value), '1', 'ok', ts);
     } catch (e) {
       rec.record(indeterminate(e) ? 'info' : 'fail', p, { f: 'add', value });
+      writes?.note(keys.set(value), '1', indeterminate(e) ? 'info' : 'fail');
     }
   }
 }
@@ -506,11 +520,13 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     };
     const workers: Promise<void>[] = [];
     let procs = 0;
+    const watchWrites = o.workloads.includes('watch') ? new WatchWrites() : undefined;
+    const watchers = watchWrites ? await startWatchers(clientFor(o.nodes + 1000), clientFor(o.nodes + 1001), keys.watchRange(), rng(o.seed * 43)) : [];
     if (o.workloads.includes('register')) {
       for (let i = 0; i < o.registerProcesses; i++) {
         const p = procs++;
         const r = rng(o.seed * 31 + p);
-        workers.push(registerWorker(p, clientFor(p), rec, r, until, keyOf));
+        workers.push(registerWorker(p, clientFor(p), rec, r, until, keyOf, watchWrites));
       }
     }
     const counter = { next: 1 };
@@ -519,7 +535,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
       for (let i = 0; i < o.setProcesses; i++) {
         const p = procs++;
         setProcs.push(p);
-        workers.push(setWorker(p, clientFor(p), rec, until, counter, keys));
+        workers.push(setWorker(p, clientFor(p), rec, until, counter, keys, watchWrites));
       }
     }
     if (o.workloads.includes('bank')) {
@@ -579,6 +595,9 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     if (o.workloads.includes('set')) await readSet(setProcs[0] ?? procs, clientFor(procs + 1), rec, keys);
     // A final bank read after recovery.
     if (o.workloads.includes('bank')) await finalBankRead(procs + 2, clientFor(procs + 2), bankRec);
+    // The feeds catch up with the newest acknowledged write (bounded), then stop.
+    const inWatch = inRangeOf(keys.watchRange());
+    for (const w of watchers) await w.finish(watchWrites!.newestAcked(inWatch), 60_000);
     o.log(`jepsen: ${rec.events.length + bankRec.events.length + appendRecs.snapshot.events.length + appendRecs.serializable.events.length} events recorded; checking`);
 
     writeFileSync(join(dir, 'history.jsonl'), rec.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
@@ -597,6 +616,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     const setEvents = rec.events.filter((e) => !('key' in e.op)) as HistoryEvent<SetOp>[];
     const register = o.workloads.includes('register') ? checkRegister(registerEvents, { timeoutMs: o.checkerTimeoutMs }) : undefined;
     const set = o.workloads.includes('set') ? checkSet(setEvents) : undefined;
+    const watch = watchWrites ? checkWatch(watchWrites.writes, watchers.map((w) => w.log(inWatch))) : undefined;
     const stats = txnWorkloads
       ? {
           ...(rec.events.length > 0 ? { raw: latencyStats(rec.events) } : {}),
@@ -608,7 +628,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     let valid: boolean | 'unknown' = true;
     const migrationsOk = migrations.every((m) => m.phase === 'DONE' || m.phase === 'ABANDONED');
     for (const v of nemesis.violations) o.log(`jepsen: VIOLATION ${v}`);
-    for (const v of [register?.valid, set?.valid, migrationsOk, nemesis.violations.length === 0, bank?.valid, append?.snapshot.valid, append?.serializable.valid]) {
+    for (const v of [register?.valid, set?.valid, watch?.valid, migrationsOk, nemesis.violations.length === 0, bank?.valid, append?.snapshot.valid, append?.serializable.valid]) {
       if (v === false) valid = false;
       else if (v === 'unknown' && valid === true) valid = 'unknown';
     }
@@ -618,6 +638,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
       dir,
       ...(register ? { register } : {}),
       ...(set ? { set } : {}),
+      ...(watch ? { watch } : {}),
       ...(bank ? { bank } : {}),
       ...(append ? { append } : {}),
       nemesis: nemesis.log,
@@ -650,6 +671,12 @@ function humanReport(r: RunReport, events: number): string {
     }
   }
   if (r.set) lines.push(`set: ${r.set.valid}; attempted ${r.set.attempted}, acknowledged ${r.set.acknowledged}, lost ${r.set.lost.length}, unexpected ${r.set.unexpected.length}, stale ${r.set.stale.length}, recovered ${r.set.recovered.length}`);
+  for (const w of r.watch?.watchers ?? []) {
+    lines.push(
+      `watch (${w.name}): ${w.valid}; ${w.events} events (${w.repeats} repeats after a resume), ${w.restarts} restarts, ${w.judged} acknowledged writes judged, lost ${w.lost.length}, unexpected ${w.unexpected.length}, wrong ts ${w.wrongTs.length}, resolved violations ${w.resolvedViolations.length}, order ${w.orderViolations.length}${w.stalled ? `, STALLED at ${w.finalResolved} < ${w.newestAcked}` : ''}${w.errors.length ? `, errors: ${w.errors.slice(0, 3).join('; ')}` : ''}`,
+    );
+    for (const x of [...w.lost, ...w.unexpected, ...w.wrongTs, ...w.resolvedViolations, ...w.orderViolations].slice(0, 5)) lines.push(`  ${x}`);
+  }
   if (r.bank) {
     const b = r.bank;
     lines.push(`bank: ${b.valid}; ${b.reads} reads, transfers ok ${b.transfers.ok} / fail ${b.transfers.fail} / info ${b.transfers.info}, bad totals ${b.badTotals.length}, negative ${b.negative.length}, missing accounts ${b.missingAccounts.length}${b.reason ? ` (${b.reason})` : ''}`);
@@ -668,4 +695,20 @@ function humanReport(r: RunReport, events: number): string {
   lines.push(`stats: ${JSON.stringify(r.stats)}`);
   if (r.valid !== true) lines.push(`replay: npm run jepsen -- --seed ${r.seed}`);
   return lines.join('\n') + '\n';
+}
+
+/** The watch workload's consumers, from one start timestamp (a sentinel write's): one steady feed, one that restarts from its checkpoints. */
+async function startWatchers(a: FerryClient, b: FerryClient, range: WatchRange, rand: () => number): Promise<Watcher[]> {
+  let fromTs = 0n;
+  for (let attempt = 0; fromTs === 0n; attempt++) {
+    try {
+      fromTs = await a.put('watch-start', 'x', { timeoutMs: 5000 });
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      await sleep(500);
+    }
+  }
+  const watchers = [new Watcher('steady', a, range, fromTs), new Watcher('restarting', b, range, fromTs, rand)];
+  for (const w of watchers) w.start();
+  return watchers;
 }

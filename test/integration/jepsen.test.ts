@@ -1,5 +1,6 @@
 // The Jepsen tier in CI: one combined register + set run under every nemesis
 // (kill -9, pause, partition, leader transfer, split, migrate) that must pass,
+// with two watchers consuming change feeds of those keys (the watch checker),
 // one bank + list-append transaction run under the same nemeses, and the
 // register workload with the stale-read failpoint that must be caught.
 import { tmpdir } from 'node:os';
@@ -11,9 +12,9 @@ const store = join(tmpdir(), 'ferrykv-jepsen-ci');
 const SEED = 20261124;
 
 describe('Jepsen', () => {
-  it('register + set on 100 groups under kill, pause, partition, leader transfer, splits, live migrations and a wiped disk: linearizable, no lost add', async () => {
+  it('register + set + watch on 100 groups under kill, pause, partition, leader transfer, splits, live migrations and a wiped disk: linearizable, no lost add, every feed complete and in order', async () => {
     const r = await runJepsen({
-      workloads: ['register', 'set'],
+      workloads: ['register', 'set', 'watch'],
       nemeses: ['wipe', 'kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
       timeSec: 60,
       seed: SEED,
@@ -33,6 +34,10 @@ describe('Jepsen', () => {
     // The wiped node refused its emptied data dir (a violation fails the run, checked by r.valid too).
     expect(r.violations).toEqual([]);
     expect(r.set?.acknowledged ?? 0).toBeGreaterThan(50);
+    // Both watchers judged the acknowledged writes; the restarting one resumed from its checkpoints.
+    for (const w of r.watch?.watchers ?? []) expect(w.judged, w.name).toBeGreaterThan(200);
+    expect(r.watch?.watchers.length).toBe(2);
+    expect(r.watch?.watchers.find((w) => w.name === 'restarting')?.restarts ?? 0).toBeGreaterThan(1);
     expect(r.valid, `seed ${SEED}, artifacts in ${r.dir}`).toBe(true);
   }, 300_000);
 

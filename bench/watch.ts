@@ -1,0 +1,180 @@
+// Watch benchmark: `npm run bench -- watch [--writers 32] [--seconds 10] [--watchers 100] [--value-bytes 64]`.
+//
+// Starts a 3-node, 3-group cluster on 127.0.0.1, warms it up with 5 s of writes, and runs the same write load
+// (`writers` concurrent put loops on keys under "w/", all in group 3) three
+// times in one run: with no watcher, with one watcher of the prefix, and with
+// `watchers` watchers of it. Per phase: writes/s and put p50/p99; events
+// delivered per second (summed over the watchers); and the delay from commit
+// to event, as the wall time an event arrived minus its commit timestamp's
+// physical part (the HLC's milliseconds: the nodes share this machine's
+// clock), p50/p99/max. Prints one JSON object (and writes it to --out).
+import { setMaxListeners } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FerryClient } from '../src/client/client.js';
+import { SERVER_BIN, TestCluster, sleep } from '../testkit/cluster.js';
+import { opt, percentile } from './args.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+interface PhaseResult {
+  phase: string;
+  watchers: number;
+  seconds: number;
+  writes: number;
+  writesPerSec: number;
+  putP50Ms: number;
+  putP99Ms: number;
+  events: number;
+  eventsPerSec: number;
+  /** Events each watcher got, lowest and highest (every watcher should see every write). */
+  eventsPerWatcher: { min: number; max: number };
+  delayP50Ms: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  writeErrors: number;
+  /** CPU seconds each node process used during the phase, and the bench process (writers and watchers). */
+  cpuSecByNode: number[];
+  benchCpuSec: number;
+}
+
+function gitHead(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+src-changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux; NaN elsewhere). */
+function procCpuSec(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+export async function runWatchBench(args: string[]): Promise<void> {
+  const writers = Number(opt(args, 'writers', '32'));
+  const seconds = Number(opt(args, 'seconds', '10'));
+  const many = Number(opt(args, 'watchers', '100'));
+  const valueBytes = Number(opt(args, 'value-bytes', '64'));
+  const out = opt(args, 'out', join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}-watch.json`));
+  if (!existsSync(SERVER_BIN)) throw new Error(`${SERVER_BIN} is missing: run npm run build first`);
+  const log = (m: string): void => console.error(`[watch ${new Date().toISOString().slice(11, 19)}] ${m}`);
+  const loadAtStart = loadavg().map((x) => +x.toFixed(2));
+  const c = await TestCluster.start({ nodes: 3, groups: 3 });
+  const endpoints = [1, 2, 3].map((n) => c.address(n));
+  const clientsOf = (n: number): FerryClient[] => Array.from({ length: n }, (_, i) => new FerryClient({ endpoints: endpoints.map((_, j) => endpoints[(i + j) % endpoints.length]!), timeoutMs: 10_000 }));
+  try {
+    const results: PhaseResult[] = [];
+    const value = 'v'.repeat(valueBytes);
+    // Warm-up: the first phase would otherwise pay for the cluster's first seconds (JIT, caches).
+    const warm = clientsOf(4);
+    const warmEnd = Date.now() + 5000;
+    await Promise.all(Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; Date.now() < warmEnd; i++) await warm[w % warm.length]!.put(`w/${w}/${i % 100}`, value).catch(() => {});
+    }));
+    for (const db of warm) db.close();
+    for (const [phase, nWatchers] of [
+      ['none', 0],
+      ['one', 1],
+      [`${many}`, many],
+    ] as const) {
+      const watchClients = clientsOf(Math.min(4, Math.max(1, nWatchers)));
+      const stop = new AbortController();
+      setMaxListeners(nWatchers + 10, stop.signal); // one listener per watch
+      const delays: number[] = [];
+      const perWatcher = new Array<number>(nWatchers).fill(0);
+      let counting = false;
+      const watches = Array.from({ length: nWatchers }, async (_, i) => {
+        for await (const b of watchClients[i % watchClients.length]!.watch({ prefix: 'w/', signal: stop.signal })) {
+          if (!counting) continue;
+          const now = Date.now();
+          for (const e of b.events) delays.push(now - Number(e.commitTs >> 16n));
+          perWatcher[i]! += b.events.length;
+        }
+      });
+      await sleep(nWatchers > 0 ? 1500 : 200); // the feeds are open
+      log(`${phase}: ${writers} writers for ${seconds} s with ${nWatchers} watchers`);
+      const dbs = clientsOf(4);
+      const putMs: number[] = [];
+      let errors = 0;
+      counting = true;
+      const cpu0 = [1, 2, 3].map((n) => procCpuSec(c.pid(n)));
+      const bench0 = process.cpuUsage();
+      const t0 = performance.now();
+      const end = Date.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: writers }, async (_, w) => {
+          const db = dbs[w % dbs.length]!;
+          for (let i = 0; Date.now() < end; i++) {
+            const t = performance.now();
+            try {
+              await db.put(`w/${w}/${i % 100}`, value);
+              putMs.push(performance.now() - t);
+            } catch {
+              errors++;
+            }
+          }
+        }),
+      );
+      const elapsed = (performance.now() - t0) / 1000;
+      const cpuSecByNode = [1, 2, 3].map((n, i) => +(procCpuSec(c.pid(n)) - cpu0[i]!).toFixed(2));
+      const benchUsage = process.cpuUsage(bench0);
+      const benchCpuSec = +((benchUsage.user + benchUsage.system) / 1e6).toFixed(2);
+      await sleep(1000); // the last events arrive
+      counting = false;
+      stop.abort();
+      await Promise.all(watches);
+      for (const db of [...dbs, ...watchClients]) db.close();
+      const events = perWatcher.reduce((a, b) => a + b, 0);
+      results.push({
+        phase,
+        watchers: nWatchers,
+        seconds: +elapsed.toFixed(1),
+        writes: putMs.length,
+        writesPerSec: +(putMs.length / elapsed).toFixed(1),
+        putP50Ms: percentile(putMs, 50, 2),
+        putP99Ms: percentile(putMs, 99, 2),
+        events,
+        eventsPerSec: +(events / elapsed).toFixed(1),
+        eventsPerWatcher: { min: perWatcher.reduce((m, n) => Math.min(m, n), nWatchers ? Infinity : 0), max: perWatcher.reduce((m, n) => Math.max(m, n), 0) },
+        delayP50Ms: percentile(delays, 50, 1),
+        delayP99Ms: percentile(delays, 99, 1),
+        delayMaxMs: delays.reduce((m, d) => (d > m ? d : m), 0),
+        writeErrors: errors,
+        cpuSecByNode,
+        benchCpuSec,
+      });
+      log(JSON.stringify(results[results.length - 1]));
+    }
+    const base = results[0]!.writesPerSec;
+    const report = {
+      bench: 'watch',
+      when: new Date().toISOString(),
+      commit: gitHead(),
+      nodes: 3,
+      groups: 3,
+      writers,
+      valueBytes,
+      loadAtStart,
+      results,
+      writeThroughputWithManyWatchersVsNone: base > 0 ? +(results[2]!.writesPerSec / base).toFixed(3) : 0,
+    };
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(out, JSON.stringify(report, null, 2));
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await c.cleanup(false);
+  }
+}
