@@ -75,14 +75,23 @@ interface Held {
   readonly value: Uint8Array | null;
 }
 
+/** Catch-up scans a feed runs at most before it gives up on a range that changes too fast. */
+const MAX_CATCHUP_ROUNDS = 5;
+
 const lockId = (key: Uint8Array, startTs: bigint): string => `${Buffer.from(key).toString('hex')}@${startTs}`;
 
 export class Feed implements FeedTap {
-  /** The group's closed timestamp at registration: at or below it from storage, above it from the stream. */
-  readonly attachTs: bigint;
+  /**
+   * The group's closed timestamp at registration: at or below it from
+   * storage, above it from the stream. A catch-up that could not hold the
+   * stream's events meanwhile attaches again, later (catchUp()).
+   */
+  attachTs: bigint;
   /** Effective start: events strictly after it. */
   readonly fromTs: bigint;
-  private readonly appliedAtAttach: number;
+  private appliedAtAttach: number;
+  /** The catch-up round in progress let go of the stream's events above attachTs: the next round reads them from storage. */
+  private overflowed = false;
   /** Effects of the pass now applying (not durable yet). */
   private pending: MigrationRow[] = [];
   /** Durable versions not delivered yet (above the last resolved timestamp delivered). */
@@ -142,6 +151,7 @@ export class Feed implements FeedTap {
       } else if (row.family === FAMILY_MVCC && !row.delete) {
         if (row.ts <= this.fromTs) continue;
         if (row.ts <= this.attachTs && this.scannedLate.delete(lockId(row.key, row.ts))) continue;
+        if (this.overflowed && row.ts > this.attachTs) continue; // read from storage by the next catch-up round
         this.held.push({ key: row.key, ts: row.ts, value: row.tombstone ? null : row.value });
         this.heldBytes += row.key.byteLength + row.value.byteLength + 32;
       }
@@ -150,6 +160,12 @@ export class Feed implements FeedTap {
     this.closed = closedTs;
     if (this.reconcileOnDurable) this.reconcileLocks();
     if (this.held.length > this.o.maxBufferedEvents || this.heldBytes > this.o.maxBufferedBytes) {
+      // A catch-up scan from a start timestamp lets go of what it would later read from storage anyway.
+      if (!this.live && this.o.startTs > 0n && !this.overflowed) {
+        this.overflowed = true;
+        this.keepHeld((h) => h.ts <= this.attachTs);
+        if (this.held.length <= this.o.maxBufferedEvents && this.heldBytes <= this.o.maxBufferedBytes) return this.poke();
+      }
       this.fail(
         new KvError('OVERLOADED', `watch: this watcher fell behind (${this.held.length} events, ${this.heldBytes} bytes held): resume from resolved_ts ${this.delivered}`, {
           retryAfterMs: 100,
@@ -238,12 +254,59 @@ export class Feed implements FeedTap {
       await this.idle(100);
     }
     this.check();
-    const lateKeys = new Map<string, bigint>();
-    for (const [id, minCommit] of this.locks) {
-      if (minCommit <= this.attachTs) lateKeys.set(id.slice(0, id.indexOf('@')), minCommit);
-    }
-    if (this.o.startTs > 0n) yield* this.scan(lateKeys);
+    if (this.o.startTs > 0n) yield* this.scanRounds();
     this.live = true;
+  }
+
+  /**
+   * The catch-up scan, again from where it ended while a round had to let go
+   * of the stream's events (a busy range, a long scan): each round attaches
+   * again at the group's closed timestamp then and reads (last attach, new
+   * attach] from storage. A range that changes faster than rounds converge
+   * fails the feed (OVERLOADED) after MAX_CATCHUP_ROUNDS.
+   */
+  private async *scanRounds(): AsyncGenerator<FeedStep> {
+    let from = this.o.startTs;
+    for (let round = 1; ; round++) {
+      yield* this.scan(this.lateKeys(), from);
+      if (!this.overflowed) return;
+      if (round >= MAX_CATCHUP_ROUNDS) {
+        throw new KvError('OVERLOADED', `watch: the range changed faster than ${round} catch-up scans could follow: resume from resolved_ts ${this.delivered}, or watch from now`, {
+          retryAfterMs: 1000,
+          reason: 'catch-up does not converge',
+        });
+      }
+      from = this.attachTs;
+      // Attach again (synchronously, as at registration): what the stream holds or will deliver
+      // at or below the new point comes from the next round — but for late resolutions at or below
+      // the previous point, which no round reads again.
+      this.attachTs = this.m.maxTs;
+      this.appliedAtAttach = this.m.applied;
+      this.overflowed = false;
+      const prev = from;
+      this.pending = this.pending.filter((r) => r.family !== FAMILY_MVCC || r.ts <= prev);
+      this.keepHeld((h) => h.ts <= prev);
+      while (this.m.appliedIndex() < this.appliedAtAttach) {
+        this.check();
+        await this.idle(20);
+      }
+      this.check();
+      this.checkSafePoint();
+    }
+  }
+
+  /** Keys locked by a lock whose transaction may still commit at or below attachTs, with its min_commit_ts. */
+  private lateKeys(): Map<string, bigint> {
+    const late = new Map<string, bigint>();
+    for (const [id, minCommit] of this.locks) {
+      if (minCommit <= this.attachTs) late.set(id.slice(0, id.indexOf('@')), minCommit);
+    }
+    return late;
+  }
+
+  private keepHeld(keep: (h: Held) => boolean): void {
+    this.held = this.held.filter(keep);
+    this.heldBytes = this.held.reduce((n, h) => n + h.key.byteLength + (h.value?.byteLength ?? 0) + 32, 0);
   }
 
   private checkSafePoint(): void {
@@ -256,15 +319,15 @@ export class Feed implements FeedTap {
     }
   }
 
-  /** The catch-up scan: every version in (startTs, attachTs], per key oldest first. */
-  private async *scan(lateKeys: ReadonlyMap<string, bigint>): AsyncGenerator<FeedStep> {
+  /** One catch-up scan: every version in (from, attachTs], per key oldest first. */
+  private async *scan(lateKeys: ReadonlyMap<string, bigint>, from: bigint): AsyncGenerator<FeedStep> {
     let out: WatchEventOut[] = [];
     let run: Held[] = []; // one key's versions, newest first (storage order)
     const flushKey = (): void => {
       // run[i]'s previous value is run[i + 1]'s (the next older version), if any.
       for (let i = run.length - 1; i >= 0; i--) {
         const v = run[i]!;
-        if (v.ts <= this.o.startTs) continue;
+        if (v.ts <= from) continue;
         const hex = lateKeys.size > 0 ? Buffer.from(v.key).toString('hex') : undefined;
         const late = hex !== undefined ? lateKeys.get(hex) : undefined;
         if (late !== undefined && v.ts >= late) this.scannedLate.add(`${hex}@${v.ts}`);

@@ -36,7 +36,8 @@ export interface FeedTap {
 export const WATCH = slot<WatchState>('watch');
 
 export class WatchState implements PlaneState {
-  private readonly feeds = new Set<FeedTap>();
+  /** Allocated with the first feed: most groups of a node have none (issue 19 counts bytes per idle group). */
+  private feeds: Set<FeedTap> | undefined;
 
   private constructor(private readonly m: GroupMachine) {}
 
@@ -47,30 +48,31 @@ export class WatchState implements PlaneState {
   }
 
   get size(): number {
-    return this.feeds.size;
+    return this.feeds?.size ?? 0;
   }
 
   add(f: FeedTap): void {
-    this.feeds.add(f);
+    (this.feeds ??= new Set()).add(f);
   }
 
   remove(f: FeedTap): void {
-    this.feeds.delete(f);
+    this.feeds?.delete(f);
+    if (this.feeds?.size === 0) this.feeds = undefined;
   }
 
   private onEffect(row: MigrationRow): void {
-    if (this.feeds.size === 0) return;
+    if (!this.feeds) return;
     if (row.family !== FAMILY_MVCC && row.family !== FAMILY_LOCK) return;
     for (const f of this.feeds) if (f.covers(row.key)) f.effect(row);
   }
 
   reload(): Promise<void> {
-    for (const f of [...this.feeds]) f.reset();
+    if (this.feeds) for (const f of [...this.feeds]) f.reset();
     return Promise.resolve();
   }
 
   afterBatch(): void {
-    if (this.feeds.size === 0) return;
+    if (!this.feeds) return;
     const closed = this.m.maxTs;
     for (const f of [...this.feeds]) f.durable(closed);
   }

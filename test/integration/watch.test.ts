@@ -3,12 +3,31 @@
 // timestamp, in commit order per key, under resolved timestamps it never
 // violates; it resumes across a node kill; it follows a route that a
 // migration moves to another group mid-stream, exactly once around the
-// cutover, while ten more watchers consume the moving range and the move's
-// VERIFY passes; a start timestamp replays history; bad requests are typed.
+// cutover, while ten more watchers consume the moving range, the move's
+// VERIFY passes and `ferryctl verify --all` finds every group consistent with
+// every replica answering; a start timestamp replays history; bad requests
+// are typed.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
+import type { VerifyJson } from '../../cmd/ferryctl/output.js';
 import type { WatchOptions } from '../../src/client/watch.js';
 import { TestCluster, sleep } from '../../testkit/cluster.js';
+
+const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
+
+/** Runs the built ferryctl against the cluster: its exit code and output. */
+function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const eps = NODES.map((id) => c.address(id)).join(',');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CTL, '--endpoints', eps, '--timeout-ms', '20000', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') reject(new Error(`ferryctl ${args.join(' ')}: ${err.message}\n${stderr}`));
+      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
+    });
+  });
+}
 
 let c: TestCluster;
 let keepLogs = false;
@@ -116,7 +135,7 @@ describe('Watch on a 3-node, 3-group cluster', () => {
     db.close();
   });
 
-  it('follows a route a migration moves to another group: every change exactly once around the cutover, with ten more watchers and a passing VERIFY', async () => {
+  it('follows a route a migration moves to another group: every change exactly once around the cutover, with ten more watchers, a passing VERIFY and a clean verify --all', async () => {
     keepOnFailure();
     const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 30_000 });
     for (let i = 0; i < 500; i += 100) await db.batchWrite(Array.from({ length: 100 }, (_, j) => ({ op: 'put' as const, key: `q/pre/${i + j}`, value: 'v' })));
@@ -133,7 +152,13 @@ describe('Watch on a 3-node, 3-group cluster', () => {
     const started = await c.onDefaultLeader((a) => a.startSplitMigration({ routeId: '3', targetGroup: 2, options: { chunkBytes: 16 << 10, cleanupGraceMs: '0', cleanupGraceSet: true } }));
     const done = await c.waitJob(started.jobId, ['DONE', 'FAILED', 'ABANDONED']);
     const atDone = acked.length;
-    await sleep(500);
+    // Verification of every group while the writers write and the eleven feeds consume: every replica answers, all consistent.
+    const verify = await ctl('--json', 'verify', '--all', '--at', 'now');
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    const report = JSON.parse(verify.stdout) as VerifyJson;
+    expect(report).toMatchObject({ consistent: true, inconsistentGroups: [], unverifiedGroups: [], unreachable: [] });
+    expect(report.groups.map((g) => [g.groupId, g.status])).toEqual([[1, 'CONSISTENT'], [2, 'CONSISTENT'], [3, 'CONSISTENT']]);
+    for (const g of report.groups) expect(g.report!.replicas.map((r) => r.error), `group ${g.groupId}`).toEqual(['', '', '']);
     stop = true;
     await Promise.all(load);
     expect(done.phase, `${done.lastError} / ${done.verifyResult}`).toBe('DONE');

@@ -145,6 +145,43 @@ describe('watch feed', () => {
     f.stop();
   });
 
+  it('catches up again from where it was when the stream outran it during a long catch-up, and delivers everything once', async () => {
+    const t0 = await write(['a0', 'x']);
+    for (let i = 1; i < 6; i++) await write([`b${i}`, `old${i}`]);
+    const f = feed({ startTs: t0, maxBufferedEvents: 5, maxStepEvents: 1 });
+    const attachedFirst = f.attachTs;
+    const got: WatchEventOut[] = [];
+    let wroteDuring = 0;
+    for await (const step of f.catchUp()) {
+      if (step.kind === 'events') got.push(...step.events);
+      // While the scan is under way, more changes than the feed may hold arrive.
+      if (wroteDuring === 0) for (; wroteDuring < 12; wroteDuring++) await write([`c${wroteDuring % 4}`, `new${wroteDuring}`]);
+    }
+    expect(f.attachTs).toBeGreaterThan(attachedFirst); // it attached again later
+    const tail = await collect(f, 1, 300);
+    got.push(...tail.events);
+    const after = await write(['d', 'live']);
+    got.push(...(await collect(f, 1)).events);
+    const byKey = new Map<string, string[]>();
+    for (const e of got) byKey.set(dec(e.key), [...(byKey.get(dec(e.key)) ?? []), dec(e.value)]);
+    expect(got.length).toBe(5 + 12 + 1); // nothing twice, nothing missed
+    for (let i = 1; i < 6; i++) expect(byKey.get(`b${i}`)).toEqual([`old${i}`]);
+    for (let k = 0; k < 4; k++) expect(byKey.get(`c${k}`)).toEqual([0, 1, 2].map((j) => `new${k + 4 * j}`));
+    expect(got.at(-1)!.commitTs).toBe(after);
+    f.stop();
+  });
+
+  it('gives up with OVERLOADED when every catch-up round is outrun', async () => {
+    const t0 = await write(['a0', 'x']);
+    for (let i = 1; i < 4; i++) await write([`b${i}`, 'v']);
+    const f = feed({ startTs: t0, maxBufferedEvents: 2, maxStepEvents: 1 });
+    const run = async (): Promise<void> => {
+      for await (const _ of f.catchUp()) for (let i = 0; i < 4; i++) await write([`c${i}`, 'v']);
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'OVERLOADED', detail: { reason: 'catch-up does not converge' } });
+    f.stop();
+  });
+
   it('refuses a start below the GC safe point, naming it', async () => {
     const t = await write(['b', '1']);
     machine.safePoint = t + 10n;
