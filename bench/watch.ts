@@ -1,4 +1,4 @@
-// Watch benchmark: `npm run bench -- watch [--writers 32] [--seconds 10] [--watchers 100] [--value-bytes 64]`.
+// Watch benchmark: `npm run bench -- watch [--writers 32] [--seconds 10] [--watchers 100] [--value-bytes 64] [--idle-watchers 1000]`.
 //
 // Starts a 3-node, 3-group cluster on 127.0.0.1, warms it up with 5 s of writes, and runs the same write load
 // (`writers` concurrent put loops on keys under "w/", all in group 3) three
@@ -7,7 +7,10 @@
 // delivered per second (summed over the watchers); and the delay from commit
 // to event, as the wall time an event arrived minus its commit timestamp's
 // physical part (the HLC's milliseconds: the nodes share this machine's
-// clock), p50/p99/max. Prints one JSON object (and writes it to --out).
+// clock), p50/p99/max. Then `idle-watchers` feeds on distinct prefixes: the
+// time to open them, the nodes' resident memory before and after, and whether
+// a write under a sample of them arrives. Prints one JSON object (and writes
+// it to --out).
 import { setMaxListeners } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +52,53 @@ function gitHead(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Resident memory of a process in MiB, from /proc (NaN elsewhere). */
+function procRssMiB(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? +(Number(m[1]) / 1024).toFixed(1) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Many idle feeds: `n` watchers on distinct prefixes (group 2's range), each
+ * open and caught up; then one write under each of 20 of them must arrive.
+ * Reports the time to open them all and the nodes' resident memory before and after.
+ */
+async function idleWatchers(c: TestCluster, endpoints: string[], n: number, log: (m: string) => void): Promise<Record<string, unknown>> {
+  const db = new FerryClient({ endpoints, timeoutMs: 20_000 });
+  const rssBefore = [1, 2, 3].map((id) => procRssMiB(c.pid(id)));
+  const stop = new AbortController();
+  setMaxListeners(n + 10, stop.signal);
+  const seen = new Array<number>(n).fill(0);
+  const opened = new Array<boolean>(n).fill(false);
+  const t0 = performance.now();
+  const feeds = Array.from({ length: n }, async (_, i) => {
+    for await (const b of db.watch({ prefix: `idle/${String(i).padStart(5, '0')}/`, signal: stop.signal, progressMs: 30_000 })) {
+      opened[i] = true;
+      seen[i]! += b.events.length;
+    }
+  });
+  // Open = every feed delivered its first response (a resolved timestamp after its catch-up).
+  while (opened.some((o) => !o) && performance.now() - t0 < 120_000) await sleep(100);
+  const openSec = +((performance.now() - t0) / 1000).toFixed(2);
+  const rssAfter = [1, 2, 3].map((id) => procRssMiB(c.pid(id)));
+  const probes = Array.from({ length: 20 }, (_, j) => Math.floor((j * n) / 20));
+  for (const i of probes) await db.put(`idle/${String(i).padStart(5, '0')}/k`, 'v');
+  const until = performance.now() + 20_000;
+  while (probes.some((i) => seen[i] === 0) && performance.now() < until) await sleep(50);
+  const arrived = probes.filter((i) => seen[i]! > 0).length;
+  stop.abort();
+  await Promise.all(feeds);
+  db.close();
+  const out = { watchers: n, opened: opened.filter(Boolean).length, openSec, rssMiBBefore: rssBefore, rssMiBAfter: rssAfter, probesArrived: `${arrived}/${probes.length}` };
+  log(JSON.stringify(out));
+  return out;
 }
 
 /** CPU seconds (user + system) a process used so far, from /proc (Linux; NaN elsewhere). */
@@ -158,6 +208,9 @@ export async function runWatchBench(args: string[]): Promise<void> {
       });
       log(JSON.stringify(results[results.length - 1]));
     }
+    const idleN = Number(opt(args, 'idle-watchers', '1000'));
+    log(`idle: ${idleN} watchers on distinct prefixes`);
+    const idle = idleN > 0 ? await idleWatchers(c, endpoints, idleN, log) : undefined;
     const base = results[0]!.writesPerSec;
     const report = {
       bench: 'watch',
@@ -169,6 +222,7 @@ export async function runWatchBench(args: string[]): Promise<void> {
       valueBytes,
       loadAtStart,
       results,
+      idle,
       writeThroughputWithManyWatchersVsNone: base > 0 ? +(results[2]!.writesPerSec / base).toFixed(3) : 0,
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });

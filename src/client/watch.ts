@@ -76,7 +76,14 @@ interface Part {
   /** Where the part resumes: its last resolved timestamp (or the watch's start). */
   resumeTs: bigint;
   resolved: bigint;
+  /** The current stream answered (the backoff starts over when it breaks). */
+  heard?: boolean;
+  /** Events delivered above the part's resolved timestamp (key hex @ ts), so a resume does not deliver them twice. */
+  above?: Set<string>;
 }
+
+/** Events above a part's resolved timestamp remembered at most; past it a resume may repeat some (docs/watch.md). */
+const ABOVE_RESOLVED_KEPT = 100_000;
 
 /** Items queued for the iterator beyond which the parts' streams pause. */
 const QUEUE_HIGH = 64;
@@ -163,7 +170,9 @@ class WatchRun {
   private async runPart(p: Part): Promise<void> {
     let endpoint = this.port.endpointFor(p.start) ?? this.port.nextEndpoint();
     for (let attempt = 0; !this.stop.signal.aborted; ) {
+      p.heard = false;
       const outcome = await this.streamOnce(p, endpoint);
+      if (p.heard) attempt = 0;
       if (outcome === 'moved') {
         attempt = 0;
         await this.port.refreshRoutes().catch(() => {});
@@ -171,7 +180,9 @@ class WatchRun {
         continue;
       }
       if (outcome === 'ended') {
+        // The server ended the stream without saying why (it does not, but a proxy might): go on elsewhere, paced.
         endpoint = this.port.nextEndpoint();
+        await sleep(backoffMs(CLIENT_BACKOFF, attempt++), this.stop.signal);
         continue;
       }
       if (outcome.code === 'INVALID_ARGUMENT') {
@@ -218,12 +229,13 @@ class WatchRun {
 
   /** Takes one response of a part's stream; true when it says the part moved. */
   private onResponse(p: Part, r: WatchResponse__Output): boolean {
+    p.heard = true;
     const resolved = BigInt(r.resolvedTs || '0');
     if (r.created) {
       const servedEnd = Buffer.from(r.servedEnd);
       if (servedEnd.byteLength > 0 && (p.end.byteLength === 0 || compareBytes(servedEnd, p.end) < 0)) {
         // The group serves only the first piece: the rest is another part, from the same point.
-        const rest: Part = { start: servedEnd, end: p.end, resumeTs: p.resumeTs, resolved: p.resolved };
+        const rest: Part = { start: servedEnd, end: p.end, resumeTs: p.resumeTs, resolved: p.resolved, ...(p.above ? { above: new Set(p.above) } : {}) };
         p.end = servedEnd;
         this.parts.add(rest);
         void this.runPart(rest);
@@ -232,15 +244,26 @@ class WatchRun {
       return false;
     }
     const prevKv = this.o.prevKv ?? false;
-    const events = r.events.map(
-      (e): WatchEvent => ({
+    const events: WatchEvent[] = [];
+    for (const e of r.events) {
+      const commitTs = BigInt(e.commitTs);
+      // An event this part delivered above its resume point (a catch-up cut short) comes again after a resume: once is enough.
+      const id = `${Buffer.from(e.key).toString('hex')}@${commitTs}`;
+      if (p.above?.has(id)) continue;
+      if (commitTs > resolved && (p.above ??= new Set()).size < ABOVE_RESOLVED_KEPT) p.above.add(id);
+      events.push({
         type: e.type === 'DELETE' ? 'delete' : 'put',
         key: Buffer.from(e.key),
         value: Buffer.from(e.value),
-        commitTs: BigInt(e.commitTs),
+        commitTs,
         ...(prevKv ? { prevValue: e.hasPrev ? Buffer.from(e.prevValue) : null } : {}),
-      }),
-    );
+      });
+    }
+    if (p.above && resolved > 0n) {
+      // At or below a resolved timestamp nothing comes again: forget those.
+      for (const id of p.above) if (BigInt(id.slice(id.indexOf('@') + 1)) <= resolved) p.above.delete(id);
+      if (p.above.size === 0) p.above = undefined;
+    }
     if (resolved > p.resolved) p.resolved = resolved;
     if (resolved > p.resumeTs) p.resumeTs = resolved;
     this.emit(events);

@@ -14,7 +14,7 @@ import { GroupMachine } from '../apply/group-machine.js';
 import { resultError } from '../apply/result-error.js';
 import { OWNERSHIP, refusedResult } from '../distribution/ownership-state.js';
 import type { OwnershipMap } from '../distribution/ownership.js';
-import type { Hlc } from '../hlc/hlc.js';
+import { physicalOf, type Hlc } from '../hlc/hlc.js';
 import { checkClientTimestamp } from '../kv/validate.js';
 import type { NodeHost } from '../node/node-host.js';
 import type { Replica } from '../node/replica.js';
@@ -112,7 +112,13 @@ export class WatchService {
         if (sink.closed) return;
         await this.send(sink, step);
       }
+      // Caught up: say so at once with the feed's resolved timestamp (its start), not a period later.
+      await sink.send({ kind: 'events', events: [], resolvedTs: feed.resolvedTs });
       let lastSent = Date.now();
+      let sentResolved = feed.resolvedTs;
+      // A group idle since long before (or that never wrote: its clock is 0) is asked to close a
+      // timestamp now, so the consumer's first real resolved timestamp does not wait a period.
+      if (physicalOf(this.opts.hlc.now()) - physicalOf(feed.resolvedTs) > progressMs / 2) this.askProgress(r.group, progressMs);
       while (!sink.closed) {
         const step = await feed.next(progressMs);
         if (!step) {
@@ -124,10 +130,12 @@ export class WatchService {
           await sink.send(step);
           return;
         }
-        // A step with no event is progress: sent at most once per progress period.
-        if (step.events.length === 0 && Date.now() - lastSent < progressMs) continue;
+        // A step with no event is progress: sent at most once per progress period (but the first
+        // above a start the consumer could not use, such as 0, at once).
+        if (step.events.length === 0 && sentResolved > 0n && Date.now() - lastSent < progressMs) continue;
         await this.send(sink, step);
         lastSent = Date.now();
+        sentResolved = step.resolvedTs;
       }
     } catch (e) {
       if (e instanceof KvError && e.code === 'OVERLOADED') this.stats.overloaded++;

@@ -98,6 +98,22 @@ describe('Watch on a 3-node, 3-group cluster', () => {
   });
   const keepOnFailure = (): void => onTestFailed(() => void (keepLogs = true));
 
+  it('a feed on a group that never wrote reports a real resolved timestamp at once, not a progress period later', async () => {
+    keepOnFailure();
+    const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 10_000 });
+    const stop = new AbortController();
+    const t0 = Date.now();
+    let first: bigint | undefined;
+    for await (const b of db.watch({ prefix: 'u/', progressMs: 30_000, signal: stop.signal })) {
+      first = b.resolvedTs;
+      break;
+    }
+    // The group's clock was 0: the node asks it to close a timestamp rather than wait out the 30 s period.
+    expect(first).toBeGreaterThan(0n);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    db.close();
+  });
+
   it('a feed over three routes sees every acknowledged write once, in order, under resolved timestamps; a start timestamp replays it', async () => {
     keepOnFailure();
     const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 20_000 });
