@@ -116,6 +116,7 @@ export class WatchService {
       await sink.send({ kind: 'events', events: [], resolvedTs: feed.resolvedTs });
       let lastSent = Date.now();
       let sentResolved = feed.resolvedTs;
+      let noLeaderPeriods = 0;
       // A group idle since long before (or that never wrote: its clock is 0) is asked to close a
       // timestamp now, so the consumer's first real resolved timestamp does not wait a period.
       if (physicalOf(this.opts.hlc.now()) - physicalOf(feed.resolvedTs) > progressMs / 2) this.askProgress(r.group, progressMs);
@@ -123,9 +124,14 @@ export class WatchService {
         const step = await feed.next(progressMs);
         if (!step) {
           if (r.removed) throw new KvError('UNAVAILABLE', `watch: group ${r.group}'s replica left this node: resume elsewhere`, { groupId: r.group, retryAfterMs: 50 });
+          // A replica that has known no leader for two periods cannot resolve anything: send the consumer elsewhere.
+          if (r.leader() === 0) noLeaderPeriods++;
+          else noLeaderPeriods = 0;
+          if (noLeaderPeriods >= 2) throw new KvError('UNAVAILABLE', `watch: group ${r.group}'s replica here has had no leader for ${noLeaderPeriods} progress periods: resume elsewhere`, { groupId: r.group, retryAfterMs: 100 });
           this.askProgress(r.group, progressMs);
           continue;
         }
+        noLeaderPeriods = 0;
         if (step.kind === 'moved') {
           await sink.send(step);
           return;

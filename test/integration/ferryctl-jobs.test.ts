@@ -7,22 +7,12 @@
 // refused; a job paused in BACKFILL, abandoned, whose watch survives a
 // default-group leader change and exits 1 on ABANDONED.
 
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ErrorJson, JobAbandonJson, JobJson, JobListJson } from '../../cmd/ferryctl/output.js';
 import { FerryClient, KvError } from '../../src/client/client.js';
 import type { SplitJob__Output } from '../../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import { TestCluster, sleep, waitFor } from '../../testkit/cluster.js';
-
-const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCtl, type CtlRun } from './ferryctl-run.js';
 
 let c: TestCluster;
 let keepLogs = process.env.FERRYKV_IT_KEEP_LOGS === '1';
@@ -40,13 +30,8 @@ async function followersFirst(): Promise<string> {
 let eps = '';
 
 /** Runs the built CLI against the cluster; resolves with its exit code and output. */
-function ctl(args: string[], timeoutMs = 15_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CTL, '--endpoints', eps, '--timeout-ms', '5000', ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') reject(new Error(`ferryctl ${args.join(' ')}: ${err.message} (killed: ${String(err.killed)})\n${stdout}\n${stderr}`));
-      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
+function ctl(args: string[], timeoutMs = 15_000): Promise<CtlRun> {
+  return runCtl(eps, args, { timeoutMs });
 }
 
 async function ctlJson<T>(...args: string[]): Promise<T> {

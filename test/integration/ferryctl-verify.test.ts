@@ -5,35 +5,20 @@
 // and node 2, finds groups 1 and 3 consistent, and exits 0 / 1 / 2 as its
 // --help says.
 
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { VerifyJson } from '../../cmd/ferryctl/output.js';
 import { FerryClient } from '../../src/client/client.js';
 import { TestCluster } from '../../testkit/cluster.js';
+import { runCtl, type CtlRun } from './ferryctl-run.js';
 
-const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
 const NODES = [1, 2, 3];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let c: TestCluster;
 let keepLogs = process.env.FERRYKV_IT_KEEP_LOGS === '1';
 
 /** Runs the built CLI against the cluster; resolves with its exit code and output. */
-function ctl(...args: string[]): Promise<Run> {
-  const eps = NODES.map((id) => c.address(id)).join(',');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CTL, '--endpoints', eps, '--timeout-ms', '5000', ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') reject(new Error(`ferryctl ${args.join(' ')}: ${err.message} (killed: ${String(err.killed)})\n${stderr}`));
-      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
+function ctl(...args: string[]): Promise<CtlRun> {
+  return runCtl(NODES.map((id) => c.address(id)).join(','), args, { timeoutMs: 20_000 });
 }
 
 describe('ferryctl verify on a 3-node, 3-group cluster with one damaged replica', () => {

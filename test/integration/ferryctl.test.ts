@@ -3,34 +3,18 @@
 // (dist/cmd/ferryctl.js) run as a child process, its --json output and its
 // human table, idempotent splits, and the usage exit code on bad input.
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ErrorJson, RouteJson, RoutesListJson, RoutesSplitJson, WatchEventJson, WriteJson } from '../../cmd/ferryctl/output.js';
 import { TestCluster } from '../../testkit/cluster.js';
-
-const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
+import { runCtl, type CtlRun } from './ferryctl-run.js';
 
 let c: TestCluster;
 let keepLogs = process.env.FERRYKV_IT_KEEP_LOGS === '1';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI against the cluster; resolves with its exit code and output. */
-function ctl(...args: string[]): Promise<Run> {
-  const eps = [1, 2, 3].map((id) => c.address(id)).join(',');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CTL, '--endpoints', eps, '--timeout-ms', '5000', ...args], { timeout: 15_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') reject(new Error(`ferryctl ${args.join(' ')}: ${err.message} (killed: ${String(err.killed)})\n${stderr}`));
-      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
+function ctl(...args: string[]): Promise<CtlRun> {
+  return runCtl([1, 2, 3].map((id) => c.address(id)).join(','), args);
 }
 
 async function ctlJson<T>(...args: string[]): Promise<T> {

@@ -7,26 +7,16 @@
 // VERIFY passes and `ferryctl verify --all` finds every group consistent with
 // every replica answering; a start timestamp replays history; bad requests
 // are typed.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FerryClient, KvError } from '../../src/client/client.js';
 import type { VerifyJson } from '../../cmd/ferryctl/output.js';
 import type { WatchOptions } from '../../src/client/watch.js';
 import { TestCluster, sleep } from '../../testkit/cluster.js';
+import { runCtl, type CtlRun } from './ferryctl-run.js';
 
-const CTL = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cmd/ferryctl.js');
-
-/** Runs the built ferryctl against the cluster: its exit code and output. */
-function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const eps = NODES.map((id) => c.address(id)).join(',');
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CTL, '--endpoints', eps, '--timeout-ms', '20000', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') reject(new Error(`ferryctl ${args.join(' ')}: ${err.message}\n${stderr}`));
-      else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
-    });
-  });
+/** Runs the built ferryctl against the cluster. */
+function ctl(...args: string[]): Promise<CtlRun> {
+  return runCtl(NODES.map((id) => c.address(id)).join(','), args, { timeoutMs: 60_000, rpcTimeoutMs: 20_000 });
 }
 
 let c: TestCluster;
@@ -192,6 +182,36 @@ describe('Watch on a 3-node, 3-group cluster', () => {
     }
     console.log(`watch: ${acked.length} writes during a move, seen once each by 11 watchers across the cutover`);
     db.close();
+  });
+
+  it('leaves a replica cut off from its group for one that can resolve, and misses nothing written meanwhile', async () => {
+    keepOnFailure();
+    const leader = await c.leaderOf(3); // "cut/" is in ["p", +∞): group 3
+    const cut = NODES.find((n) => n !== leader)!;
+    const other = NODES.find((n) => n !== leader && n !== cut)!;
+    // Routing off: the first endpoint the client picks is the second in its list, the cut-off node.
+    const watcherDb = new FerryClient({ endpoints: [c.address(other), c.address(cut)], routing: 'off', timeoutMs: 10_000 });
+    const db = new FerryClient({ endpoints: NODES.map((n) => c.address(n)), timeoutMs: 20_000 });
+    const w = new Watcher(watcherDb, { prefix: 'cut/' });
+    await sleep(500);
+    const before = await db.put('cut/before', '1');
+    const isolate = async (on: boolean): Promise<void> => {
+      await c.adminApi(cut).setFaults({ faults: on ? NODES.filter((n) => n !== cut).map((nodeId) => ({ nodeId, drop: 1, delayMs: 0 })) : [] }, 2000);
+      for (const n of NODES.filter((x) => x !== cut)) await c.adminApi(n).setFaults({ faults: on ? [{ nodeId: cut, drop: 1, delayMs: 0 }] : [] }, 2000);
+    };
+    await isolate(true);
+    try {
+      const acked = [{ key: 'cut/before', value: '1', ts: before }];
+      for (let i = 0; i < 10; i++) acked.push({ key: `cut/${i}`, value: `v${i}`, ts: await db.put(`cut/${i}`, `v${i}`) });
+      // The cut-off replica cannot resolve past the partition: the feed must move to a node that can.
+      await w.until(maxTs(acked), 20_000);
+      expect(w.problems).toEqual([]);
+      expect(seen(w.events)).toEqual(seen(acked));
+    } finally {
+      await isolate(false);
+      watcherDb.close();
+      db.close();
+    }
   });
 
   it('refuses bad requests with typed errors', async () => {
