@@ -3,51 +3,36 @@
 // their last whole pass, and nothing kept that has come due. Each pass used to
 // propose at least one command on every led group, which woke every quiesced
 // group once a period (issue 19: 20,000 idle groups per node).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeCommand, encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
+import { decodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
 import type { GroupMachine } from '../../src/apply/group-machine.js';
-import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { Hlc, makeTimestamp, physicalOf } from '../../src/hlc/hlc.js';
 import { KvService } from '../../src/kv/kv-service.js';
-import { EntryType } from '../../src/raft/index.js';
 import { RouteCache } from '../../src/routing/route-cache.js';
-import { openGroupMachine, writeBootstrap } from '../../src/server/groups.js';
-import { NodeDb } from '../../src/storage/db.js';
+import { openGroupMachine } from '../../src/server/groups.js';
+import type { NodeDb } from '../../src/storage/db.js';
 import { FAMILY_LOCK, FAMILY_MVCC, stateKey } from '../../src/storage/keys.js';
 import { TxnCoordinator } from '../../src/txn/coordinator.js';
+import { OneGroup } from '../apply/one-group.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const E: Uint8Array = new Uint8Array(0);
-let dir: string;
+const hlc = new Hlc();
+let g: OneGroup;
 let db: NodeDb;
 let machine: GroupMachine;
-let index = 1;
 let proposed: string[];
-const hlc = new Hlc();
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ferrykv-collectors-'));
-  db = await NodeDb.open(dir);
-  const b = db.batch();
-  writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
-  await b.write({ sync: false });
-  machine = await openGroupMachine(db, 1);
-  index = 1;
+  g = await OneGroup.open('collectors', () => hlc.now());
+  db = g.db;
+  machine = g.machine;
   proposed = [];
 });
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => g.close());
 
 /** Applies one command as the group's log would (one entry, next index). */
-async function apply(c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> {
-  const i = ++index;
-  return (await machine.applyEntries([{ index: i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: hlc.now(), ...c }) }])).get(i)!;
-}
+const apply = (c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> => g.apply(c);
 const put = (k: string, v: string | null, requestId: Uint8Array = E): Promise<KvResult> => apply({ kind: 'WRITE', requestId, writes: [{ key: enc(k), value: v === null ? null : enc(v) }] });
 
 /** A leader replica of group 1 whose proposals apply at once (and are counted by kind). */

@@ -3,41 +3,23 @@
 // can see are collected in bounded batches that resume from a cursor; ranges a
 // migration holds keep every version; transactions older than the safe point
 // cannot commit.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { encodeCommand, type KvCommand, type KvResult } from '../../src/apply/commands.js';
+import type { KvCommand, KvResult } from '../../src/apply/commands.js';
 import { GroupState } from '../../src/server/group-state.js';
-import { EntryType } from '../../src/raft/index.js';
-import { NodeDb } from '../../src/storage/db.js';
+import { OneGroup } from '../apply/one-group.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const E: Uint8Array = new Uint8Array(0);
-let dir: string;
-let db: NodeDb;
+let g: OneGroup;
 let sm: GroupState;
-let index = 1;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ferrykv-gc-'));
-  db = await NodeDb.open(dir);
-  const b = db.batch();
-  GroupState.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
-  await b.write({ sync: false });
-  sm = await GroupState.open(db, 1);
-  index = 1;
+  g = await OneGroup.open('gc');
+  sm = new GroupState(g.machine);
 });
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => g.close());
 
-async function apply(c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> {
-  const i = ++index;
-  return (await sm.applyEntries([{ index: i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: 0n, ...c }) }])).get(i)!;
-}
+const apply = (c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> => g.apply(c);
 const put = (k: string, ts: bigint, v: string | null = 'v'): Promise<KvResult> => apply({ kind: 'WRITE', requestId: E, proposedTs: ts, writes: [{ key: enc(k), value: v === null ? null : enc(v) }] });
 const gc = (ts: bigint, start = E, maxKeys = 1000): Promise<KvResult> => apply({ kind: 'MVCC_GC', requestId: E, ts, start, maxKeys });
 const tss = async (k: string): Promise<bigint[]> => (await sm.mvcc.export({ start: enc(k), end: enc(`${k}\0`), maxBytes: 1 << 20, maxScannedBytes: 1 << 20 })).rows.map((r) => r.ts);

@@ -3,46 +3,27 @@
 // as the single point of truth, idempotence, lock expiry judged by the
 // proposer's clock, serializable validation, the one-phase path, and locks and
 // records travelling in a migration's change log.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OwnershipMap } from '../../src/distribution/ownership.js';
-import { encodeCommand, type KvCommand, type KvResult, type TxnCommand } from '../../src/apply/commands.js';
+import type { KvCommand, KvResult, TxnCommand } from '../../src/apply/commands.js';
 import { GroupState } from '../../src/server/group-state.js';
 import { readLock, readRecord } from '../../src/txn/txn-apply.js';
 import { FAMILY_LOCK, FAMILY_TXN } from '../../src/txn/txn-records.js';
-import { EntryType } from '../../src/raft/index.js';
-import { NodeDb } from '../../src/storage/db.js';
+import { OneGroup } from '../apply/one-group.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b));
 const MAX = (1n << 64n) - 1n;
 
-let dir: string;
-let db: NodeDb;
+let g: OneGroup;
 let sm: GroupState;
-let index = 1;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ferrykv-txn-'));
-  db = await NodeDb.open(dir);
-  const b = db.batch();
-  GroupState.writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: new Uint8Array(0), end: new Uint8Array(0), state: 'owned' }]) });
-  await b.write({ sync: false });
-  sm = await GroupState.open(db, 1);
-  index = 1;
+  g = await OneGroup.open('txn');
+  sm = new GroupState(g.machine);
 });
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => g.close());
 
-async function apply(c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> {
-  const i = ++index;
-  const res = await sm.applyEntries([{ index: i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: 0n, ...c }) }]);
-  return res.get(i)!;
-}
+const apply = (c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> => g.apply(c);
 const txn = (t: TxnCommand, requestId = ''): Promise<KvResult> => apply({ kind: 'TXN', requestId: enc(requestId), txn: t });
 const put = (k: string, v: string, proposedTs = 0n): Promise<KvResult> => apply({ kind: 'WRITE', requestId: new Uint8Array(0), proposedTs, writes: [{ key: enc(k), value: enc(v) }] });
 const prewrite = (startTs: bigint, primary: string, keys: [string, string | null][], extra: Partial<TxnCommand> = {}): Promise<KvResult> =>
@@ -176,10 +157,8 @@ describe('several steps in one apply pass', () => {
       { kind: 'WRITE' as const, requestId: new Uint8Array(0), proposedTs: 200n, writes: [{ key: enc('c'), value: enc('raw') }] },
       { kind: 'TXN' as const, requestId: enc('r-c'), txn: { kind: 'ONE_PC' as const, startTs: 160n, mutations: [{ key: enc('c'), value: enc('txn') }] } },
     ];
-    const first = index + 1;
-    const res = await sm.applyEntries(entries.map((c, i) => ({ index: first + i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: 0n, ...c }) })));
-    index += entries.length;
-    const r = (i: number): KvResult => res.get(first + i)!;
+    const res = await g.applyAll(entries);
+    const r = (i: number): KvResult => res[i]!;
     expect(r(0).errorCode).toBeUndefined();
     expect(r(1).errorCode).toBe('TXN_CONFLICT');
     expect(r(2).errorCode).toBeUndefined();

@@ -4,47 +4,28 @@
 // values, a transaction's lock holding the resolved timestamp back until it
 // resolves, the GC safe point, filters, a slow consumer, and a snapshot that
 // replaces the data under a feed.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeCommand, type KvCommand, type KvResult, type TxnCommand } from '../../src/apply/commands.js';
+import type { KvCommand, KvResult, TxnCommand } from '../../src/apply/commands.js';
 import type { GroupMachine } from '../../src/apply/group-machine.js';
-import { OwnershipMap } from '../../src/distribution/ownership.js';
 import { Hlc } from '../../src/hlc/hlc.js';
-import { EntryType } from '../../src/raft/index.js';
-import { openGroupMachine, writeBootstrap } from '../../src/server/groups.js';
-import { NodeDb } from '../../src/storage/db.js';
 import { Feed, type FeedOptions, type FeedStep, type WatchEventOut } from '../../src/watch/feed.js';
 import { WATCH } from '../../src/watch/watch-state.js';
+import { OneGroup } from '../apply/one-group.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 const E = new Uint8Array(0);
-let dir: string;
-let db: NodeDb;
-let machine: GroupMachine;
-let index = 1;
 const hlc = new Hlc();
+let g: OneGroup;
+let machine: GroupMachine;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ferrykv-watch-'));
-  db = await NodeDb.open(dir);
-  const b = db.batch();
-  writeBootstrap(b, 1, { owned: new OwnershipMap([{ start: E, end: E, state: 'owned' }]) });
-  await b.write({ sync: false });
-  machine = await openGroupMachine(db, 1);
-  index = 1;
+  g = await OneGroup.open('watch', () => hlc.now());
+  machine = g.machine;
 });
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => g.close());
 
-async function apply(c: Omit<KvCommand, 'proposedTs'> & { proposedTs?: bigint }): Promise<KvResult> {
-  const i = ++index;
-  return (await machine.applyEntries([{ index: i, term: 1, type: EntryType.Normal, data: encodeCommand({ proposedTs: hlc.now(), ...c }) }])).get(i)!;
-}
+const apply = (c: Omit<KvCommand, 'proposedTs'>): Promise<KvResult> => g.apply(c);
 const write = async (...kvs: [string, string | null][]): Promise<bigint> =>
   (await apply({ kind: 'WRITE', requestId: E, writes: kvs.map(([k, v]) => ({ key: enc(k), value: v === null ? null : enc(v) })) })).commitTs;
 const txn = (t: TxnCommand): Promise<KvResult> => apply({ kind: 'TXN', requestId: E, txn: t });
