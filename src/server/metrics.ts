@@ -192,6 +192,22 @@ export class Metrics {
   }
 
   /** A counter that reports a total kept elsewhere (read at scrape time). */
+  /** Change feeds served by this node (src/watch/watch-service.ts). */
+  watchFeeds(read: () => { streams: number; opened: number; events: number; progressBumps: number; overloaded: number }): void {
+    new Gauge({
+      name: 'ferrykv_watch_streams',
+      help: 'Watch streams this node serves now',
+      registers: [this.registry],
+      collect() {
+        this.set(read().streams);
+      },
+    });
+    this.totalCounter('ferrykv_watch_streams_opened_total', 'Watch streams this node opened', () => read().opened);
+    this.totalCounter('ferrykv_watch_events_total', 'Change events this node sent to watchers', () => read().events);
+    this.totalCounter('ferrykv_watch_progress_bumps_total', 'Timestamps this node asked idle watched groups to close, for their feeds\' progress', () => read().progressBumps);
+    this.totalCounter('ferrykv_watch_overloaded_total', 'Watch streams ended OVERLOADED (a watcher fell behind, or a catch-up did not converge)', () => read().overloaded);
+  }
+
   private totalCounter(name: string, help: string, read: () => number): void {
     new Counter({
       name,

@@ -232,6 +232,7 @@ function watchMetrics(ctx: NodeContext): void {
   });
   metrics.watchConsistency(() => [...ctx.consistency.values()].filter((c) => !c.consistent).length);
   metrics.watchQuiescence(() => ({ quiescent: host.quiescence.sleeping.size, hosted: host.replicas.size, ...host.quiescence.stats }));
+  metrics.watchFeeds(() => ({ streams: ctx.watch.watchers, ...ctx.watch.stats }));
 }
 
 async function startGrpc(ctx: NodeContext, inbound: Inbound): Promise<{ server: grpc.Server; port: number }> {

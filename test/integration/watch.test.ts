@@ -115,6 +115,19 @@ describe('Watch on a 3-node, 3-group cluster', () => {
     await w.until(maxTs(load.acked));
     expect(w.problems).toEqual([]);
     expect(seen(w.events)).toEqual(seen(load.acked));
+    // The nodes count what they sent: every event went out once (one watcher), from streams they opened.
+    const metric = async (n: number, name: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${c.httpPort(n)}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    };
+    let sent = 0;
+    let opened = 0;
+    for (const n of NODES) {
+      sent += await metric(n, 'ferrykv_watch_events_total');
+      opened += await metric(n, 'ferrykv_watch_streams_opened_total');
+    }
+    expect(sent).toBe(load.acked.length);
+    expect(opened).toBeGreaterThanOrEqual(3); // one per route at least
     // From a start timestamp: the same history, from storage.
     const again = new Watcher(db, { start: 'a/', end: 'z', fromTs: before });
     await again.until(maxTs(load.acked));
