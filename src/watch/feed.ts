@@ -15,7 +15,8 @@
 // (src/txn/txn-apply.ts). So resolved = min(closed, lowest min_commit_ts of a
 // lock in range − 1). The feed delivers an event only once a resolved
 // timestamp at or above it is delivered with it: a consumer that resumes from
-// the last resolved timestamp it saw misses nothing and sees nothing twice.
+// the last resolved timestamp it saw misses nothing, and sees again only what
+// a catch-up it cut short delivered above that point (the SDK drops those).
 //
 // Locks: the feed scans the range's locks once, then follows their effects.
 // The scan and the applied stream are reconciled by replaying every lock
