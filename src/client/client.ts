@@ -151,21 +151,19 @@ export class FerryClient {
   }
 
   private txnClient(endpoint: string): TxnKVClient {
-    let c = this.txnClients.get(endpoint);
-    if (!c) {
-      c = new (protos().pub.ferrykv.v1.TxnKV)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-      this.txnClients.set(endpoint, c);
-    }
-    return c;
+    return stubFor(this.txnClients, endpoint, (e) => new (protos().pub.ferrykv.v1.TxnKV)(e, grpc.credentials.createInsecure(), CHANNEL_OPTIONS));
   }
 
   private client(endpoint: string): RawKVClient {
-    let c = this.clients.get(endpoint);
-    if (!c) {
-      c = new (protos().pub.ferrykv.v1.RawKV)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-      this.clients.set(endpoint, c);
-    }
-    return c;
+    return stubFor(this.clients, endpoint, (e) => new (protos().pub.ferrykv.v1.RawKV)(e, grpc.credentials.createInsecure(), CHANNEL_OPTIONS));
+  }
+
+  /** The group the cache says serves `key`, and the node it says leads it (unless routing is off or that node timed out lately). */
+  private hinted(key: Uint8Array): { group: number; endpoint: string } | undefined {
+    if (!this.watcher) return undefined;
+    const group = this.routes.lookup(key).groupId;
+    const hint = group > 0 ? this.routes.leader(group) : undefined;
+    return hint && !this.suspected(hint.address) ? { group, endpoint: hint.address } : undefined;
   }
 
   /** Whether an endpoint let an attempt time out lately (then it is tried last). */
@@ -192,12 +190,7 @@ export class FerryClient {
     this.startRouting();
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
     // The group the cache says serves the key, and the node it says leads it (unless that node timed out lately).
-    const routed = (): { group: number; endpoint: string } | undefined => {
-      if (!this.watcher || routeKey === undefined) return undefined;
-      const group = this.routes.lookup(routeKey).groupId;
-      const hint = group > 0 ? this.routes.leader(group) : undefined;
-      return hint && !this.suspected(hint.address) ? { group, endpoint: hint.address } : undefined;
-    };
+    const routed = (): { group: number; endpoint: string } | undefined => (routeKey === undefined ? undefined : this.hinted(routeKey));
     let target = routed();
     let endpoint = target?.endpoint ?? this.endpoints[this.preferred % this.endpoints.length]!;
     if (!target && this.suspected(endpoint)) endpoint = this.nextEndpoint();
@@ -389,20 +382,8 @@ export class FerryClient {
     this.startRouting();
     return watchRange(
       {
-        watchClient: (endpoint) => {
-          let c = this.watchClients.get(endpoint);
-          if (!c) {
-            c = new (protos().pub.ferrykv.v1.Watch)(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-            this.watchClients.set(endpoint, c);
-          }
-          return c;
-        },
-        endpointFor: (key) => {
-          if (!this.watcher) return undefined;
-          const group = this.routes.lookup(key).groupId;
-          const hint = group > 0 ? this.routes.leader(group) : undefined;
-          return hint && !this.suspected(hint.address) ? hint.address : undefined;
-        },
+        watchClient: (endpoint) => stubFor(this.watchClients, endpoint, (e) => new (protos().pub.ferrykv.v1.Watch)(e, grpc.credentials.createInsecure(), CHANNEL_OPTIONS)),
+        endpointFor: (key) => this.hinted(key)?.endpoint,
         nextEndpoint: () => this.nextEndpoint(),
         refreshRoutes: () => this.watcher?.refresh() ?? Promise.resolve(),
       },
@@ -429,6 +410,13 @@ export class FerryClient {
 /** Opens a client. No network round trip happens until the first call. */
 export function connect(opts: ConnectOptions): Promise<FerryClient> {
   return Promise.resolve(new FerryClient(opts));
+}
+
+/** The service stub for an endpoint, made once and kept (one channel per service and node). */
+function stubFor<T>(stubs: Map<string, T>, endpoint: string, make: (endpoint: string) => T): T {
+  let c = stubs.get(endpoint);
+  if (!c) stubs.set(endpoint, (c = make(endpoint)));
+  return c;
 }
 
 function requestId(): Buffer {

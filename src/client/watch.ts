@@ -6,9 +6,10 @@
 // its group serves, and the client opens the rest from there. Each part
 // resumes on its own — after a disconnect, a leader change, a node that
 // stopped, a slow-consumer cut-off, or a migration that moved it — from the
-// last resolved timestamp that part delivered, so nothing is missed. Events
-// a part delivered above its last resolved timestamp (a catch-up scan cut
-// short) may come again after a resume; nothing at or below it does.
+// last resolved timestamp that part delivered, so nothing is missed; events
+// it delivered above that point (a catch-up cut short) are remembered (up to
+// 100,000 per part) and not delivered again when the resumed stream replays
+// them.
 //
 // Batches carry the watch's resolved timestamp: the minimum over its parts,
 // so when a batch says R, every change in the whole range at or below R has

@@ -79,6 +79,9 @@ interface Held {
 /** Catch-up scans a feed runs at most before it gives up on a range that changes too fast. */
 const MAX_CATCHUP_ROUNDS = 5;
 
+/** What a held event counts against the feed's byte bound. */
+const heldSize = (h: Held): number => h.key.byteLength + (h.value?.byteLength ?? 0) + 32;
+
 const lockId = (key: Uint8Array, startTs: bigint): string => `${Buffer.from(key).toString('hex')}@${startTs}`;
 
 export class Feed implements FeedTap {
@@ -153,8 +156,9 @@ export class Feed implements FeedTap {
         if (row.ts <= this.fromTs) continue;
         if (row.ts <= this.attachTs && this.scannedLate.delete(lockId(row.key, row.ts))) continue;
         if (this.overflowed && row.ts > this.attachTs) continue; // read from storage by the next catch-up round
-        this.held.push({ key: row.key, ts: row.ts, value: row.tombstone ? null : row.value });
-        this.heldBytes += row.key.byteLength + row.value.byteLength + 32;
+        const h: Held = { key: row.key, ts: row.ts, value: row.tombstone ? null : row.value };
+        this.held.push(h);
+        this.heldBytes += heldSize(h);
       }
     }
     this.pending = [];
@@ -237,11 +241,7 @@ export class Feed implements FeedTap {
    * order, in steps. Call once, before next().
    */
   async *catchUp(): AsyncGenerator<FeedStep> {
-    // Storage holds every effect up to registration once the replica wrote what it had applied then.
-    while (this.m.appliedIndex() < this.appliedAtAttach) {
-      this.check();
-      await this.idle(20);
-    }
+    await this.untilWritten();
     this.checkSafePoint();
     for await (const v of this.m.data.store(FAMILY_LOCK).versionsIn(this.o.start, this.o.end)) {
       if (v.value !== null) this.locks.set(lockId(v.key, v.ts), decodeLock(v.value).minCommitTs);
@@ -287,11 +287,7 @@ export class Feed implements FeedTap {
       const prev = from;
       this.pending = this.pending.filter((r) => r.family !== FAMILY_MVCC || r.ts <= prev);
       this.keepHeld((h) => h.ts <= prev);
-      while (this.m.appliedIndex() < this.appliedAtAttach) {
-        this.check();
-        await this.idle(20);
-      }
-      this.check();
+      await this.untilWritten();
       this.checkSafePoint();
     }
   }
@@ -306,8 +302,21 @@ export class Feed implements FeedTap {
   }
 
   private keepHeld(keep: (h: Held) => boolean): void {
-    this.held = this.held.filter(keep);
-    this.heldBytes = this.held.reduce((n, h) => n + h.key.byteLength + (h.value?.byteLength ?? 0) + 32, 0);
+    this.setHeld(this.held.filter(keep));
+  }
+
+  private setHeld(held: Held[]): void {
+    this.held = held;
+    this.heldBytes = held.reduce((n, h) => n + heldSize(h), 0);
+  }
+
+  /** Storage holds every effect up to the attach point once the replica wrote what it had applied then. */
+  private async untilWritten(): Promise<void> {
+    while (this.m.appliedIndex() < this.appliedAtAttach) {
+      this.check();
+      await this.idle(20);
+    }
+    this.check();
   }
 
   private checkSafePoint(): void {
@@ -435,8 +444,7 @@ export class Feed implements FeedTap {
         rest.push(...due.splice(cut));
       }
     }
-    this.held = rest;
-    this.heldBytes = rest.reduce((n, h) => n + h.key.byteLength + (h.value?.byteLength ?? 0) + 32, 0);
+    this.setHeld(rest);
     const events: WatchEventOut[] = [];
     for (const h of due) {
       const prev = this.o.prevKv ? await this.previous(h) : null;

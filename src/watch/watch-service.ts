@@ -11,10 +11,10 @@
 
 import { KvError, invalidArgument } from '../api/errors.js';
 import { GroupMachine } from '../apply/group-machine.js';
-import { resultError } from '../apply/result-error.js';
-import { OWNERSHIP, refusedResult } from '../distribution/ownership-state.js';
+import { OWNERSHIP } from '../distribution/ownership-state.js';
 import type { OwnershipMap } from '../distribution/ownership.js';
 import { physicalOf, type Hlc } from '../hlc/hlc.js';
+import { notOwnerError } from '../kv/kv-service.js';
 import { checkClientTimestamp } from '../kv/validate.js';
 import type { NodeHost } from '../node/node-host.js';
 import type { Replica } from '../node/replica.js';
@@ -181,7 +181,7 @@ export class WatchService {
       const m = GroupMachine.of(r);
       const bad = m.state(OWNERSHIP).map.check(key, undefined, 'read');
       if (!bad) return r;
-      if (bad.code && bad.code !== 'NOT_OWNER') refusal ??= resultError(refusedResult(r.group, bad), r.group);
+      if (bad.code && bad.code !== 'NOT_OWNER') refusal ??= notOwnerError(r.group, bad);
     }
     if (refusal) throw refusal;
     if (hinted > 0 && !h) throw new KvError('UNAVAILABLE', `watch: this node holds no replica of group ${hinted}, which serves the key: ask one that does`, { groupId: hinted, retryAfterMs: 50 });
@@ -198,5 +198,5 @@ function servedRunEnd(map: OwnershipMap, group: number, start: Uint8Array, end: 
   // gap, where the served run ends).
   if (bad.code === 'NOT_OWNER' && at && compareBytes(at.start, start) <= 0) return at.end;
   if (at && compareBytes(at.start, start) > 0) return at.start;
-  throw resultError(refusedResult(group, bad), group);
+  throw notOwnerError(group, bad);
 }
