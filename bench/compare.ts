@@ -6,14 +6,14 @@
 // bench/results/<date>.json and prints a markdown table with ferrykv/etcd ratios
 // (medians over repetitions). With --baseline the other system is ferrykv as
 // built in that checkout (an A/B of two commits in one run), not etcd.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../testkit/cluster.js';
 import { etcdAdapter, ferrykvAdapter, preload, run, type KvAdapter, type RunResult, type Workload } from './kv.js';
-import { opt } from './args.js';
+import { commitOf, opt } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const ETCD = '/usr/bin/etcd';
@@ -124,15 +124,6 @@ async function matrix(start: () => Promise<Cluster>, adapter: (e: string[]) => K
     await stop(c);
   }
   return out;
-}
-
-/** The commit a checkout is at (short), or "unknown". */
-function commitOf(dir: string): string {
-  try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 function median(xs: number[]): number {

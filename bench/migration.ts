@@ -38,7 +38,6 @@
 // Prints one JSON document and writes it to bench/results/<date>-migration.json
 // (or --out).
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -48,7 +47,7 @@ import { FerryClient, type Mutation } from '../src/client/client.js';
 import type { SplitJob__Output } from '../src/proto-gen/ferrykv/admin/v1/SplitJob.js';
 import { SERVER_BIN, TestCluster, sleep } from '../testkit/cluster.js';
 import { DEFAULTS } from '../src/server/config.js';
-import { opt } from './args.js';
+import { commitOf, opt } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const TERMINAL = new Set(['DONE', 'FAILED', 'ABANDONED']);
@@ -56,13 +55,6 @@ const OTHER_KEYS = 10_000;
 const SOURCE_GROUP = 3;
 const TARGET_GROUP = 2;
 
-function gitHead(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 const pad = (n: number): string => String(n).padStart(8, '0');
 const movingKey = (n: number): string => `q/${pad(n)}`;
@@ -286,7 +278,7 @@ export async function runMigrationBench(args: string[]): Promise<void> {
 
   const loadAtStart = loadavg().map((x) => +x.toFixed(2));
   // What the nodes run: recorded before they start (others may rebuild dist/ during a long run).
-  const commit = gitHead();
+  const commit = commitOf(root);
   const serverBuiltAt = existsSync(SERVER_BIN) ? statSync(SERVER_BIN).mtime.toISOString() : 'missing';
   const keepProfiles = opt(args, 'profile-dir', '');
   // Keep the cluster's directory (node logs n<id>.log, data) after the run, to read what the nodes did.

@@ -12,14 +12,13 @@
 // a write under a sample of them arrives. Prints one JSON object (and writes
 // it to --out).
 import { setMaxListeners } from 'node:events';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FerryClient } from '../src/client/client.js';
 import { SERVER_BIN, TestCluster, sleep } from '../testkit/cluster.js';
-import { opt, percentile } from './args.js';
+import { commitOf, opt, percentile } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -44,15 +43,6 @@ interface PhaseResult {
   benchCpuSec: number;
 }
 
-function gitHead(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${head}+src-changes` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Resident memory of a process in MiB, from /proc (NaN elsewhere). */
 function procRssMiB(pid: number | undefined): number {
@@ -215,7 +205,7 @@ export async function runWatchBench(args: string[]): Promise<void> {
     const report = {
       bench: 'watch',
       when: new Date().toISOString(),
-      commit: gitHead(),
+      commit: commitOf(root, true),
       nodes: 3,
       groups: 3,
       writers,
