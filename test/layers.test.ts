@@ -25,7 +25,7 @@ describe('layers', () => {
   it('reads a row for every folder of src/ and every top-level product folder', () => {
     const folders = new Set([...tree.keys()].map(layerOf));
     expect([...folders].filter((f) => !rules.allowed.has(f))).toEqual([]);
-    expect(rules.planes).toEqual(new Set(['src/distribution', 'src/verify', 'src/kv', 'src/txn', 'src/migration', 'src/watch']));
+    expect(rules.planes).toEqual(new Set(['src/distribution', 'src/verify', 'src/kv', 'src/txn', 'src/migration', 'src/watch', 'src/etcd']));
   });
 
   it('every import in the tree points the way the table allows', () => {

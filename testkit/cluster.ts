@@ -99,12 +99,16 @@ export interface ClusterOptions {
   readonly groupVoters?: Readonly<Record<number, readonly number[]>>;
   /** How long start() waits for every group to have a leader (default 30 s). */
   readonly leaderTimeoutMs?: number;
+  /** Give every node an etcd-compatible endpoint (its address in the cluster file; docs/etcd-compat.md). */
+  readonly etcd?: boolean;
 }
 
 interface NodeProc {
   readonly id: number;
   readonly port: number;
   readonly httpPort: number;
+  /** The etcd endpoint's port (0: none). */
+  readonly etcdPort: number;
   proc: ChildProcess | undefined;
   exited: Promise<number | null> | undefined;
 }
@@ -179,13 +183,13 @@ export class TestCluster {
     const c = new TestCluster(dir, groups, opts.extraArgs ?? []);
     c.env = opts.env ?? {};
     c.nodeEnv = opts.nodeEnv ?? {};
-    for (let id = 1; id <= n + spare; id++) c.nodes.set(id, { id, port: await freePort(), httpPort: await freePort(), proc: undefined, exited: undefined });
+    for (let id = 1; id <= n + spare; id++) c.nodes.set(id, { id, port: await freePort(), httpPort: await freePort(), etcdPort: opts.etcd ? await freePort() : 0, proc: undefined, exited: undefined });
     const voters = Array.from({ length: n }, (_, i) => i + 1);
     // Up to 4 groups the tests' key prefixes (a…, m…, t…, z…) fall one per group; beyond, even cuts.
     const splits = groups <= 4 ? ['h', 'p', 'x'].slice(0, groups - 1) : evenSplitKeys(groups);
     const bounds = ['', ...splits, ''];
     const cluster = {
-      nodes: [...c.nodes.values()].map((p) => ({ id: p.id, address: `127.0.0.1:${p.port}`, http: `127.0.0.1:${p.httpPort}` })),
+      nodes: [...c.nodes.values()].map((p) => ({ id: p.id, address: `127.0.0.1:${p.port}`, http: `127.0.0.1:${p.httpPort}`, ...(p.etcdPort ? { etcd: `127.0.0.1:${p.etcdPort}` } : {}) })),
       groups: Array.from({ length: groups }, (_, i) => ({ id: i + 1, voters: opts.groupVoters?.[i + 1] ?? voters })),
       routes: Array.from({ length: groups }, (_, i) => ({ start: bounds[i]!, end: bounds[i + 1]!, group: i + 1 })),
     };
@@ -236,6 +240,13 @@ export class TestCluster {
 
   address(id: number): string {
     return `127.0.0.1:${this.nodes.get(id)!.port}`;
+  }
+
+  /** The etcd endpoint of node `id`, host:port (the cluster must have been started with `etcd: true`). */
+  etcdAddress(id: number): string {
+    const port = this.nodes.get(id)!.etcdPort;
+    if (!port) throw new Error('this cluster has no etcd endpoints: start it with { etcd: true }');
+    return `127.0.0.1:${port}`;
   }
 
   httpPort(id: number): number {

@@ -12,6 +12,7 @@ import protobuf from 'protobufjs';
 import type { ProtoGrpcType as AdminProto } from '../proto-gen/admin.js';
 import type { ProtoGrpcType as PublicProto } from '../proto-gen/ferrykv.js';
 import type { ProtoGrpcType as InternalProto } from '../proto-gen/internal.js';
+import type { ProtoGrpcType as EtcdProto } from '../proto-gen/etcd.js';
 
 /** Largest message either side accepts: a 4 MiB value plus its key and framing. */
 export const MAX_MESSAGE_BYTES = 16 << 20;
@@ -111,9 +112,18 @@ function protoDir(): string {
   throw new Error('cannot find the proto/ directory next to the ferrykv package');
 }
 
-let cache: { pub: PublicProto; admin: AdminProto; internal: InternalProto; packages: Record<string, protoLoader.PackageDefinition> } | undefined;
+interface Protos {
+  pub: PublicProto;
+  admin: AdminProto;
+  internal: InternalProto;
+  /** etcd's v3 client API (proto/etcd/), served by the etcd endpoint. */
+  etcd: EtcdProto;
+  packages: Record<string, protoLoader.PackageDefinition>;
+}
 
-export function protos(): { pub: PublicProto; admin: AdminProto; internal: InternalProto; packages: Record<string, protoLoader.PackageDefinition> } {
+let cache: Protos | undefined;
+
+export function protos(): Protos {
   if (cache) return cache;
   const dir = protoDir();
   // admin.proto imports ferrykv.proto: resolve imports from proto/.
@@ -121,11 +131,13 @@ export function protos(): { pub: PublicProto; admin: AdminProto; internal: Inter
   const pubDef = load('ferrykv.proto');
   const adminDef = load('admin.proto');
   const internalDef = load('internal.proto');
+  const etcdDef = load('etcd/etcd.proto');
   cache = {
     pub: grpc.loadPackageDefinition(pubDef) as unknown as PublicProto,
     admin: grpc.loadPackageDefinition(adminDef) as unknown as AdminProto,
     internal: grpc.loadPackageDefinition(internalDef) as unknown as InternalProto,
-    packages: { pub: pubDef, admin: adminDef, internal: internalDef },
+    etcd: grpc.loadPackageDefinition(etcdDef) as unknown as EtcdProto,
+    packages: { pub: pubDef, admin: adminDef, internal: internalDef, etcd: etcdDef },
   };
   return cache;
 }

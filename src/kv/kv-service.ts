@@ -103,7 +103,14 @@ export class KvService {
 
   // ------------------------------------------------------------------ reads
 
-  async get(req: { key: Uint8Array; readTs: string }, txn = false): Promise<{ found: boolean; value: Uint8Array; versionTs: string }> {
+  /**
+   * A read at read_ts (0: the latest). `txn`: a transactional read, which
+   * first clears locks that could hide a commit at or below its timestamp and
+   * (unless `uncertainty` is off, for a read at a timestamp a client was
+   * given back, such as an etcd revision) restarts on a version in its
+   * clock-uncertainty window.
+   */
+  async get(req: { key: Uint8Array; readTs: string }, txn = false, uncertainty = true): Promise<{ found: boolean; value: Uint8Array; versionTs: string }> {
     const key = checkKey('key', req.key);
     const readTs = txn ? this.checkStartTs(req.readTs) : this.checkReadTs(req.readTs);
     const deadline = Date.now() + this.timeoutMs;
@@ -115,7 +122,7 @@ export class KvService {
         // A transactional read first clears locks that could hide a commit at or below its timestamp.
         if (txn && (await this.coordinator().clearReadLocks(this.locks(r), { keys: [key] }, readTs, deadline))) continue;
         const kv = await this.mvcc(r).get(key, ts);
-        if (txn) {
+        if (txn && uncertainty) {
           const newest = await this.mvcc(r).newestTs(key, this.coordinator().uncertainty(readTs));
           if (newest > readTs) throw this.coordinator().uncertain(key, newest);
         }
@@ -195,7 +202,7 @@ export class KvService {
    * out stale (NOT_OWNER: refresh and continue), so no row is returned twice
    * or skipped.
    */
-  async scan(req: { start: Uint8Array; end: Uint8Array; limit: number; reverse: boolean; readTs: string }, txn = false): Promise<{ pairs: KeyValueOut[]; more: boolean }> {
+  async scan(req: { start: Uint8Array; end: Uint8Array; limit: number; reverse: boolean; readTs: string }, txn = false, uncertainty = true): Promise<{ pairs: KeyValueOut[]; more: boolean }> {
     const { start, end } = checkRange(req.start, req.end);
     const limit = checkLimit(req.limit);
     const readTs = txn ? this.checkStartTs(req.readTs) : this.checkReadTs(req.readTs);
@@ -218,7 +225,7 @@ export class KvService {
           limit: limit - pairs.length + 1, // one extra tells whether more remain
           reverse: req.reverse,
         });
-        if (txn) {
+        if (txn && uncertainty) {
           // Only the stretch of the part the answer covers needs to be certain.
           const kept = rows.slice(0, Math.max(0, limit - pairs.length));
           let lo2 = part.start;

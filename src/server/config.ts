@@ -11,6 +11,8 @@ export interface ClusterNode {
   readonly address: string;
   /** HTTP address for /metrics and /healthz, host:port (optional). */
   readonly http?: string;
+  /** etcd-compatible client address, host:port (optional; docs/etcd-compat.md). */
+  readonly etcd?: string;
 }
 
 export interface ClusterGroup {
@@ -36,6 +38,8 @@ export interface NodeConfig {
   readonly nodeId: number;
   readonly listen: string;
   readonly http: string | undefined;
+  /** Where the etcd-compatible endpoint listens (docs/etcd-compat.md); undefined: off. */
+  readonly etcdListen: string | undefined;
   readonly dataDir: string;
   readonly cluster: ClusterFile;
   readonly tickMs: number;
@@ -74,6 +78,10 @@ export interface NodeConfig {
   readonly idleGc: boolean;
   /** Groups with ids up to this get their own metric series; the rest are summed under group="other" (bounded cardinality). */
   readonly metricsGroupSeries: number;
+  /** etcd's --max-txn-ops: compares or operations per branch of an etcd Txn. */
+  readonly etcdMaxTxnOps: number;
+  /** etcd's --max-request-bytes: the largest etcd request accepted. */
+  readonly etcdMaxRequestBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +97,9 @@ export interface RawOptions {
   dataDir?: string;
   listen?: string;
   http?: string;
+  etcdListen?: string;
+  etcdMaxTxnOps?: string;
+  etcdMaxRequestBytes?: string;
   tickMs?: string;
   electionTicks?: string;
   compactLogEntries?: string;
@@ -132,6 +143,8 @@ export const DEFAULTS = {
   maxClockOffsetMs: 50,
   maxClockDriftMs: 500,
   metricsGroupSeries: 100,
+  etcdMaxTxnOps: 128,
+  etcdMaxRequestBytes: 1.5 * (1 << 20),
   logLevel: 'info',
 };
 
@@ -172,6 +185,7 @@ export function checkCluster(c: unknown): string[] {
         if (twin < i) problems.push(`cluster.nodes[${i}].address: ${n.address} is also node ${f.nodes![twin]!.id}'s address (each node needs its own)`);
       }
       if (n?.http !== undefined && (typeof n.http !== 'string' || !splitHostPort(n.http))) problems.push(`cluster.nodes[${i}].http: must be host:port`);
+      if (n?.etcd !== undefined && (typeof n.etcd !== 'string' || !splitHostPort(n.etcd))) problems.push(`cluster.nodes[${i}].etcd: must be host:port`);
     });
   const groupIds = new Set<number>();
   if (!f.groups || f.groups.length === 0) problems.push('cluster.groups: must list at least one group');
@@ -240,6 +254,9 @@ const TUNABLES: readonly (readonly [Tunable, string, number, number])[] = [
   // Below MAX_COMMAND_AHEAD (10 s, src/apply/clock-bound.ts): apply must accept what the API lets through.
   ['maxClockDriftMs', '--max-clock-drift-ms', 1, 5000],
   ['metricsGroupSeries', '--metrics-group-series', 0, 100_000],
+  ['etcdMaxTxnOps', '--etcd-max-txn-ops', 1, 100_000],
+  // Up to the gRPC message bound every server has (src/api/protos.ts).
+  ['etcdMaxRequestBytes', '--etcd-max-request-bytes', 1024, 16 << 20],
 ];
 
 function tunables(problems: string[], raw: RawOptions): Record<Tunable, number> {
@@ -280,6 +297,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
   if ((raw.listen !== undefined || me) && !splitHostPort(listen)) problems.push(`--listen: must be host:port (got "${listen}")`);
   const http = raw.http ?? me?.http;
   if (http !== undefined && http !== '' && !splitHostPort(http)) problems.push(`--http: must be host:port or empty (got "${http}")`);
+  const etcd = raw.etcdListen ?? me?.etcd;
+  if (etcd !== undefined && etcd !== '' && !splitHostPort(etcd)) problems.push(`--etcd-listen: must be host:port or empty (got "${etcd}")`);
   if (!raw.dataDir) problems.push('--data-dir: required');
   const tuned = tunables(problems, raw);
   const logLevel = raw.logLevel ?? DEFAULTS.logLevel;
@@ -289,5 +308,5 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     problems.push(`FERRYKV_TEST_HOOKS=1: test hooks are refused on a non-loopback address (${listen})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { nodeId, listen, http: http === '' ? undefined : http, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true, quiesce: raw.quiesce !== false, idleGc: raw.idleGc !== false };
+  return { nodeId, listen, http: http === '' ? undefined : http, etcdListen: etcd === '' ? undefined : etcd, dataDir: raw.dataDir!, cluster, ...tuned, logLevel, testHooks, replaceNode: raw.replaceNode === true, quiesce: raw.quiesce !== false, idleGc: raw.idleGc !== false };
 }

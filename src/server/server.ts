@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { createServer, protos } from '../api/protos.js';
+import { startEtcd, type EtcdEndpoint } from './etcd-endpoint.js';
 import { encodeCommand } from '../apply/commands.js';
 import { OwnershipMap } from '../distribution/ownership.js';
 import { Hlc } from '../hlc/hlc.js';
@@ -258,6 +259,7 @@ interface Running {
   readonly background: Background;
   readonly grpc: grpc.Server;
   readonly http: HttpServer | undefined;
+  readonly etcd: EtcdEndpoint | undefined;
 }
 
 export class FerryServer {
@@ -265,6 +267,7 @@ export class FerryServer {
   private stopping = false;
   boundPort = 0;
   httpPort = 0;
+  etcdPort = 0;
 
   constructor(
     readonly cfg: NodeConfig,
@@ -321,7 +324,9 @@ export class FerryServer {
     watcher.start();
     const http = cfg.http ? await startHttp(ctx, cfg.http) : undefined;
     this.httpPort = http?.port ?? 0;
-    this.running = { ctx, db: store.db, inbound, background, grpc: g.server, http: http?.server };
+    const etcd = await startEtcd(ctx);
+    this.etcdPort = etcd?.port ?? 0;
+    this.running = { ctx, db: store.db, inbound, background, grpc: g.server, http: http?.server, etcd };
     if (store.identity.replacing) this.replace(ctx, store, admitted);
     log.info({ nodeId: cfg.nodeId, listen: cfg.listen, port: this.boundPort, http: cfg.http, groups: [...host.replicas.keys()] }, 'ferrykv node started');
   }
@@ -349,6 +354,7 @@ export class FerryServer {
     const run = this.running;
     if (!run) return;
     const { ctx } = run;
+    await run.etcd?.stop();
     await run.background.stop();
     await ctx.migrator.stop();
     ctx.groupClient.close();
