@@ -21,6 +21,7 @@ const program = new Command()
   .option('--groups <n>', 'raft groups (beyond 3, register and set keys spread over every group)', int, 3)
   .option('--interval <sec>', 'seconds between nemesis actions (randomized ±50%)', int, 4)
   .option('--register-processes <n>', 'register client processes', int, 10)
+  .option('--register-api <api>', 'how the register workload reaches the cluster: native (the SDK) or etcd (the etcd3 client through each node\'s etcd endpoint; at most 3 groups, no watch workload)', 'native')
   .option('--set-processes <n>', 'set client processes', int, 4)
   .option('--bank-processes <n>', 'bank client processes', int, 4)
   .option('--append-processes <n>', 'list-append client processes', int, 6)
@@ -37,6 +38,7 @@ const o = program.opts<{
   groups: number;
   interval: number;
   registerProcesses: number;
+  registerApi: string;
   setProcesses: number;
   bankProcesses: number;
   appendProcesses: number;
@@ -60,6 +62,8 @@ const nemeses: NemesisKind[] =
         });
 if (workloads.includes('watch') && !workloads.includes('register') && !workloads.includes('set')) program.error('--workload: watch consumes the register and set writes: add register or set');
 if (o.nodes !== 3 && o.nodes !== 5) program.error('--nodes: must be 3 or 5');
+if (o.registerApi !== 'native' && o.registerApi !== 'etcd') program.error('--register-api: must be native or etcd');
+if (o.registerApi === 'etcd' && (workloads.includes('watch') || o.groups > 3)) program.error('--register-api etcd: runs without the watch workload, on at most 3 groups');
 if (!Number.isInteger(o.groups) || o.groups < 1 || o.groups > 100_000) program.error('--groups: must be an integer from 1 to 100000');
 
 const report = await runJepsen({
@@ -70,6 +74,7 @@ const report = await runJepsen({
   nodes: o.nodes as 3 | 5,
   groups: o.groups,
   registerProcesses: o.registerProcesses,
+  registerApi: o.registerApi as 'native' | 'etcd',
   setProcesses: o.setProcesses,
   bankProcesses: o.bankProcesses,
   appendProcesses: o.appendProcesses,

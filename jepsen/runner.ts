@@ -12,7 +12,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FerryClient, KvError } from '../src/client/index.js';
+import { FerryClient } from '../src/client/index.js';
 import { fromRawRoute } from '../src/routing/codec.js';
 import { TestCluster, sleep } from '../testkit/cluster.js';
 import { rng } from '../testkit/rng.js';
@@ -25,6 +25,7 @@ import { checkBank, type BankResult } from './checker/bank.js';
 import type { BankOp, TxnOp } from './checker/history.js';
 import { checkWatch, type WatchResult } from './checker/watch.js';
 import { Watcher, WatchWrites, inRangeOf, type WatchRange } from './watch-workload.js';
+import { OP_TIMEOUT_MS, etcdRegister, indeterminate, nativeRegister, type RegisterClient } from './register-clients.js';
 import { AppendKeys, BANK_ACCOUNTS, BANK_START, TxnRecorder, appendWorker, bankWorker, finalBankRead, seedBank } from './txn-workloads.js';
 
 export type Workload = 'register' | 'set' | 'bank' | 'append' | 'watch';
@@ -43,6 +44,8 @@ export interface RunOptions {
   readonly groups?: number;
   /** Register client processes (5 per key at a time). */
   readonly registerProcesses: number;
+  /** How the register workload reaches the cluster: the SDK (default) or the etcd3 client through the nodes' etcd endpoints (docs/etcd-compat.md). */
+  readonly registerApi?: 'native' | 'etcd';
   readonly setProcesses: number;
   /** Bank transfer/read processes (default 4). */
   readonly bankProcesses?: number;
@@ -83,13 +86,6 @@ class Recorder {
   }
 }
 
-/** Errors after which a write may or may not have happened. */
-function indeterminate(e: unknown): boolean {
-  if (!(e instanceof KvError)) return true;
-  return e.code === 'UNKNOWN_RESULT' || e.code === 'DEADLINE_EXCEEDED' || e.code === 'UNAVAILABLE' || e.code === 'INTERNAL';
-}
-
-const OP_TIMEOUT_MS = 1500;
 const PARTITION_SHAPES = ['isolate-leader', 'halves', 'bridge', 'ring'] as const;
 type PartitionShape = (typeof PARTITION_SHAPES)[number];
 /** With the default 3 groups, register ("reg/…") and set ("set/…") keys both route to group 3 (["p", +∞)). */
@@ -103,7 +99,18 @@ const WORKLOAD_GROUP = 3;
  * letters, so the key stays in that route).
  */
 export class WorkloadKeys {
-  constructor(private readonly starts: readonly string[]) {}
+  constructor(
+    private readonly starts: readonly string[],
+    /** Where the register keys are stored, as a latin1 string ('' natively; the etcd key space's prefix when they go through the etcd API). */
+    private readonly registerStore = '',
+  ) {}
+
+  /** The store-key ranges the workload's keys live in (latin1 strings), for the split and migrate nemeses. */
+  ranges(): [Buffer, Buffer][] {
+    const l = (x: string): Buffer => Buffer.from(x, 'latin1');
+    if (this.spread) return [[l(''), l('')]];
+    return this.registerStore ? [[l(`${this.registerStore}reg/`), l(`${this.registerStore}reg0`)], [l('set/'), l('set0')]] : [[l('reg/'), l('set0')]];
+  }
 
   get spread(): boolean {
     return this.starts.length > 3;
@@ -139,23 +146,23 @@ export class WorkloadKeys {
 
   /** Prefixes of split keys among the workload's keys (a split key is one of these and a number). */
   splitPrefixes(n: number): string[] {
-    return [`${this.at(n)}reg/`, `${this.at(n)}set/`];
+    return [`${this.registerStore}${this.at(n)}reg/`, `${this.at(n)}set/`];
   }
 }
 const KEY_ROTATE_OPS = 150;
 const PROCS_PER_KEY = 5;
 
-async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: () => number, until: () => boolean, keyOf: (p: number) => string, writes?: WatchWrites): Promise<void> {
+async function registerWorker(p: number, db: RegisterClient, rec: Recorder, rand: () => number, until: () => boolean, keyOf: (p: number) => string, writes?: WatchWrites): Promise<void> {
   let next = 1;
   const lastSeen = new Map<string, number | null>();
+  const num = (v: string | null): number | null => (v === null ? null : Number(v));
   while (!until()) {
     const key = keyOf(p);
     const r = rand();
     if (r < 0.5) {
       rec.record('invoke', p, { f: 'read', key, value: null });
       try {
-        const v = await db.get(key, { timeoutMs: OP_TIMEOUT_MS });
-        const value = v ? Number(Buffer.from(v.value).toString()) : null;
+        const value = num(await db.read(key));
         lastSeen.set(key, value);
         rec.record('ok', p, { f: 'read', key, value });
       } catch {
@@ -165,13 +172,13 @@ async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: (
       const value = p * 1_000_000 + next++;
       rec.record('invoke', p, { f: 'write', key, value });
       try {
-        const ts = await db.put(key, String(value), { timeoutMs: OP_TIMEOUT_MS });
+        const ts = await db.write(key, String(value));
         lastSeen.set(key, value);
         rec.record('ok', p, { f: 'write', key, value });
         writes?.note(key, String(value), 'ok', ts);
       } catch (e) {
-        rec.record(indeterminate(e) ? 'info' : 'fail', p, { f: 'write', key, value });
-        writes?.note(key, String(value), indeterminate(e) ? 'info' : 'fail');
+        rec.record(db.indeterminate(e) ? 'info' : 'fail', p, { f: 'write', key, value });
+        writes?.note(key, String(value), db.indeterminate(e) ? 'info' : 'fail');
       }
     } else {
       // Expect what this process last saw (often current, sometimes stale).
@@ -180,14 +187,14 @@ async function registerWorker(p: number, db: FerryClient, rec: Recorder, rand: (
       const op: RegisterOp = { f: 'cas', key, value: [expected, value] };
       rec.record('invoke', p, op);
       try {
-        const res = await db.compareAndSwap(key, expected === null ? null : String(expected), String(value), { timeoutMs: OP_TIMEOUT_MS });
+        const res = await db.cas(key, expected === null ? null : String(expected), String(value));
         if (res.succeeded) lastSeen.set(key, value);
-        else lastSeen.set(key, res.current ? Number(Buffer.from(res.current).toString()) : null);
+        else lastSeen.set(key, num(res.current));
         rec.record(res.succeeded ? 'ok' : 'fail', p, op);
         writes?.note(key, String(value), res.succeeded ? 'ok' : 'fail', res.commitTs);
       } catch (e) {
-        rec.record(indeterminate(e) ? 'info' : 'fail', p, op);
-        writes?.note(key, String(value), indeterminate(e) ? 'info' : 'fail');
+        rec.record(db.indeterminate(e) ? 'info' : 'fail', p, op);
+        writes?.note(key, String(value), db.indeterminate(e) ? 'info' : 'fail');
       }
     }
   }
@@ -335,14 +342,15 @@ class Nemesis {
           const via = this.pick(up);
           const routes = (await this.c.adminApi(via).listRoutes({ local: false }, 3000)).routes
             .map(fromRawRoute)
-            .filter((r) => r.state === 'ACTIVE' && (this.everyRoute || this.keys.spread || (Buffer.compare(r.start, Buffer.from('set0')) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, Buffer.from('reg/')) > 0))));
+            .filter((r) => r.state === 'ACTIVE' && (this.everyRoute || this.keys.spread || this.keys.ranges().some(([lo, hi]) => Buffer.compare(r.start, hi) < 0 && (r.end.byteLength === 0 || Buffer.compare(r.end, lo) > 0))));
           if (routes.length === 0) {
             this.say('migrate: every workload route is already moving');
             break;
           }
           const split = this.rand() < 0.3 ? `${this.pick(this.splitPrefixes())}${Math.floor(this.rand() * 1000)}` : undefined;
           // With a split key the job moves the route holding that key.
-          const holder = split ? routes.find((x) => Buffer.compare(x.start, Buffer.from(split)) <= 0 && (x.end.byteLength === 0 || Buffer.compare(Buffer.from(split), x.end) < 0)) : undefined;
+          const at = split === undefined ? undefined : Buffer.from(split, 'latin1');
+          const holder = at ? routes.find((x) => Buffer.compare(x.start, at) <= 0 && (x.end.byteLength === 0 || Buffer.compare(at, x.end) < 0)) : undefined;
           if (split && !holder) {
             this.say(`migrate: the route holding "${split}" is already moving`);
             break;
@@ -352,14 +360,14 @@ class Nemesis {
           const leader = await this.c.leaderOf(1, 3000);
           const job = await this.c.adminApi(leader).startSplitMigration(
             {
-              ...(split ? { splitKey: Buffer.from(split) } : { routeId: String(r.routeId) }),
+              ...(at ? { splitKey: at } : { routeId: String(r.routeId) }),
               targetGroup: to,
               options: { chunkBytes: 64 << 10, cleanupGraceMs: '0', cleanupGraceSet: true },
             },
             5000,
           );
           this.jobs.push(job.jobId);
-          this.say(`migrate ${split ? `from "${split}"` : `route ${r.routeId}`} (group ${r.groupId}) to group ${to}: job ${job.jobId}`);
+          this.say(`migrate ${split ? `from ${JSON.stringify(split)}` : `route ${r.routeId}`} (group ${r.groupId}) to group ${to}: job ${job.jobId}`);
         } catch (e) {
           this.say(`migrate failed to start: ${(e as Error).message}`);
         }
@@ -371,10 +379,10 @@ class Nemesis {
         const key = `${this.pick(this.splitPrefixes())}${Math.floor(this.rand() * 1000)}`;
         const via = this.pick(up);
         try {
-          const res = await this.c.adminApi(via).splitRange({ splitKey: Buffer.from(key) }, 5000);
-          this.say(`split at "${key}" via node ${via}: catalog v${res.version}${res.alreadySplit ? ' (already split)' : ''}`);
+          const res = await this.c.adminApi(via).splitRange({ splitKey: Buffer.from(key, 'latin1') }, 5000);
+          this.say(`split at ${JSON.stringify(key)} via node ${via}: catalog v${res.version}${res.alreadySplit ? ' (already split)' : ''}`);
         } catch (e) {
-          this.say(`split at "${key}" failed: ${(e as Error).message}`);
+          this.say(`split at ${JSON.stringify(key)} failed: ${(e as Error).message}`);
         }
         break;
       }
@@ -476,10 +484,13 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
   mkdirSync(dir, { recursive: true });
   const rand = rng(o.seed);
   o.log(`jepsen: run ${runId}; workloads ${o.workloads.join('+')}, nemesis ${o.nemeses.join('+') || 'none'}, ${o.timeSec} s, seed ${o.seed}`);
+  const viaEtcd = o.registerApi === 'etcd';
+  if (viaEtcd && (o.workloads.includes('watch') || (o.groups ?? 3) > 3)) throw new Error('jepsen: the register workload through the etcd API runs without the watch workload, on at most 3 groups');
   const c = await TestCluster.start({
     nodes: o.nodes,
     groups: o.groups ?? 3,
     extraArgs: ['--compact-log-entries', '200', '--request-timeout-ms', '2000'],
+    etcd: viaEtcd,
     env: o.unsafeStaleReads ? { FERRYKV_UNSAFE_STALE_READS: '1' } : {},
   });
   const ids = Array.from({ length: o.nodes }, (_, i) => i + 1);
@@ -498,7 +509,14 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
     return db;
   };
   const txnWorkloads = o.workloads.includes('bank') || o.workloads.includes('append');
-  const keys = new WorkloadKeys(c.routeStarts);
+  // The etcd API stores its keys under "\xffetcd/" (src/etcd/keys.ts).
+  const keys = new WorkloadKeys(c.routeStarts, viaEtcd ? '\u00ffetcd/' : '');
+  const registerClients: RegisterClient[] = [];
+  const registerFor = (p: number): RegisterClient => {
+    const r = viaEtcd ? etcdRegister(ids.map((_, i) => c.etcdAddress(ids[(p + i) % ids.length]!))) : nativeRegister(clientFor(p));
+    registerClients.push(r);
+    return r;
+  };
   const nemesis = new Nemesis(c, ids, rand, o.nemeses, o.log, txnWorkloads, keys);
   const t0 = performance.now();
   const bankRec = new TxnRecorder<BankOp>(t0);
@@ -526,7 +544,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
       for (let i = 0; i < o.registerProcesses; i++) {
         const p = procs++;
         const r = rng(o.seed * 31 + p);
-        workers.push(registerWorker(p, clientFor(p), rec, r, until, keyOf, watchWrites));
+        workers.push(registerWorker(p, registerFor(p), rec, r, until, keyOf, watchWrites));
       }
     }
     const counter = { next: 1 };
@@ -654,6 +672,7 @@ export async function runJepsen(o: RunOptions): Promise<RunReport> {
   } finally {
     stop = true;
     for (const db of clients) db.close();
+    for (const r of registerClients) if (viaEtcd) r.close(); // native ones share the SDK clients closed above
     await c.cleanup(report?.valid !== true);
   }
 }

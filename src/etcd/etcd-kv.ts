@@ -68,6 +68,11 @@ export class EtcdKv {
     return this.run(0n, (view) => execTxn(view, req, this.opts.leaseExists));
   }
 
+  /** Runs `body` as one etcd request: reads at a fresh timestamp, its writes committed at the returned revision. */
+  transact<T>(body: (view: TxnView) => Promise<T>): Promise<AtRevision<T>> {
+    return this.run(0n, body);
+  }
+
   /** Raises the compaction revision: reads below it fail with ErrCompacted from then on. */
   async compact(req: CompactionRequest__Output): Promise<AtRevision<object>> {
     const rev = BigInt(req.revision);
@@ -95,6 +100,16 @@ export class EtcdKv {
         await this.retryOrThrow(e, attempt, deadline);
       }
     }
+  }
+
+  /** The compaction revision now (read through the store; it only rises). */
+  async compactedRevision(): Promise<bigint> {
+    return this.readCompacted(this.opts.txn.begin(0n));
+  }
+
+  /** The version of a store key just below `ts` (a watch event's prev_kv), undefined when none or no longer readable. */
+  readBefore(storeKey: Uint8Array, ts: bigint): Promise<StoredRow | undefined> {
+    return this.reader.get(storeKey, ts - 1n, true);
   }
 
   private offset(): bigint {

@@ -13,6 +13,7 @@ import type { RequestOp__Output } from '../proto-gen/etcdserverpb/RequestOp.js';
 import type { TxnRequest__Output } from '../proto-gen/etcdserverpb/TxnRequest.js';
 import { ErrDuplicateKey, ErrEmptyKey, ErrKeyNotFound, ErrLeaseNotFound, ErrTooManyOps } from './errors.js';
 import { inRange, storeKey, storeRange, type StoreRange } from './keys.js';
+import { indexKey } from './lease.js';
 import { PENDING, type EtcdKv, type TxnView } from './view.js';
 
 export interface RangeResult {
@@ -33,8 +34,8 @@ export interface TxnResult {
 }
 export type OpResult = { readonly range: RangeResult } | { readonly put: PutResult } | { readonly del: DeleteResult } | { readonly txn: TxnResult };
 
-/** Whether a lease exists (0 is never asked). */
-export type LeaseCheck = (id: bigint) => Promise<boolean>;
+/** Whether a lease exists, read through the request's view (0 is never asked). */
+export type LeaseCheck = (view: TxnView, id: bigint) => Promise<boolean>;
 
 const big = (s: string | undefined): bigint => BigInt(s ?? '0');
 
@@ -94,7 +95,10 @@ export async function execPut(view: TxnView, req: PutRequest__Output, leaseExist
   const prev = await view.get(sk);
   if ((req.ignoreValue || req.ignoreLease) && !prev) throw ErrKeyNotFound();
   const lease = req.ignoreLease ? prev!.lease : big(req.lease);
-  if (lease !== 0n && !(await leaseExists(lease))) throw ErrLeaseNotFound();
+  if (lease !== 0n && !(await leaseExists(view, lease))) throw ErrLeaseNotFound();
+  // The lease index follows the key (src/etcd/lease.ts).
+  if (prev && prev.lease !== 0n && prev.lease !== lease) view.deleteRaw(indexKey(prev.lease, sk));
+  if (lease !== 0n && prev?.lease !== lease) view.putRaw(indexKey(lease, sk), new Uint8Array(0));
   view.put(sk, {
     key: req.key,
     value: req.ignoreValue ? prev!.value : req.value,
@@ -110,7 +114,10 @@ export async function execDelete(view: TxnView, req: DeleteRangeRequest__Output)
   const r = rangeOrEmpty(req.key, req.rangeEnd);
   if (!r) return { deleted: 0, prevKvs: [] };
   const { kvs } = await view.range(r, 0, false);
-  for (const kv of kvs) view.delete(storeKey(kv.key));
+  for (const kv of kvs) {
+    view.delete(storeKey(kv.key));
+    if (kv.lease !== 0n) view.deleteRaw(indexKey(kv.lease, storeKey(kv.key)));
+  }
   return { deleted: kvs.length, prevKvs: req.prevKv ? kvs : [] };
 }
 

@@ -58,9 +58,11 @@ export function decodeRow(row: StoredRow): EtcdKv {
   }
 }
 
+/** A pending write: an etcd key's new value (kv; null deletes it), or an internal record's raw bytes (raw; null deletes it). */
 interface Pending {
   readonly storeKey: Uint8Array;
-  readonly kv: EtcdKv | null;
+  readonly kv?: EtcdKv | null;
+  readonly raw?: Uint8Array | null;
 }
 
 export class TxnView {
@@ -82,6 +84,38 @@ export class TxnView {
     return this.writes.size > 0;
   }
 
+  /** An internal record (outside the etcd key space), as stored. */
+  async getRaw(key: Uint8Array): Promise<StoredRow | undefined> {
+    const w = this.writes.get(hex(key));
+    if (w) return w.raw ? { key, value: w.raw, ts: PENDING } : undefined;
+    this.readKeys.push(key);
+    return this.reader.get(key, this.ts, this.exact);
+  }
+
+  /** Internal records in [start, end), as stored (the request's own record writes are not laid over them). */
+  async scanRaw(start: Uint8Array, end: Uint8Array): Promise<StoredRow[]> {
+    this.readRanges.push({ start, end });
+    const out: StoredRow[] = [];
+    for (let from = start; ; ) {
+      const page = await this.reader.scan(from, end, PAGE, false, this.ts, this.exact);
+      for (const row of page.rows) {
+        this.count(row);
+        out.push(row);
+      }
+      const last = page.rows[page.rows.length - 1];
+      if (!page.more || !last) return out;
+      from = Uint8Array.from([...last.key, 0]);
+    }
+  }
+
+  putRaw(key: Uint8Array, value: Uint8Array): void {
+    this.writes.set(hex(key), { storeKey: key, raw: value });
+  }
+
+  deleteRaw(key: Uint8Array): void {
+    this.writes.set(hex(key), { storeKey: key, raw: null });
+  }
+
   async get(storeKey: Uint8Array): Promise<EtcdKv | undefined> {
     const w = this.writes.get(hex(storeKey));
     if (w) return w.kv ?? undefined;
@@ -99,7 +133,7 @@ export class TxnView {
       return { kvs: kv ? [kv] : [], more: false };
     }
     this.readRanges.push({ start: r.start, end: r.end });
-    const mine = [...this.writes.values()].filter((w) => inRange(w.storeKey, r));
+    const mine = [...this.writes.values()].filter((w) => w.raw === undefined && inRange(w.storeKey, r));
     // Enough stored rows that, after this request's deletes hide some, `limit` (+1 to tell `more`) remain.
     const want = limit === 0 ? Infinity : limit + mine.length + 1;
     const byKey = new Map<string, { storeKey: Uint8Array; kv: EtcdKv }>();
@@ -138,7 +172,7 @@ export class TxnView {
   mutations(): KvWrite[] {
     return [...this.writes.values()].map((w) => ({
       key: w.storeKey,
-      value: w.kv ? encodeEnvelope({ createRevision: w.kv.createRevision === PENDING ? 0n : w.kv.createRevision, version: w.kv.version, lease: w.kv.lease }, w.kv.value) : null,
+      value: w.raw !== undefined ? w.raw : w.kv ? encodeEnvelope({ createRevision: w.kv.createRevision === PENDING ? 0n : w.kv.createRevision, version: w.kv.version, lease: w.kv.lease }, w.kv.value) : null,
     }));
   }
 

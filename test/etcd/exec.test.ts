@@ -8,30 +8,12 @@ import type { Compare__Output } from '../../src/proto-gen/etcdserverpb/Compare.j
 import type { RangeRequest__Output } from '../../src/proto-gen/etcdserverpb/RangeRequest.js';
 import type { RequestOp__Output } from '../../src/proto-gen/etcdserverpb/RequestOp.js';
 import type { TxnRequest__Output } from '../../src/proto-gen/etcdserverpb/TxnRequest.js';
-import { MemoryStore } from './memory-store.js';
+import { Harness, rangeReq } from './memory-store.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 const str = (u: Uint8Array): string => Buffer.from(u).toString();
 const noLeases = (): Promise<boolean> => Promise.resolve(false);
 
-function rangeReq(key: string, rangeEnd = '', o: Partial<RangeRequest__Output> = {}): RangeRequest__Output {
-  return {
-    key: b(key),
-    rangeEnd: rangeEnd === '\0' ? Buffer.from([0]) : b(rangeEnd),
-    limit: '0',
-    revision: '0',
-    sortOrder: 'NONE',
-    sortTarget: 'KEY',
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: '0',
-    maxModRevision: '0',
-    minCreateRevision: '0',
-    maxCreateRevision: '0',
-    ...o,
-  };
-}
 const putReq = (key: string, value: string, o: { prevKv?: boolean; ignoreValue?: boolean; ignoreLease?: boolean; lease?: string } = {}) => ({
   key: b(key),
   value: b(value),
@@ -52,24 +34,6 @@ const put = (key: string, value: string): RequestOp__Output => ({ requestPut: pu
 const get = (key: string, rangeEnd = ''): RequestOp__Output => ({ requestRange: rangeReq(key, rangeEnd), request: 'requestRange' });
 const del = (key: string, rangeEnd = ''): RequestOp__Output => ({ requestDeleteRange: delReq(key, rangeEnd), request: 'requestDeleteRange' });
 const txn = (compare: Compare__Output[], success: RequestOp__Output[], failure: RequestOp__Output[] = []): TxnRequest__Output => ({ compare, success, failure });
-
-/** A store and a clock: each step reads at `ts` and commits what it wrote at ts + 1. */
-class Harness {
-  readonly store = new MemoryStore();
-  ts = 100n;
-
-  async step<T>(body: (v: TxnView) => Promise<T>): Promise<{ out: T; rev: bigint }> {
-    const view = new TxnView(this.store, this.ts, false);
-    const out = await body(view);
-    this.ts += 10n;
-    if (view.hasWrites) this.store.commit(view.mutations(), this.ts);
-    return { out, rev: this.ts };
-  }
-
-  async read(key: string, rangeEnd = '', o: Partial<RangeRequest__Output> = {}) {
-    return (await this.step((v) => execRange(v, rangeReq(key, rangeEnd, o)))).out;
-  }
-}
 
 describe('etcd keys', () => {
   it('maps etcd ranges onto the etcd key space', () => {

@@ -4,7 +4,9 @@
 
 import type { KvWrite } from '../../src/apply/commands.js';
 import { compareBytes } from '../../src/runtime/bytes.js';
-import type { SnapshotReader, StoredRow } from '../../src/etcd/view.js';
+import { TxnView, type SnapshotReader, type StoredRow } from '../../src/etcd/view.js';
+import { execRange } from '../../src/etcd/exec.js';
+import type { RangeRequest__Output } from '../../src/proto-gen/etcdserverpb/RangeRequest.js';
 
 const hex = (k: Uint8Array): string => Buffer.from(k).toString('hex');
 
@@ -40,3 +42,41 @@ export class MemoryStore implements SnapshotReader {
     return Promise.resolve({ rows: rows.slice(0, limit), more: rows.length > limit });
   }
 }
+
+export function rangeReq(key: string, rangeEnd = '', o: Partial<RangeRequest__Output> = {}): RangeRequest__Output {
+  return {
+    key: Buffer.from(key),
+    rangeEnd: rangeEnd === '\0' ? Buffer.from([0]) : Buffer.from(rangeEnd),
+    limit: '0',
+    revision: '0',
+    sortOrder: 'NONE',
+    sortTarget: 'KEY',
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: '0',
+    maxModRevision: '0',
+    minCreateRevision: '0',
+    maxCreateRevision: '0',
+    ...o,
+  };
+}
+
+/** A store and a clock: each step reads at `ts` and commits what it wrote at ts + 1. */
+export class Harness {
+  readonly store = new MemoryStore();
+  ts = 100n;
+
+  async step<T>(body: (v: TxnView) => Promise<T>): Promise<{ out: T; rev: bigint }> {
+    const view = new TxnView(this.store, this.ts, false);
+    const out = await body(view);
+    this.ts += 10n;
+    if (view.hasWrites) this.store.commit(view.mutations(), this.ts);
+    return { out, rev: this.ts };
+  }
+
+  async read(key: string, rangeEnd = '', o: Partial<RangeRequest__Output> = {}) {
+    return (await this.step((v) => execRange(v, rangeReq(key, rangeEnd, o)))).out;
+  }
+}
+

@@ -1,7 +1,7 @@
 // The etcd API (docs/etcd-compat.md) through Debian's etcdctl 3.4 against a
 // real 3-node, 3-group cluster: one session of writes, reads of every shape,
-// deletes, interactive transactions, compaction and etcd's typed errors gives
-// the same normalized output as etcd itself (a live etcd when /usr/bin/etcd
+// deletes, interactive transactions, compaction and etcd's typed errors, and
+// one of watches and leases, give the same normalized output as etcd itself (a live etcd when /usr/bin/etcd
 // is installed, else the transcript recorded from one); member list,
 // endpoint status and health answer in etcd's shapes; a follower node
 // answers like a leader; and the etcd key space is apart from the native one.
@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { TestCluster } from '../../testkit/cluster.js';
 import { ETCDCTL_BIN, ETCD_BIN, EtcdProcesses, etcdctl } from '../../testkit/etcd.js';
-import { kvSession, type StepOutput } from './etcd-script.js';
+import { kvSession, watchLeaseSession, type StepOutput } from './etcd-script.js';
 
 const HAVE_ETCDCTL = existsSync(ETCDCTL_BIN);
 const HAVE_ETCD = existsSync(ETCD_BIN);
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'etcdctl-kv-session.json');
+const fixture = (name: string): string => join(import.meta.dirname, 'fixtures', name);
 
 let c: TestCluster;
 let keepLogs = false;
@@ -27,29 +27,39 @@ describe.skipIf(!HAVE_ETCDCTL)('etcd API through etcdctl', () => {
     await c?.cleanup(keepLogs);
   });
 
-  it("one etcdctl session gives etcd's own output, step by step", async () => {
+  /** What etcd itself prints for `session`: a live etcd when installed (checked against the recorded transcript), else the transcript. */
+  async function etcdSays(session: (endpoint: string) => Promise<StepOutput[]>, file: string): Promise<StepOutput[]> {
+    const recorded = (JSON.parse(readFileSync(fixture(file), 'utf8')) as { steps: StepOutput[] }).steps;
+    if (!HAVE_ETCD) return recorded;
+    const e = await EtcdProcesses.start(1);
+    try {
+      const live = await session(e.endpoints[0]!);
+      // The transcript is what a live etcd says, so the fallback stays honest.
+      expect(recorded).toEqual(live);
+      return live;
+    } finally {
+      await e.stop();
+    }
+  }
+
+  async function sameAsEtcd(session: (endpoint: string) => Promise<StepOutput[]>, file: string): Promise<void> {
     onTestFailed(() => {
       keepLogs = true;
     });
-    let expected: StepOutput[];
-    if (HAVE_ETCD) {
-      const e = await EtcdProcesses.start(1);
-      try {
-        expected = await kvSession(e.endpoints[0]!);
-      } finally {
-        await e.stop();
-      }
-      // The recorded transcript is what a live etcd says (so the fallback below stays honest).
-      const recorded = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { steps: StepOutput[] }).steps;
-      expect(recorded).toEqual(expected);
-    } else {
-      expected = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { steps: StepOutput[] }).steps;
-    }
+    const expected = await etcdSays(session, file);
     // Node 2: most likely not the leader of the group holding the etcd keys (answers the same).
-    const ours = await kvSession(c.etcdAddress(2));
+    const ours = await session(c.etcdAddress(2));
     expect(ours.map((s) => s.step)).toEqual(expected.map((s) => s.step));
     for (let i = 0; i < expected.length; i++) expect(ours[i], expected[i]!.step).toEqual(expected[i]);
+  }
+
+  it("one etcdctl session of writes, reads, deletes, transactions and compaction gives etcd's own output, step by step", async () => {
+    await sameAsEtcd(kvSession, 'etcdctl-kv-session.json');
   });
+
+  it("watches (from a revision, with previous values, while another process writes) and leases (grant, keep-alive, time-to-live, revoke, expiry) give etcd's own output", async () => {
+    await sameAsEtcd(watchLeaseSession, 'etcdctl-watch-lease-session.json');
+  }, 120_000);
 
   it('member list, endpoint status and endpoint health answer in etcd shapes', async () => {
     const all = [1, 2, 3].map((id) => c.etcdAddress(id)).join(',');

@@ -21,6 +21,7 @@ export function normalize(s: string): string {
     // Revisions: etcd counts writes, ferrykv's are HLC timestamps; member ids are etcd's hashes or ferrykv's node ids.
     .replace(/("?(?:revision|cluster_id|member_id|create_revision|mod_revision|raft_term|ClusterID|MemberID|Revision|CreateRevision|ModRevision|RaftTerm)"?\s*:\s*)\d+/g, '$1<N>')
     .replace(/compacted revision \d+/g, 'compacted revision <N>')
+    .replace(/remaining\(\d+s\)/g, "remaining(<S>)")
     .replace(/\b\d{4,}\b/g, '<N>')
     .trim();
 }
@@ -71,5 +72,46 @@ export async function kvSession(endpoint: string): Promise<StepOutput[]> {
   await run('put unknown lease', ['put', 'k', 'v', '--lease=1234abcd']);
   await run('txn too many ops', ['txn', '-i'], `\n${Array.from({ length: 129 }, (_, i) => `put k${i} v`).join('\n')}\n\n\n`);
   await run('txn duplicate key', ['txn', '-i'], '\nput d 1\nput d 2\n\n\n');
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Watches (from a revision, with prev_kv, while another process writes) and leases (grant, attach, keep-alive, revoke, expiry). */
+export async function watchLeaseSession(endpoint: string): Promise<StepOutput[]> {
+  const out: StepOutput[] = [];
+  const push = (step: string, r: { code: number | null; stdout: string; stderr: string }): string => {
+    out.push({ step, code: r.code, out: normalize(r.stdout + (r.code === 0 ? '' : `\n${r.stderr}`)) });
+    return r.stdout;
+  };
+  const run = async (step: string, args: string[], stdin = ''): Promise<string> => push(step, await etcdctl(endpoint, args, stdin));
+  const revOf = (json: string): string => /"revision":(\d+)/.exec(json)![1]!;
+  const rw = revOf(await run('put w1', ['put', 'w1', 'a', '-w', 'json']));
+  await run('put w2', ['put', 'w2', 'b']);
+  await run('del w1', ['del', 'w1']);
+  // A watch from the first write's revision replays the history, then sees another process's writes live.
+  const watching = etcdctl(endpoint, ['watch', '--prefix', 'w', `--rev=${rw}`, '--prev-kv'], '', 4000);
+  await sleep(1500);
+  await run('put w3 while watched', ['put', 'w3', 'c']);
+  await run('put w2 while watched', ['put', 'w2', 'd']);
+  push('watch --prefix --rev --prev-kv', await watching);
+  const granted = await run('lease grant', ['lease', 'grant', '100']);
+  const id = /lease ([0-9a-f]+) granted/.exec(granted)?.[1] ?? '0';
+  await run('put --lease', ['put', 'lk', 'v', `--lease=${id}`]);
+  await run('lease timetolive --keys', ['lease', 'timetolive', id, '--keys']);
+  await run('lease keep-alive --once', ['lease', 'keep-alive', '--once', id]);
+  await run('lease list', ['lease', 'list']);
+  await run('get lk -w fields', ['get', 'lk', '-w', 'fields']);
+  await run('lease revoke', ['lease', 'revoke', id]);
+  await run('get after revoke', ['get', 'lk']);
+  await run('lease timetolive after revoke', ['lease', 'timetolive', id]);
+  await run('lease revoke again', ['lease', 'revoke', id]);
+  const short = await run('lease grant short', ['lease', 'grant', '2']);
+  const sid = /lease ([0-9a-f]+) granted/.exec(short)?.[1] ?? '0';
+  await run('put --lease short', ['put', 'sk', 'v', `--lease=${sid}`]);
+  await run('get before expiry', ['get', 'sk']);
+  await sleep(4500);
+  await run('get after expiry', ['get', 'sk']);
+  await run('lease list after expiry', ['lease', 'list']);
   return out;
 }

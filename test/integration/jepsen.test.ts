@@ -1,7 +1,8 @@
 // The Jepsen tier in CI: one combined register + set run under every nemesis
 // (kill -9, pause, partition, leader transfer, split, migrate) that must pass,
 // with two watchers consuming change feeds of those keys (the watch checker),
-// one bank + list-append transaction run under the same nemeses, and the
+// one bank + list-append transaction run under the same nemeses, the register
+// workload driven through the etcd API by the etcd3 client, and the
 // register workload with the stale-read failpoint that must be caught.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,30 @@ describe('Jepsen', () => {
     expect(r.bank?.transfers.ok ?? 0).toBeGreaterThan(50);
     for (const level of ['snapshot', 'serializable'] as const) expect(r.append?.[level].txns.ok ?? 0, level).toBeGreaterThan(100);
     expect(r.valid, `seed ${SEED + 2}, artifacts in ${r.dir}`).toBe(true);
+  }, 300_000);
+
+  it('register through the etcd API (the etcd3 client, Txn compare-and-set) under kill, pause, partition, leader transfer, splits, live migrations and a wiped disk: linearizable', async () => {
+    const r = await runJepsen({
+      workloads: ['register'],
+      registerApi: 'etcd',
+      nemeses: ['wipe', 'kill', 'pause', 'partition', 'transfer', 'split', 'migrate'],
+      timeSec: 40,
+      seed: SEED + 3,
+      nodes: 3,
+      registerProcesses: 10,
+      setProcesses: 0,
+      nemesisIntervalSec: 3,
+      unsafeStaleReads: false,
+      storeDir: store,
+      checkerTimeoutMs: 20_000,
+      log: (l) => console.log(l),
+    });
+    expect(r.nemesis.length, 'the nemesis did something').toBeGreaterThan(5);
+    expect(r.violations).toEqual([]);
+    // Operations completed through the etcd endpoints (not a run where every call failed).
+    expect(r.register?.keys.length ?? 0).toBeGreaterThan(2);
+    expect((r.stats as { total: { ok: number } }).total.ok).toBeGreaterThan(500);
+    expect(r.valid, `seed ${SEED + 3}, artifacts in ${r.dir}`).toBe(true);
   }, 300_000);
 
   it('reports the stale-read failpoint as non-linearizable (the harness can fail)', async () => {

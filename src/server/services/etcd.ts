@@ -9,12 +9,15 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { KvError } from '../../api/errors.js';
-import { requestBytes } from '../../api/request-bytes.js';
 import { ErrRequestTooLarge, EtcdError, toEtcdError } from '../../etcd/errors.js';
 import type { EtcdKv } from '../../etcd/etcd-kv.js';
 import { deleteOut, header, putOut, rangeOut, txnOut, type HeaderBase } from '../../etcd/wire.js';
 import type { ClusterHandlers } from '../../proto-gen/etcdserverpb/Cluster.js';
 import type { KVHandlers } from '../../proto-gen/etcdserverpb/KV.js';
+import type { WatchHandlers } from '../../proto-gen/etcdserverpb/Watch.js';
+import type { WatchRequest__Output } from '../../proto-gen/etcdserverpb/WatchRequest.js';
+import type { WatchResponse } from '../../proto-gen/etcdserverpb/WatchResponse.js';
+import { EtcdWatchStream, type EtcdWatchDeps } from '../../etcd/watch.js';
 import type { MaintenanceHandlers } from '../../proto-gen/etcdserverpb/Maintenance.js';
 import { DEFAULT_GROUP, type NodeContext } from '../context.js';
 import { VERSION } from './admin.js';
@@ -36,7 +39,16 @@ export function clusterIdOf(clusterId: string): string {
   return createHash('sha256').update(clusterId).digest().readBigUInt64BE(0).toString();
 }
 
-function etcdUnary<Req extends object, Res>(ctx: NodeContext, method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+/** The bytes an etcd request carries (every key, value and range end, nested Txn operations included), plus a fixed cost. */
+export function etcdRequestBytes(req: unknown, depth = 0): number {
+  if (req instanceof Uint8Array) return req.byteLength;
+  if (req === null || typeof req !== 'object' || depth > 64) return 0;
+  let n = depth === 0 ? 64 : 0;
+  for (const v of Array.isArray(req) ? req : Object.values(req)) n += etcdRequestBytes(v, depth + 1);
+  return n;
+}
+
+export function etcdUnary<Req extends object, Res>(ctx: NodeContext, method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   const name = `etcd.${method}`;
   return (call, callback) => {
     const end = ctx.metrics.requestDuration.startTimer({ method: name });
@@ -47,7 +59,7 @@ function etcdUnary<Req extends object, Res>(ctx: NodeContext, method: string, fn
     };
     if (ctx.stopping()) return fail(toEtcdError(new KvError('UNAVAILABLE', 'node is shutting down')));
     if ((call.request as Record<symbol, unknown>)[TOO_LARGE] !== undefined) return fail(ErrRequestTooLarge());
-    const bytes = requestBytes(call.request);
+    const bytes = etcdRequestBytes(call.request);
     const refused = ctx.admission.admit(bytes);
     if (refused) return fail(toEtcdError(refused));
     Promise.resolve()
@@ -147,5 +159,44 @@ export function etcdMaintenanceService(ctx: NodeContext): MaintenanceHandlers {
       if (r.action !== 'GET') return Promise.reject(new EtcdError(grpc.status.UNIMPLEMENTED, `etcdserver: alarms are not raised by hand on ferrykv ${VERSION}`));
       return Promise.resolve({ header: header(headerBase(ctx), ctx.hlc.now()), alarms: [] });
     }),
+  };
+}
+
+/** etcd's Watch: one EtcdWatchStream per client stream, its responses written in order with back-pressure. */
+export function etcdWatchService(ctx: NodeContext, deps: EtcdWatchDeps): WatchHandlers {
+  return {
+    Watch: (call) => {
+      if (ctx.stopping()) {
+        call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'etcdserver: node is shutting down' });
+        return;
+      }
+      let chain = Promise.resolve();
+      const write = (r: WatchResponse): Promise<void> =>
+        (chain = chain.then(
+          () =>
+            new Promise<void>((resolve) => {
+              if (call.destroyed || call.writableEnded) return resolve();
+              if (call.write(r)) resolve();
+              else call.once('drain', () => resolve());
+            }),
+        ));
+      const stream = new EtcdWatchStream(deps, write);
+      const close = (): void => {
+        stream.close();
+        ctx.closers.delete(closeAll);
+      };
+      const closeAll = (): void => {
+        close();
+        call.end();
+      };
+      ctx.closers.add(closeAll);
+      ctx.metrics.requests.inc({ method: 'etcd.Watch', code: 'OK' });
+      call.on('data', (req: WatchRequest__Output) => {
+        stream.onRequest(req).catch((e: unknown) => ctx.log.warn({ err: (e as Error).message }, 'etcd watch request failed'));
+      });
+      call.on('end', closeAll);
+      call.on('cancelled', close);
+      call.on('error', close);
+    },
   };
 }
