@@ -1,11 +1,13 @@
 // ferrykv vs etcd on this machine, same workload code, never both at once.
 //   npm run bench -- compare [--seconds 10] [--clients 1,16,64,256] [--workload put,get,mixed] [--reps 1]
-//                            [--baseline <checkout of another ferrykv commit, built>]
+//                            [--baseline <checkout of another ferrykv commit, built>] [--via etcd-api]
 // Starts a 3-node etcd (Debian's etcd-server, 3.4) on loopback, runs the matrix,
 // stops it; then a 3-node ferrykv; repeats --reps times interleaved; writes
 // bench/results/<date>.json and prints a markdown table with ferrykv/etcd ratios
 // (medians over repetitions). With --baseline the other system is ferrykv as
-// built in that checkout (an A/B of two commits in one run), not etcd.
+// built in that checkout (an A/B of two commits in one run), not etcd. With
+// --via etcd-api both systems are driven by the same etcd client (etcd3):
+// etcd, and ferrykv's etcd endpoints (docs/etcd-compat.md).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,12 +84,12 @@ async function startEtcd(): Promise<Cluster> {
   return c;
 }
 
-async function startFerrykv(checkout = root): Promise<Cluster> {
+async function startFerrykv(checkout = root, etcdApi = false): Promise<Cluster> {
   const server = join(checkout, 'dist/cmd/ferrykv-server.js');
   if (!existsSync(server)) throw new Error(`${checkout}dist/ is missing: run npm run build there`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-ferrykv-'));
-  const nodes = [];
-  for (let i = 1; i <= 3; i++) nodes.push({ id: i, address: `127.0.0.1:${await freePort()}` });
+  const nodes: { id: number; address: string; etcd?: string }[] = [];
+  for (let i = 1; i <= 3; i++) nodes.push({ id: i, address: `127.0.0.1:${await freePort()}`, ...(etcdApi ? { etcd: `127.0.0.1:${await freePort()}` } : {}) });
   // One group holds the whole key space, like etcd's single raft group.
   const cluster = { nodes, groups: [{ id: 1, voters: [1, 2, 3] }], routes: [{ start: '', end: '', group: 1 }] };
   writeFileSync(join(dir, 'cluster.json'), JSON.stringify(cluster));
@@ -96,8 +98,8 @@ async function startFerrykv(checkout = root): Promise<Cluster> {
       stdio: 'ignore',
     }),
   );
-  const c = { endpoints: nodes.map((n) => n.address), procs, dir };
-  const probe = ferrykvAdapter(c.endpoints);
+  const c = { endpoints: nodes.map((n) => n.etcd ?? n.address), procs, dir };
+  const probe = etcdApi ? etcdAdapter(c.endpoints) : ferrykvAdapter(c.endpoints);
   await waitFor(async () => {
     await probe.put('probe', Buffer.from('x'));
     return true;
@@ -140,19 +142,25 @@ export async function runCompare(args: string[]): Promise<void> {
   const reps = Number(opt(args, 'reps', '1'));
   const keys = Number(opt(args, 'keys', '100000'));
   const baseline = opt(args, 'baseline', '');
+  const via = opt(args, 'via', 'native');
+  if (via !== 'native' && via !== 'etcd-api') throw new Error('--via: native or etcd-api');
+  if (via === 'etcd-api' && baseline) throw new Error('--via etcd-api compares with etcd, not a --baseline');
+  const viaEtcd = via === 'etcd-api';
   const other = baseline ? `baseline ${commitOf(baseline)}` : 'etcd';
+  const ours = viaEtcd ? 'ferrykv (etcd API)' : 'ferrykv';
   const all: RunResult[] = [];
   for (let rep = 0; rep < reps; rep++) {
     if (baseline) all.push(...(await matrix(() => startFerrykv(join(baseline, '/')), ferrykvAdapter, workloads, clients, seconds, keys, other)));
     else all.push(...(await matrix(startEtcd, etcdAdapter, workloads, clients, seconds, keys)));
-    all.push(...(await matrix(startFerrykv, ferrykvAdapter, workloads, clients, seconds, keys)));
+    if (viaEtcd) all.push(...(await matrix(() => startFerrykv(root, true), etcdAdapter, workloads, clients, seconds, keys, ours)));
+    else all.push(...(await matrix(startFerrykv, ferrykvAdapter, workloads, clients, seconds, keys)));
   }
-  const rows: string[] = [`| workload | clients | ${other} ops/s | ferrykv ops/s | ratio | ${other} p99 ms | ferrykv p99 ms | p99 ratio | errors (${other}/ferrykv) |`, '|---|---|---|---|---|---|---|---|---|'];
+  const rows: string[] = [`| workload | clients | ${other} ops/s | ${ours} ops/s | ratio | ${other} p99 ms | ${ours} p99 ms | p99 ratio | errors (${other}/${ours}) |`, '|---|---|---|---|---|---|---|---|---|'];
   for (const w of workloads) {
     for (const n of clients) {
       const pick = (sys: string): RunResult[] => all.filter((r) => r.system === sys && r.workload === w && r.clients === n);
       const e = pick(other);
-      const f = pick('ferrykv');
+      const f = pick(ours);
       const eo = median(e.map((r) => r.opsPerSec));
       const fo = median(f.map((r) => r.opsPerSec));
       const ep = median(e.map((r) => r.p99Ms));
@@ -165,6 +173,6 @@ export async function runCompare(args: string[]): Promise<void> {
   console.log(`\n${table}`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   const file = join(root, 'bench/results', `${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ node: process.version, commit: commitOf(root), ...(baseline ? { baseline: commitOf(baseline) } : {}), seconds, reps, keys, results: all, table }, null, 2));
+  writeFileSync(file, JSON.stringify({ node: process.version, commit: commitOf(root), via, ...(baseline ? { baseline: commitOf(baseline) } : {}), seconds, reps, keys, results: all, table }, null, 2));
   console.log(`\nwritten ${file}`);
 }
