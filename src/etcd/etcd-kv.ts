@@ -20,7 +20,7 @@ import type { RangeRequest__Output } from '../proto-gen/etcdserverpb/RangeReques
 import type { TxnRequest__Output } from '../proto-gen/etcdserverpb/TxnRequest.js';
 import { ErrCompacted, ErrFutureRev, ErrRequestTooLarge, EtcdError, toEtcdError } from './errors.js';
 import { checkTxn, execDelete, execPut, execRange, execTxn, type DeleteResult, type LeaseCheck, type PutResult, type RangeResult, type TxnResult } from './exec.js';
-import { COMPACT_KEY } from './keys.js';
+import { COMPACT_KEY, storeKey } from './keys.js';
 import { ReadTooLarge, TxnView, type SnapshotReader, type StoredRow } from './view.js';
 import { status } from '@grpc/grpc-js';
 
@@ -52,7 +52,29 @@ export class EtcdKv {
   }
 
   range(req: RangeRequest__Output): Promise<AtRevision<RangeResult>> {
+    if (req.rangeEnd.byteLength === 0 && BigInt(req.revision) === 0n && req.key.byteLength > 0) return this.rangeOneKey(req);
     return this.run(BigInt(req.revision), (view) => execRange(view, req));
+  }
+
+  /**
+   * A Range of one key at no revision: one linearizable read of its group at
+   * the replica's closed timestamp (KvService.getLatest), which is its
+   * revision — no timestamp from the clock to close through the log first.
+   */
+  private async rangeOneKey(req: RangeRequest__Output): Promise<AtRevision<RangeResult>> {
+    const sk = storeKey(req.key);
+    try {
+      const got = await this.opts.kv.getLatest({ key: sk });
+      const row: StoredRow | undefined = got.found ? { key: sk, value: got.value, ts: got.versionTs } : undefined;
+      const one: SnapshotReader = {
+        get: () => Promise.resolve(row),
+        scan: () => Promise.reject(new Error('a one-key read scans nothing')),
+      };
+      const revision = got.readTs > 0n ? got.readTs : 1n;
+      return { out: await execRange(new TxnView(one, revision, true), req), revision };
+    } catch (e) {
+      throw toEtcdError(e instanceof ReadTooLarge ? new KvError('INVALID_ARGUMENT', e.message) : e);
+    }
   }
 
   put(req: PutRequest__Output): Promise<AtRevision<PutResult>> {

@@ -132,6 +132,32 @@ export class KvService {
     });
   }
 
+  /**
+   * A linearizable read of one key that also says the timestamp it read at:
+   * after a read barrier the replica has applied every write that finished
+   * before the call, all at or below its closed timestamp, so reading at that
+   * timestamp (locks at or below it cleared first) sees them all, and every
+   * later write to the key's group commits above it. No timestamp is closed
+   * through the log, as a read at a timestamp from the clock needs. Barrier,
+   * ownership check and read all happen on one replica.
+   */
+  async getLatest(req: { key: Uint8Array }): Promise<{ found: boolean; value: Uint8Array; versionTs: bigint; readTs: bigint }> {
+    const key = checkKey('key', req.key);
+    const deadline = Date.now() + this.timeoutMs;
+    return this.routed(undefined, async () => {
+      const r = await this.replicaFor(this.opts.routes.lookup(key).groupId);
+      for (;;) {
+        await this.barrier(r);
+        const ts = this.m(r).maxTs;
+        this.checkOwned(r, key);
+        if (await this.coordinator().clearReadLocks(this.locks(r), { keys: [key] }, ts, deadline)) continue;
+        const kv = await this.mvcc(r).get(key, ts);
+        this.checkOwned(r, key); // ownership may have changed while the read ran
+        return kv ? { found: true, value: kv.value, versionTs: kv.ts, readTs: ts } : { found: false, value: new Uint8Array(0), versionTs: 0n, readTs: ts };
+      }
+    });
+  }
+
   /** Set by the server: the transaction coordinator (lock resolution for transactional reads). */
   txn: TxnCoordinator | undefined;
 
