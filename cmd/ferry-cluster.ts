@@ -26,7 +26,7 @@ const program = new Command()
   .description('Start a local ferrykv cluster (child processes on 127.0.0.1). Ctrl-C stops it.')
   .option('--nodes <n>', 'number of nodes', int(1, 9), 3)
   .option('--groups <n>', 'number of raft groups (group 1 is the default group); the key space is cut evenly over lowercase keys', int(1, 100_000), 3)
-  .option('--base-port <port>', 'gRPC port of node 1; node i uses base+i-1, HTTP uses base+100+i-1', int(1024, 65000), 7001)
+  .option('--base-port <port>', 'gRPC port of node 1; node i uses base+i-1, HTTP base+100+i-1, the etcd API base+200+i-1', int(1024, 65000), 7001)
   .option('--data-dir <dir>', 'where the nodes keep their data', './data')
   .option('--fresh', 'delete the data directory first', false)
   .option('--log-level <level>', 'node log level', 'info')
@@ -53,6 +53,7 @@ const nodes = Array.from({ length: o.nodes }, (_, i) => ({
   id: i + 1,
   address: `127.0.0.1:${o.basePort + i}`,
   http: `127.0.0.1:${o.basePort + 100 + i}`,
+  etcd: `127.0.0.1:${o.basePort + 200 + i}`,
 }));
 const cluster = {
   nodes,
@@ -109,11 +110,12 @@ for (const n of nodes) {
 }
 
 console.log(`ferrykv: ${o.nodes} nodes, ${o.groups} groups, data in ${dataDir}`);
-for (const n of nodes) console.log(`  node ${n.id}: grpc ${n.address}  metrics http://${n.http}/metrics`);
+for (const n of nodes) console.log(`  node ${n.id}: grpc ${n.address}  metrics http://${n.http}/metrics  etcd API ${n.etcd}`);
 const showRoute = (r: (typeof cluster.routes)[number]): string => `[${JSON.stringify(r.start)}, ${r.end ? JSON.stringify(r.end) : '∞'}) → group ${r.group}`;
 const shown = cluster.routes.length <= 8 ? cluster.routes.map(showRoute) : [...cluster.routes.slice(0, 3).map(showRoute), `… ${cluster.routes.length - 5} more …`, ...cluster.routes.slice(-2).map(showRoute)];
 console.log(`  routes: ${shown.join('  ')}${cluster.routes.length > 8 ? ` (all in ${clusterFile})` : ''}`);
 console.log(`  try:   node dist/cmd/ferryctl.js --endpoints ${nodes.map((n) => n.address).join(',')} put hello world`);
+console.log(`  or:    ETCDCTL_API=3 etcdctl --endpoints=${nodes.map((n) => n.etcd).join(',')} get "" --prefix   (docs/etcd-compat.md)`);
 console.log('  Ctrl-C stops the cluster.\n');
 
 const stop = (): void => {
