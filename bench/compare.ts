@@ -14,16 +14,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../testkit/cluster.js';
+import { EtcdProcesses } from '../testkit/etcd.js';
 import { etcdAdapter, ferrykvAdapter, preload, run, type KvAdapter, type RunResult, type Workload } from './kv.js';
 import { commitOf, opt } from './args.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const ETCD = '/usr/bin/etcd';
 
 interface Cluster {
   endpoints: string[];
   procs: ChildProcess[];
   dir: string;
+  /** Stops a cluster started elsewhere (testkit's etcd) instead of procs and dir. */
+  stop?: () => Promise<void>;
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -36,6 +38,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000)
 }
 
 async function stop(c: Cluster): Promise<void> {
+  if (c.stop) return c.stop();
   await Promise.all(
     c.procs.map(
       (p) =>
@@ -50,31 +53,10 @@ async function stop(c: Cluster): Promise<void> {
   rmSync(c.dir, { recursive: true, force: true });
 }
 
+/** A 3-node etcd on loopback (testkit's, shared with the etcd-API tests), probed with a put. */
 async function startEtcd(): Promise<Cluster> {
-  if (!existsSync(ETCD)) throw new Error(`${ETCD} not found: apt-get install etcd-server (Debian's etcd 3.4)`);
-  const dir = mkdtempSync(join(tmpdir(), 'bench-etcd-'));
-  const ports = [];
-  for (let i = 0; i < 3; i++) ports.push({ client: await freePort(), peer: await freePort() });
-  const initial = ports.map((p, i) => `e${i + 1}=http://127.0.0.1:${p.peer}`).join(',');
-  const procs = ports.map((p, i) =>
-    spawn(
-      ETCD,
-      [
-        '--name', `e${i + 1}`,
-        '--data-dir', join(dir, `e${i + 1}`),
-        '--listen-client-urls', `http://127.0.0.1:${p.client}`,
-        '--advertise-client-urls', `http://127.0.0.1:${p.client}`,
-        '--listen-peer-urls', `http://127.0.0.1:${p.peer}`,
-        '--initial-advertise-peer-urls', `http://127.0.0.1:${p.peer}`,
-        '--initial-cluster', initial,
-        '--initial-cluster-state', 'new',
-        '--initial-cluster-token', 'bench',
-        '--log-level', 'error',
-      ],
-      { stdio: 'ignore' },
-    ),
-  );
-  const c = { endpoints: ports.map((p) => `127.0.0.1:${p.client}`), procs, dir };
+  const e = await EtcdProcesses.start(3);
+  const c: Cluster = { endpoints: [...e.endpoints], procs: [], dir: '', stop: () => e.stop() };
   const probe = etcdAdapter(c.endpoints);
   await waitFor(async () => {
     await probe.put('probe', Buffer.from('x'));
