@@ -101,8 +101,9 @@ export class EtcdKv {
     const now = this.opts.hlc.now();
     if (rev > now + this.offset()) throw ErrFutureRev();
     const deadline = Date.now() + this.opts.requestTimeoutMs;
+    let after = 0n;
     for (let attempt = 0; ; attempt++) {
-      const startTs = this.opts.txn.begin(0n);
+      const startTs = this.opts.txn.begin(after);
       try {
         const cur = await this.readCompacted(startTs);
         if (rev <= cur) throw ErrCompacted();
@@ -119,7 +120,7 @@ export class EtcdKv {
         this.compacted = rev > this.compacted ? rev : this.compacted;
         return { out: {}, revision: commitTs };
       } catch (e) {
-        await this.retryOrThrow(e, attempt, deadline);
+        after = await this.retryOrThrow(e, attempt, deadline);
       }
     }
   }
@@ -151,12 +152,13 @@ export class EtcdKv {
     const now = this.opts.hlc.now();
     if (rev > now + this.offset()) throw ErrFutureRev();
     if (rev < this.compacted) throw ErrCompacted();
+    let after = 0n;
     for (let attempt = 0; ; attempt++) {
       try {
-        if (rev < (await this.readCompacted(this.opts.txn.begin(0n)))) throw ErrCompacted();
+        if (rev < (await this.readCompacted(this.opts.txn.begin(after)))) throw ErrCompacted();
         return;
       } catch (e) {
-        await this.retryOrThrow(e, attempt, deadline);
+        after = await this.retryOrThrow(e, attempt, deadline);
       }
     }
   }

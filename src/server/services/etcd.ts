@@ -31,7 +31,7 @@ export const TOO_LARGE = Symbol('etcd request too large');
 /** The header fields every response carries, from this node's identity and the default group. */
 export function headerBase(ctx: NodeContext): HeaderBase {
   const r = ctx.host.replica(DEFAULT_GROUP);
-  return { clusterId: clusterIdOf(ctx.identity.clusterId), memberId: String(ctx.cfg.nodeId), raftTerm: String(r?.raft.status().term ?? 0) };
+  return { clusterId: clusterIdOf(ctx.identity.clusterId), memberId: String(ctx.cfg.nodeId), raftTerm: String(r?.raft.term ?? 0) };
 }
 
 /** etcd's uint64 cluster id: the first 8 bytes of a hash of ferrykv's cluster id. */
