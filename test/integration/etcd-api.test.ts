@@ -67,10 +67,25 @@ describe.skipIf(!HAVE_ETCDCTL)('etcd API through etcdctl', () => {
     expect(members.code).toBe(0);
     const lines = members.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
+    // etcdctl's line shape (id in hex, status, name, peer URLs, client URLs, learner), which etcd's own output has too.
+    const SHAPE = /^[0-9a-f]+, started, [\w-]+, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/;
     lines.forEach((l, i) => {
-      expect(l).toMatch(/^\d+, started, node-\d, http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+, false$/);
-      expect(l).toContain(`http://${c.etcdAddress(i + 1)}`);
+      expect(l).toMatch(SHAPE);
+      expect(l).toContain(`node-${i + 1}, http://${c.address(i + 1)}, http://${c.etcdAddress(i + 1)}, false`);
     });
+    const statusKeys = (json: string): string[] => Object.keys((JSON.parse(json) as { Status: object }[])[0]!.Status).sort();
+    if (HAVE_ETCD) {
+      const e = await EtcdProcesses.start(1);
+      try {
+        const theirs = await etcdctl(e.endpoints[0]!, ['member', 'list']);
+        expect(theirs.stdout.trim()).toMatch(SHAPE);
+        const theirStatus = await etcdctl(e.endpoints[0]!, ['endpoint', 'status', '-w', 'json']);
+        const ourStatus = await etcdctl(c.etcdAddress(1), ['endpoint', 'status', '-w', 'json']);
+        expect(statusKeys(ourStatus.stdout)).toEqual(statusKeys(theirStatus.stdout));
+      } finally {
+        await e.stop();
+      }
+    }
     const status = await etcdctl(all, ['endpoint', 'status', '-w', 'json']);
     expect(status.code).toBe(0);
     const rows = JSON.parse(status.stdout) as { Endpoint: string; Status: { version: string; leader: number; raftTerm: number; header: { member_id: number } } }[];
