@@ -14,7 +14,7 @@ import type { TxnRequest__Output } from '../proto-gen/etcdserverpb/TxnRequest.js
 import { ErrDuplicateKey, ErrEmptyKey, ErrKeyNotFound, ErrLeaseNotFound, ErrTooManyOps } from './errors.js';
 import { inRange, storeKey, storeRange, type StoreRange } from './keys.js';
 import { indexKey } from './lease.js';
-import { PENDING, type EtcdKv, type TxnView } from './view.js';
+import { PENDING, hex, ordered, type EtcdKv, type TxnView } from './view.js';
 
 export interface RangeResult {
   readonly kvs: EtcdKv[];
@@ -53,12 +53,11 @@ const FIELD: Record<string, (kv: EtcdKv) => bigint> = {
 
 /** Sorts by etcd's sort target; revisions still PENDING sort last (they are the newest). */
 function sortKvs(kvs: EtcdKv[], target: string, descending: boolean): void {
-  const rev = (x: bigint): bigint => (x === PENDING ? 1n << 63n : x);
   const cmp = (a: EtcdKv, b: EtcdKv): number => {
     if (target === 'KEY') return compareBytes(a.key, b.key);
     if (target === 'VALUE') return compareBytes(a.value, b.value);
     const f = FIELD[target]!;
-    const d = rev(f(a)) - rev(f(b));
+    const d = ordered(f(a)) - ordered(f(b));
     return d < 0n ? -1 : d > 0n ? 1 : 0;
   };
   kvs.sort((a, b) => (descending ? -cmp(a, b) : cmp(a, b)));
@@ -123,16 +122,15 @@ export async function execDelete(view: TxnView, req: DeleteRangeRequest__Output)
 
 function compareTo(c: Compare__Output, kv: EtcdKv): number {
   const sign = (d: bigint): number => (d < 0n ? -1 : d > 0n ? 1 : 0);
-  const rev = (x: bigint): bigint => (x === PENDING ? 1n << 63n : x);
   switch (c.target) {
     case 'VALUE':
       return compareBytes(kv.value, c.value ?? new Uint8Array(0));
     case 'VERSION':
       return sign(kv.version - big(c.version));
     case 'CREATE':
-      return sign(rev(kv.createRevision) - big(c.createRevision));
+      return sign(ordered(kv.createRevision) - big(c.createRevision));
     case 'MOD':
-      return sign(rev(kv.modRevision) - big(c.modRevision));
+      return sign(ordered(kv.modRevision) - big(c.modRevision));
     case 'LEASE':
       return sign(kv.lease - big(c.lease));
   }
@@ -180,7 +178,6 @@ interface Intervals {
   readonly dels: StoreRange[];
 }
 
-const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex');
 
 /**
  * etcd's shape rules for a Txn, before anything runs: at most maxOps compares

@@ -24,6 +24,9 @@ export interface EtcdKv {
 /** The revision of the request's own writes, known only once it commits. */
 export const PENDING = -1n;
 
+/** A revision for comparing and sorting: the request's own (PENDING) is the newest. */
+export const ordered = (rev: bigint): bigint => (rev === PENDING ? 1n << 63n : rev);
+
 export interface StoredRow {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
@@ -46,7 +49,8 @@ export const MAX_READ_BYTES = 256 << 20;
 
 export class ReadTooLarge extends Error {}
 
-const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex');
+/** A key as a map key. */
+export const hex = (k: Uint8Array): string => Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex');
 
 /** A stored version as etcd sees it (a value the native API wrote under the prefix reads as a first version). */
 export function decodeRow(row: StoredRow): EtcdKv {
